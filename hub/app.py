@@ -1,0 +1,100 @@
+"""The aiohttp application: routes, middlewares, and one cleanup context per resource it opens."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from arq import create_pool
+from arq.connections import RedisSettings
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from hub import keys, system_views
+from hub.http.middlewares import error_middleware, request_id_middleware
+from hub.identity import views as identity_views
+from hub.limits import MAX_BODY_BYTES
+from hub.metrics import Metrics, metrics_middleware
+from hub.services import build_services
+from hub.settings import Settings
+from hub.storage import mongo as mongo_storage
+from hub.storage import redis as redis_storage
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    mongo: AsyncMongoClient[dict[str, Any]] | None = None,
+    redis: Redis | None = None,
+) -> web.Application:
+    """Build the app. Clients passed in are used as they are and left open for their owner."""
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[request_id_middleware, metrics_middleware, error_middleware],
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = Metrics()
+    app[keys.SHUTTING_DOWN] = [False]
+    app.cleanup_ctx.append(_mongo_ctx(mongo))
+    app.cleanup_ctx.append(_redis_ctx(redis))
+    app.cleanup_ctx.append(_arq_ctx)
+    app.cleanup_ctx.append(_services_ctx)
+    app.on_shutdown.append(_mark_shutting_down)
+    app.router.add_routes(system_views.routes)
+    app.router.add_routes(identity_views.routes)
+    return app
+
+
+def _mongo_ctx(
+    injected: AsyncMongoClient[dict[str, Any]] | None,
+) -> Any:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[keys.SETTINGS]
+        client = injected or mongo_storage.open_client(settings.mongodb_url)
+        app[keys.MONGO_CLIENT] = client
+        app[keys.DB] = client[settings.database_name]
+        try:
+            yield
+        finally:
+            if injected is None:
+                await client.close()
+
+    return ctx
+
+
+def _redis_ctx(injected: Redis | None) -> Any:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        client = injected or redis_storage.open_client(app[keys.SETTINGS].redis_url)
+        app[keys.REDIS] = client
+        try:
+            yield
+        finally:
+            if injected is None:
+                await client.aclose()
+
+    return ctx
+
+
+async def _arq_ctx(app: web.Application) -> AsyncIterator[None]:
+    pool = await create_pool(RedisSettings.from_dsn(app[keys.SETTINGS].redis_url))
+    app[keys.ARQ] = pool
+    try:
+        yield
+    finally:
+        await pool.aclose()
+
+
+async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
+    services = build_services(settings=app[keys.SETTINGS], db=app[keys.DB], redis=app[keys.REDIS])
+    await services.ensure_indexes()
+    await services.bootstrap()
+    app[keys.SERVICES] = services
+    yield
+
+
+async def _mark_shutting_down(app: web.Application) -> None:
+    app[keys.SHUTTING_DOWN][0] = True

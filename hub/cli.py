@@ -1,0 +1,139 @@
+"""``dejima dev | serve | worker | seed`` (API.md, Running it)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from hub import logs
+from hub.limits import SHUTDOWN_GRACE_S
+from hub.settings import Settings, describe_errors
+
+log = logging.getLogger(__name__)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings, or one line naming what is wrong and exit status 2 (no traceback)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        print(f"dejima: {describe_errors(error)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    from aiohttp import web
+
+    from hub.app import create_app
+
+    web.run_app(
+        create_app(settings),
+        host=host,
+        port=port,
+        shutdown_timeout=SHUTDOWN_GRACE_S,
+        access_log=None,
+        print=None,
+    )
+
+
+def worker(settings: Settings) -> None:
+    from workers.settings import run_worker
+
+    run_worker(settings)
+
+
+def seed(settings: Settings) -> None:
+    from hub.seed import seed_demo
+
+    asyncio.run(seed_demo(settings))
+
+
+def dev(*, port: int, data: Path) -> None:
+    from hub.embedded import EmbeddedStack
+    from hub.seed import DEMO_LOGINS, seed_demo
+
+    data.mkdir(parents=True, exist_ok=True)
+    stack = EmbeddedStack(data_dir=data, persistent=True)
+    stack.start()
+    worker_process: subprocess.Popen[bytes] | None = None
+    try:
+        secret_file = data / "secret_key"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(48))
+            secret_file.chmod(0o600)
+        origins = f"http://127.0.0.1:{port},http://localhost:{port}"
+        env = {
+            "DEJIMA_MONGODB_URL": stack.mongodb_url,
+            "DEJIMA_REDIS_URL": stack.redis_url,
+            "DEJIMA_SECRET_KEY": secret_file.read_text().strip(),
+            "DEJIMA_ALLOWED_ORIGINS": origins,
+            "DEJIMA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "DEJIMA_DEV": "true",
+        }
+        settings = load_settings(
+            mongodb_url=env["DEJIMA_MONGODB_URL"],
+            redis_url=env["DEJIMA_REDIS_URL"],
+            secret_key=env["DEJIMA_SECRET_KEY"],
+            allowed_origins=origins,
+            public_url=env["DEJIMA_PUBLIC_URL"],
+            dev=True,
+        )
+        asyncio.run(seed_demo(settings))
+        import os
+
+        worker_process = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "worker"], env={**os.environ, **env}, stdin=subprocess.DEVNULL
+        )
+        print(f"\nDejima is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n")
+        print("Demo logins (e-mail / password):")
+        for role, email, password in DEMO_LOGINS:
+            print(f"  {role:<8} {email:<32} {password}")
+        print(f"\nData is kept in {data.resolve()}\n", flush=True)
+        serve(settings, host="127.0.0.1", port=port)
+    finally:
+        if worker_process is not None and worker_process.poll() is None:
+            worker_process.terminate()
+            try:
+                worker_process.wait(timeout=SHUTDOWN_GRACE_S)
+            except subprocess.TimeoutExpired:
+                worker_process.kill()
+        stack.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="dejima", description="Dejima: two hubs, one island.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    dev_parser = commands.add_parser("dev", help="the whole system on this machine, with demo data")
+    dev_parser.add_argument("--port", type=int, default=8080)
+    dev_parser.add_argument("--data", type=Path, default=Path(".dejima"))
+    serve_parser = commands.add_parser("serve", help="one hub instance")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8080)
+    commands.add_parser("worker", help="one arq worker")
+    commands.add_parser("seed", help="create the demo data (idempotent)")
+    args = parser.parse_args(argv)
+
+    if args.command == "dev":
+        logs.configure(text=True)
+        dev(port=args.port, data=args.data)
+        return
+    settings = load_settings()
+    logs.configure(text=settings.text_logs)
+    if args.command == "serve":
+        serve(settings, host=args.host, port=args.port)
+    elif args.command == "worker":
+        worker(settings)
+    else:
+        seed(settings)
+
+
+if __name__ == "__main__":
+    main()

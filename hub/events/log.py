@@ -1,0 +1,229 @@
+"""The event log: every change of Dejima is one event of one channel, numbered 1, 2, 3 … per channel.
+
+Design note: docs/realtime.md. In short, the log is the write-ahead record of every change and the
+stored state is a view of it, so that no multi-document transaction is needed (nx-27017 has none):
+
+1. ``commit`` reads the channel head ``h`` after rolling every logged event into the state,
+   lets the domain ``decide`` the change against that state, then inserts event ``h + 1``.
+   The unique index on ``(ch, seq)`` makes that insert the single point where the change happens:
+   of two writers racing for ``h + 1`` one wins, the other re-reads and decides again.
+2. Only then are the event's ``ops`` applied to the state collections, each guarded by the ``_seq``
+   it was written at, so that re-applying an event (after a crash, or by two instances at once) is a
+   no-op. A crash between 1 and 2 leaves an event whose ops the next reader or writer applies.
+3. ``read`` gives a state that reflects exactly the events up to the ``seq`` it returns, without
+   locks: it overlays, in memory, the events logged but not yet applied when the state was read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from datetime import timedelta
+from typing import Any, Protocol
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from hub.errors import Unavailable
+from hub.limits import COMMIT_MAX_ATTEMPTS
+from schemas.common import utc_now
+from schemas.events import Actor, Change, Delete, Event, Put
+
+log = logging.getLogger(__name__)
+
+Doc = dict[str, Any]
+# collection name → document id → stored document (tombstones included, with ``_deleted``)
+State = dict[str, dict[str, Doc]]
+
+EVENTS = "events"
+CHANNELS = "channels"
+
+
+class EventSink(Protocol):
+    async def __call__(self, event: Event) -> None: ...
+
+
+class EventLog:
+    def __init__(self, db: AsyncDatabase[Doc], *, sink: EventSink | None = None) -> None:
+        self._db = db
+        self._events = db[EVENTS]
+        self._channels = db[CHANNELS]
+        self._sink = sink
+
+    async def ensure_indexes(self, *, retention_days: int) -> None:
+        await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
+        await self._events.create_index(
+            "at", expireAfterSeconds=int(timedelta(days=retention_days).total_seconds())
+        )
+
+    async def commit(
+        self,
+        channel: str,
+        decide: Callable[[], Awaitable[Change]],
+        *,
+        actor: Actor | None,
+    ) -> Event:
+        """Decide a change against the current state and log it as the channel's next event.
+
+        ``decide`` may raise a domain error (nothing is logged) and may be called more than once
+        when another writer takes the next seq first; it must only read.
+        """
+        for attempt in range(COMMIT_MAX_ATTEMPTS):
+            head = await self.catch_up(channel)
+            change = await decide()
+            doc = _event_doc(channel=channel, seq=head + 1, change=change, actor=actor)
+            try:
+                await self._events.insert_one(doc)
+            except DuplicateKeyError:
+                # Another writer took head + 1: back off a little so that racers spread out.
+                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
+                continue
+            await self._apply(channel, [doc])
+            event = _to_event(doc)
+            await self._publish(event)
+            return event
+        raise Unavailable(f"too many concurrent changes on {channel}; try again")
+
+    async def catch_up(self, channel: str) -> int:
+        """Apply every logged event of the channel to the state; return the channel's head seq."""
+        applied = await self._applied(channel)
+        pending = (
+            await self._events.find({"ch": channel, "seq": {"$gt": applied}}).sort("seq", ASCENDING).to_list()
+        )
+        if not pending:
+            return applied
+        await self._apply(channel, pending)
+        for doc in pending:
+            # The writer of these may have died before publishing; receivers drop repeats by seq.
+            await self._publish(_to_event(doc))
+        return int(pending[-1]["seq"])
+
+    async def catch_up_recent(self, *, window_s: float) -> int:
+        """Roll forward every channel written in the last ``window_s`` seconds; return how many.
+
+        A writer that died between logging an event and applying it leaves the event unseen until
+        someone touches the channel again; this sweep makes that "soon" on quiet channels too.
+        """
+        since = utc_now() - timedelta(seconds=window_s)
+        channels = {
+            doc["ch"] for doc in await self._events.find({"at": {"$gte": since}}, {"ch": 1}).to_list()
+        }
+        for channel in sorted(channels):
+            await self.catch_up(channel)
+        return len(channels)
+
+    async def read(self, channel: str, read_state: Callable[[], Awaitable[State]]) -> tuple[State, int]:
+        """Read a state that reflects every event of the channel up to the returned seq, none after."""
+        applied = await self.catch_up(channel)
+        state = await read_state()
+        head = await self.head(channel)
+        if head > applied:
+            # Events logged while we read: fold them in so the state matches ``head`` exactly.
+            # A document read with a newer ``_seq`` than an op keeps what it has.
+            late = (
+                await self._events.find({"ch": channel, "seq": {"$gt": applied, "$lte": head}})
+                .sort("seq", ASCENDING)
+                .to_list()
+            )
+            for doc in late:
+                _overlay(state, doc)
+        return state, head
+
+    async def head(self, channel: str) -> int:
+        newest = await self._events.find_one({"ch": channel}, sort=[("seq", DESCENDING)])
+        if newest is not None:
+            return int(newest["seq"])
+        return await self._applied(channel)
+
+    async def since(self, channel: str, seq: int, *, limit: int | None = None) -> list[Event]:
+        cursor = self._events.find({"ch": channel, "seq": {"$gt": seq}}).sort("seq", ASCENDING)
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return [_to_event(doc) for doc in await cursor.to_list()]
+
+    async def oldest_kept(self, channel: str) -> int | None:
+        oldest = await self._events.find_one({"ch": channel}, sort=[("seq", ASCENDING)])
+        return None if oldest is None else int(oldest["seq"])
+
+    async def find_event(self, channel: str, seq: int) -> Event | None:
+        doc = await self._events.find_one({"ch": channel, "seq": seq})
+        return None if doc is None else _to_event(doc)
+
+    async def _applied(self, channel: str) -> int:
+        doc = await self._channels.find_one({"_id": channel})
+        return 0 if doc is None else int(doc.get("applied", 0))
+
+    async def _apply(self, channel: str, docs: list[Doc]) -> None:
+        for doc in docs:
+            seq = int(doc["seq"])
+            for raw in doc.get("ops", []):
+                await self._apply_op(raw, seq)
+        await self._channels.update_one(
+            {"_id": channel}, {"$max": {"applied": int(docs[-1]["seq"])}}, upsert=True
+        )
+
+    async def _apply_op(self, raw: Doc, seq: int) -> None:
+        collection = self._db[raw["collection"]]
+        if raw["op"] == "put":
+            fields = {k: v for k, v in raw["doc"].items() if k != "_id"}
+            fields["_seq"] = seq
+            fields["_deleted"] = False
+            target = raw["doc"]["_id"]
+        else:
+            fields = {"_seq": seq, "_deleted": True}
+            target = raw["id"]
+        # A duplicate key means the document is already at this seq or newer: applying an event
+        # twice changes nothing.
+        with suppress(DuplicateKeyError):
+            await collection.update_one({"_id": target, "_seq": {"$lt": seq}}, {"$set": fields}, upsert=True)
+
+    async def _publish(self, event: Event) -> None:
+        if self._sink is None:
+            return
+        try:
+            await self._sink(event)
+        except Exception:
+            # The event is logged; subscribers fill the gap from the log. Never fail the change.
+            log.exception("publishing %s #%d failed", event.channel, event.seq)
+
+
+def _event_doc(*, channel: str, seq: int, change: Change, actor: Actor | None) -> Doc:
+    return {
+        "ch": channel,
+        "seq": seq,
+        "event": change.event,
+        "data": change.data,
+        "ops": [op.model_dump() for op in change.ops],
+        "actor": None if actor is None else actor.model_dump(),
+        "at": utc_now(),
+    }
+
+
+def _to_event(doc: Doc) -> Event:
+    return Event(
+        channel=doc["ch"],
+        seq=doc["seq"],
+        event=doc["event"],
+        data=doc["data"],
+        actor=doc.get("actor"),
+        at=doc["at"],
+    )
+
+
+def _overlay(state: State, event_doc: Doc) -> None:
+    seq = int(event_doc["seq"])
+    for raw in event_doc.get("ops", []):
+        op: Put | Delete = Put.model_validate(raw) if raw["op"] == "put" else Delete.model_validate(raw)
+        docs = state.setdefault(op.collection, {})
+        target = op.doc["_id"] if isinstance(op, Put) else op.id
+        current = docs.get(target)
+        if current is not None and int(current.get("_seq", 0)) >= seq:
+            continue
+        if isinstance(op, Put):
+            docs[target] = {**op.doc, "_seq": seq, "_deleted": False}
+        elif current is not None:
+            docs[target] = {**current, "_seq": seq, "_deleted": True}

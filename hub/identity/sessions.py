@@ -1,0 +1,68 @@
+"""Sessions and bearer tokens: one stored record per sign-in, found by the hash of its token.
+
+Every request looks its session up in MongoDB, so a logout on one hub instance is a logout on all of
+them at once. Sessions slide: each use pushes ``expires_at`` forward; a TTL index removes dead ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.identity.principal import Principal
+from hub.identity.users import UserStore, to_principal
+from schemas.common import utc_now
+
+Doc = dict[str, Any]
+
+# Writing expires_at on every request would turn every read into a write; once a minute is enough.
+_SLIDE_GRANULARITY = timedelta(minutes=1)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionService:
+    def __init__(self, db: AsyncDatabase[Doc], *, users: UserStore, ttl_s: int) -> None:
+        self._sessions = db["sessions"]
+        self._users = users
+        self._ttl = timedelta(seconds=ttl_s)
+
+    async def ensure_indexes(self) -> None:
+        await self._sessions.create_index("expires_at", expireAfterSeconds=0)
+        await self._sessions.create_index("user_id")
+
+    async def open(self, user_id: str) -> str:
+        """Start a session; return its token (shown once, stored only as a hash)."""
+        token = secrets.token_urlsafe(32)
+        now = utc_now()
+        await self._sessions.insert_one(
+            {"_id": _token_hash(token), "user_id": user_id, "created_at": now, "expires_at": now + self._ttl}
+        )
+        return token
+
+    async def authenticate(self, token: str) -> Principal | None:
+        if not token or len(token) > 256:
+            return None
+        session_id = _token_hash(token)
+        session = await self._sessions.find_one({"_id": session_id})
+        now = utc_now()
+        if session is None or session["expires_at"] <= now:
+            return None
+        user = await self._users.get(session["user_id"])
+        if user is None or user.get("disabled"):
+            return None
+        if session["expires_at"] - self._ttl + _SLIDE_GRANULARITY < now:
+            await self._sessions.update_one({"_id": session_id}, {"$set": {"expires_at": now + self._ttl}})
+        return to_principal(user, session_id=session_id)
+
+    async def revoke(self, session_id: str) -> None:
+        await self._sessions.delete_one({"_id": session_id})
+
+    async def revoke_all(self, user_id: str) -> None:
+        await self._sessions.delete_many({"user_id": user_id})

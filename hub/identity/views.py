@@ -1,0 +1,58 @@
+"""HTTP views of sign-in and the caller's own account."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub import keys
+from hub.errors import Unauthenticated
+from hub.http.auth import COOKIE_NAME, require_principal
+from hub.http.bodies import parse_body
+from hub.http.responses import json_response
+from hub.identity.passwords import verify_password
+from hub.identity.users import to_user_out
+from schemas.identity import LoginBody, LoginOut
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = await parse_body(request, LoginBody)
+    services = request.app[keys.SERVICES]
+    user = await services.users.by_email(body.email)
+    # Verify even when the user is unknown, so both failures take the same time.
+    ok = await verify_password(None if user is None else user.get("password_hash"), body.password)
+    if user is None or not ok or user.get("disabled"):
+        raise Unauthenticated("wrong e-mail address or password")
+    token = await services.sessions.open(user["_id"])
+    response = json_response(LoginOut(user=to_user_out(user), token=token))
+    settings = request.app[keys.SETTINGS]
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_ttl_s,
+        path="/",
+    )
+    return response
+
+
+@routes.post("/api/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    await request.app[keys.SERVICES].sessions.revoke(principal.session_id)
+    response = web.Response(status=204)
+    response.del_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    user = await request.app[keys.SERVICES].users.get(principal.id)
+    if user is None:
+        raise Unauthenticated("sign in first")
+    return json_response(to_user_out(user))

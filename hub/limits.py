@@ -1,0 +1,24 @@
+"""Every limit and timeout of the service, each with the reason it has the value it has."""
+
+from __future__ import annotations
+
+# The contract's limit for a request body; larger bodies get 413 before they are read whole.
+MAX_BODY_BYTES = 1024 * 1024
+
+# In-flight requests get this long to finish on SIGTERM (issue 2: "within 10 s").
+SHUTDOWN_GRACE_S = 10.0
+
+# Longest text accepted in a title-like field: long enough for any real title in Japanese or English,
+# short enough that a board of 2,000 cards stays a small snapshot.
+MAX_TITLE_CHARS = 200
+# Descriptions, comments, announcement bodies: a long page of text, far below the 1 MiB body limit.
+MAX_TEXT_CHARS = 20_000
+# Names of people and organisations.
+MAX_NAME_CHARS = 100
+
+# Idempotency keys are remembered this long (contract: "within 24 hours").
+IDEMPOTENCY_TTL_S = 24 * 3600
+
+# A writer that loses the race for a channel's next seq retries; past this many tries under
+# contention the request answers 503 rather than spinning (each try is a few milliseconds).
+COMMIT_MAX_ATTEMPTS = 50

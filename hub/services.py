@@ -1,0 +1,68 @@
+"""Every domain service of one process, built once from its dependencies.
+
+The hub and the workers build the same services, so a worker calls the very code a request would.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from redis.asyncio import Redis
+
+from hub.events.log import EventLog, EventSink
+from hub.identity.sessions import SessionService
+from hub.identity.users import UserStore
+from hub.rights import Rights
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: AsyncDatabase[dict[str, Any]]
+    redis: Redis
+    events: EventLog
+    users: UserStore
+    sessions: SessionService
+    rights: Rights
+
+    async def ensure_indexes(self) -> None:
+        await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
+        await self.users.ensure_indexes()
+        await self.sessions.ensure_indexes()
+
+    async def bootstrap(self) -> None:
+        """Create the first admin from the settings when no admin exists yet."""
+        settings = self.settings
+        if settings.admin_email and settings.admin_password and not await self.users.any_admin():
+            await self.users.create(
+                email=settings.admin_email,
+                name="Admin",
+                role="admin",
+                password=settings.admin_password.get_secret_value(),
+            )
+            log.info("created the first admin account")
+
+
+def build_services(
+    *,
+    settings: Settings,
+    db: AsyncDatabase[dict[str, Any]],
+    redis: Redis,
+    sink: EventSink | None = None,
+) -> Services:
+    users = UserStore(db)
+    return Services(
+        settings=settings,
+        db=db,
+        redis=redis,
+        events=EventLog(db, sink=sink),
+        users=users,
+        sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
+        rights=Rights(),
+    )

@@ -1,0 +1,105 @@
+"""Every setting of a Dejima process, read once from the environment (prefix ``DEJIMA_``).
+
+One object, validated at start and then passed in: no module reads the environment by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_MONGO_SCHEMES = ("mongodb", "mongodb+srv")
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEJIMA_", extra="ignore", frozen=True)
+
+    mongodb_url: str = Field(description="MongoDB connection string; the database name is its path.")
+    redis_url: str = Field(description="Redis URL used for fan-out, presence, throttling and arq.")
+    secret_key: SecretStr = Field(min_length=32, description="Signs one-click links; at least 32 characters.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed for cookie-authenticated requests and /ws."
+    )
+    admin_email: str | None = Field(default=None, description="The first admin, created when none exists.")
+    admin_password: SecretStr | None = None
+    mongodb_database: str = Field(default="", description="Overrides the database named in the URL.")
+
+    public_url: str = Field(default="http://127.0.0.1:8080", description="Base of links in e-mails.")
+    dev: bool = Field(default=False, description="Human-readable logs and the demo banner.")
+    secure_cookies: bool = Field(default=False, description="Set the Secure flag (behind HTTPS).")
+    session_ttl_s: int = Field(default=14 * 24 * 3600, gt=0, description="Sliding session lifetime.")
+    event_retention_days: int = Field(default=7, ge=7, description="How long channel events are kept.")
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = "Dejima <no-reply@dejima.local>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+
+    line_api_base: str = "https://api.line.me"
+    line_channel_token: SecretStr | None = None
+    line_channel_secret: SecretStr | None = None
+
+    visitor_retention_days: int = Field(default=90, gt=0)
+    webhook_allow_private: bool = False
+    urgent_reminder_s: int = Field(default=15 * 60, gt=0)
+
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="Defaults to text in dev, JSON lines otherwise."
+    )
+
+    @field_validator("mongodb_url")
+    @classmethod
+    def _mongo_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme not in _MONGO_SCHEMES or "://" not in value:
+            raise ValueError("must be a mongodb:// or mongodb+srv:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in _REDIS_SCHEMES or "://" not in value:
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def database_name(self) -> str:
+        if self.mongodb_database:
+            return self.mongodb_database
+        path = urlsplit(self.mongodb_url).path.lstrip("/")
+        return path or "dejima"
+
+    @property
+    def text_logs(self) -> bool:
+        return self.log_format == "text" or (self.log_format is None and self.dev)
+
+
+def describe_errors(error: Exception) -> str:
+    """One line naming every setting that failed, for the operator reading the terminal."""
+    from pydantic import ValidationError
+
+    if not isinstance(error, ValidationError):
+        return f"invalid settings: {error}"
+    parts = []
+    for item in error.errors():
+        name = "DEJIMA_" + "_".join(str(p) for p in item["loc"]).upper()
+        reason = (
+            "is required but not set"
+            if item["type"] == "missing"
+            else item["msg"].removeprefix("Value error, ")
+        )
+        parts.append(f"{name} {reason}")
+    return "invalid settings: " + "; ".join(parts)

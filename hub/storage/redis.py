@@ -1,0 +1,26 @@
+"""The Redis client used for fan-out, presence, throttling and arq."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+# Commands that hang longer than this fail, so a lost Redis shows in /readyz instead of in stuck requests.
+SOCKET_TIMEOUT_S = 5.0
+
+
+def open_client(url: str) -> Redis:
+    client: Redis = Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=SOCKET_TIMEOUT_S,
+        health_check_interval=15,
+    )
+    return client
+
+
+async def ping(redis: Redis) -> bool:
+    try:
+        return bool(await redis.ping())
+    except Exception:
+        return False
