@@ -1,17 +1,118 @@
 """The one rule book: may this person read, change or administer this thing?
 
-Every endpoint and every channel subscription asks here; nothing re-checks a right inline.
-Reads of things the caller may not know exist answer ``NotFound``, not ``Forbidden``.
+Every endpoint and every channel subscription asks here; nothing re-checks a right inline. The rules
+are pure functions of the caller and a small view of the thing (``ProjectAccess``), so services load
+the thing once and ask. Reads of things the caller may not know exist answer ``NotFound`` (the
+``require_*`` helpers raise it), never ``Forbidden``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hub.errors import Forbidden, NotFound
 from hub.identity.principal import Principal
+
+Visibility = Literal["public", "internal", "private"]
+ProjectRole = Literal["owner", "editor", "viewer"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectAccess:
+    """What the rules need to know of a project."""
+
+    id: str
+    visibility: Visibility
+    members: dict[str, ProjectRole] = field(default_factory=dict)  # user id → role
+    board_id: str | None = None
+
+    def role_of(self, user_id: str) -> ProjectRole | None:
+        return self.members.get(user_id)
 
 
 class Rights:
+    # --- projects and their boards (API.md, Projects) ---------------------------------------------
+
+    def may_read_project(self, principal: Principal, project: ProjectAccess) -> bool:
+        if principal.role == "admin" or project.role_of(principal.id) is not None:
+            return True
+        if project.visibility == "public":
+            return True
+        if project.visibility == "internal":
+            return principal.role == "member"
+        return False
+
+    def may_change_board(self, principal: Principal, project: ProjectAccess) -> bool:
+        if principal.role == "admin":
+            return True
+        return project.role_of(principal.id) in ("owner", "editor") and principal.role != "kiosk"
+
+    def may_administer_project(self, principal: Principal, project: ProjectAccess) -> bool:
+        return principal.role == "admin" or project.role_of(principal.id) == "owner"
+
+    def may_create_project(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    def may_request_to_join(self, principal: Principal, project: ProjectAccess) -> bool:
+        return principal.role in ("partner", "member") and project.role_of(principal.id) is None
+
+    def require_read_project(self, principal: Principal, project: ProjectAccess) -> None:
+        if not self.may_read_project(principal, project):
+            raise NotFound("no such project")
+
+    def require_change_board(self, principal: Principal, project: ProjectAccess) -> None:
+        self.require_read_project(principal, project)
+        if not self.may_change_board(principal, project):
+            raise Forbidden("only the project's owners and editors may change its board")
+
+    def require_administer_project(self, principal: Principal, project: ProjectAccess) -> None:
+        self.require_read_project(principal, project)
+        if not self.may_administer_project(principal, project):
+            raise Forbidden("only the project's owners and admins may do this")
+
+    # --- people and organisations -----------------------------------------------------------------
+
+    def may_administer_users(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
+    def may_list_users(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    def may_manage_org_webhooks(self, principal: Principal, org_id: str) -> bool:
+        return principal.role == "admin" or (principal.role == "partner" and principal.org_id == org_id)
+
+    def may_read_audit(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
+    # --- hubs (API.md, Hubs and check-in) ---------------------------------------------------------
+
+    def may_check_in_visitor(self, principal: Principal, hub_id: str) -> bool:
+        return principal.is_staff or (principal.role == "kiosk" and principal.hub_id == hub_id)
+
+    def may_see_visitors(self, principal: Principal, hub_id: str) -> bool:
+        """Names and contacts of the people in a hub; everyone else sees counts."""
+        return self.may_check_in_visitor(principal, hub_id)
+
+    def may_export_visits(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    def may_administer_hubs(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
+    # --- announcements ----------------------------------------------------------------------------
+
+    def may_announce(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    # --- channels (API.md, Realtime) --------------------------------------------------------------
+
     def may_subscribe_user_channel(self, principal: Principal, user_id: str) -> bool:
         return principal.id == user_id
 
     def may_subscribe_announcements(self, principal: Principal) -> bool:
+        return True
+
+    def may_subscribe_hub(self, principal: Principal, hub_id: str) -> bool:
+        # Every signed-in user may follow a hub's occupancy; names are filtered per copy.
         return True
