@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from hub import keys, system_views
+from hub.boards import views as board_views
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
@@ -46,6 +47,7 @@ def create_app(
     app.on_shutdown.append(_mark_shutting_down)
     app.router.add_routes(system_views.routes)
     app.router.add_routes(identity_views.routes)
+    app.router.add_routes(board_views.routes)
     return app
 
 

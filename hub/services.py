@@ -12,9 +12,14 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+from hub.boards.access import StoredBoards
+from hub.boards.comments import CardNotes
+from hub.boards.notices import Notices
+from hub.boards.service import BoardService
 from hub.events.log import EventLog, EventSink
 from hub.identity.sessions import SessionService
 from hub.identity.users import UserStore
+from hub.notifications import records as notification_records
 from hub.rights import Rights
 from hub.settings import Settings
 
@@ -30,11 +35,16 @@ class Services:
     users: UserStore
     sessions: SessionService
     rights: Rights
+    boards: BoardService
+    card_notes: CardNotes
+    board_notices: Notices
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
         await self.users.ensure_indexes()
         await self.sessions.ensure_indexes()
+        await self.boards.ensure_indexes()
+        await notification_records.ensure_indexes(self.db)
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -57,12 +67,19 @@ def build_services(
     sink: EventSink | None = None,
 ) -> Services:
     users = UserStore(db)
+    events = EventLog(db, sink=sink)
+    rights = Rights()
+    board_notices = Notices(db, rights=rights)
+    boards = BoardService(db, events=events, rights=rights, directory=StoredBoards(db), notices=board_notices)
     return Services(
         settings=settings,
         db=db,
         redis=redis,
-        events=EventLog(db, sink=sink),
+        events=events,
         users=users,
         sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
-        rights=Rights(),
+        rights=rights,
+        boards=boards,
+        card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
+        board_notices=board_notices,
     )

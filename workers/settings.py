@@ -14,6 +14,7 @@ from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
+from workers.boards import sweep_board_notifications
 from workers.sweeper import catch_up_channels
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ FUNCTIONS: list[WorkerCoroutine] = []
 CRON_JOBS: list[CronJob] = [
     # Every 10 s: a change whose writer died before publishing reaches live pages within seconds.
     cron(catch_up_channels, second=set(range(0, 60, 10)), run_at_startup=True, unique=True),
+    # Every minute: notifications of board changes whose process died right after the commit.
+    cron(sweep_board_notifications, second={30}, run_at_startup=True, unique=True),
 ]
 
 

@@ -1,0 +1,105 @@
+"""Boards to test with: a project with a board, and people in each of its roles."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from hub import keys
+from hub.ids import new_id
+from tests.conftest import Account, UserFactory
+
+Client = TestClient[Any, Any]
+
+
+@dataclass(frozen=True)
+class Board:
+    id: str
+    project_id: str
+    owner: Account
+    editor: Account
+    viewer: Account
+
+
+BoardFactory = Callable[..., Awaitable[Board]]
+
+
+async def _insert_project(
+    client: Client, *, visibility: str, members: dict[str, str], title: str = "Board"
+) -> tuple[str, str]:
+    """A project and its board as the projects service stores them."""
+    db = client.app[keys.DB]
+    project_id, board_id = new_id(), new_id()
+    await db["projects"].insert_one(
+        {
+            "_id": project_id,
+            "title": title,
+            "visibility": visibility,
+            "members": members,
+            "board_id": board_id,
+        }
+    )
+    await db["boards"].insert_one({"_id": board_id, "project_id": project_id, "title": title})
+    return project_id, board_id
+
+
+@pytest.fixture
+async def make_board(client: Client, make_user: UserFactory) -> BoardFactory:
+    async def factory(visibility: str = "private", **extra_members: str) -> Board:
+        owner = await make_user("member")
+        editor = await make_user("partner")
+        viewer = await make_user("member")
+        members = {owner.id: "owner", editor.id: "editor", viewer.id: "viewer", **extra_members}
+        project_id, board_id = await _insert_project(client, visibility=visibility, members=members)
+        return Board(id=board_id, project_id=project_id, owner=owner, editor=editor, viewer=viewer)
+
+    return factory
+
+
+@pytest.fixture
+async def board(make_board: BoardFactory) -> Board:
+    return await make_board()
+
+
+async def post(
+    client: Client, path: str, account: Account, body: Any = None, *, headers: dict[str, str] | None = None
+) -> Any:
+    response = await client.post(
+        path, json=body if body is not None else {}, headers={**account.headers, **(headers or {})}
+    )
+    return response.status, await response.json() if response.status != 204 else None
+
+
+async def add_column(client: Client, board: Board, title: str = "Todo", **fields: Any) -> dict[str, Any]:
+    status, body = await post(
+        client, f"/api/boards/{board.id}/columns", board.owner, {"title": title, **fields}
+    )
+    assert status == 201, body
+    return dict(body)
+
+
+async def add_card(
+    client: Client, board: Board, column_id: str, title: str = "Card", **fields: Any
+) -> dict[str, Any]:
+    status, body = await post(
+        client,
+        f"/api/boards/{board.id}/cards",
+        board.owner,
+        {"column_id": column_id, "title": title, **fields},
+    )
+    assert status == 201, body
+    return dict(body)
+
+
+async def snapshot(client: Client, board: Board, account: Account | None = None) -> dict[str, Any]:
+    response = await client.get(f"/api/boards/{board.id}", headers=(account or board.owner).headers)
+    assert response.status == 200, await response.text()
+    return dict(await response.json())
+
+
+def titles(snap: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [(column["title"], [card["title"] for card in column["cards"]]) for column in snap["columns"]]
