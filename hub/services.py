@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
 from hub.boards.access import StoredBoards
+from hub.boards.cards import CardService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
@@ -36,6 +37,7 @@ class Services:
     sessions: SessionService
     rights: Rights
     boards: BoardService
+    cards: CardService
     card_notes: CardNotes
     board_notices: Notices
 
@@ -70,7 +72,7 @@ def build_services(
     events = EventLog(db, sink=sink)
     rights = Rights()
     board_notices = Notices(db, rights=rights)
-    boards = BoardService(db, events=events, rights=rights, directory=StoredBoards(db), notices=board_notices)
+    boards = BoardService(db, events=events, rights=rights, directory=StoredBoards(db))
     return Services(
         settings=settings,
         db=db,
@@ -80,6 +82,7 @@ def build_services(
         sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
         rights=rights,
         boards=boards,
+        cards=CardService(boards=boards, notices=board_notices),
         card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
         board_notices=board_notices,
     )

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pymongo import ASCENDING
 
 from hub.boards import model
+from hub.boards.cards import history_entry
 from hub.boards.mentions import mentioned
 from hub.boards.model import COMMENTS, HISTORY, Doc, channel_of
 from hub.boards.notices import MENTIONED, Notices
-from hub.boards.service import BoardService, history_entry
+from hub.boards.service import BoardService
 from hub.events.log import EventLog
 from hub.identity.principal import Principal
 from hub.ids import idempotent_id
@@ -78,7 +79,7 @@ class CardNotes:
             )
 
         try:
-            event = await self._boards.commit_board(board_id, decide, principal)
+            event = await self._boards.commit(board_id, decide, principal)
         except _Existing as existing:
             return model.comment_out(existing.doc)
         await self._notices.deliver_for(event)

@@ -1,9 +1,9 @@
-"""Live boards: columns and cards changed through the event log of ``board:{id}``.
+"""Live boards: the board's snapshot, its columns, and what cards and comments share (rights, lookups,
+committing to the event log of ``board:{id}``, respacing a column).
 
 Design note: docs/boards.md. Every change is one ``EventLog.commit``: ``decide`` reads the state as of
 the channel's head, checks versions and neighbours, and returns the event (``data``: the whole
-resource after the change) with Put ops of the resource and of its history entry, so the history is
-exactly as durable as the change. Notifications follow the commit (hub/boards/notices.py).
+resource after the change) with Put ops of the resource (and, for cards, of its history entry).
 """
 
 from __future__ import annotations
@@ -17,20 +17,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model, ordering, positions
 from hub.boards.access import BoardDirectory
-from hub.boards.model import CARDS, COLUMNS, HISTORY, Doc, channel_of, live
-from hub.boards.notices import Notices
+from hub.boards.model import CARDS, COLUMNS, Doc, channel_of, live
 from hub.errors import Conflict, InvalidRequest, NotFound
 from hub.events.log import EventLog, State
 from hub.identity.principal import Principal
-from hub.ids import idempotent_id, new_id
+from hub.ids import idempotent_id
 from hub.rights import ProjectAccess, Rights
 from schemas.boards import (
     BoardOut,
-    CardCreate,
-    CardMove,
     CardOut,
-    CardPatch,
-    CardVersion,
     ColumnCreate,
     ColumnMove,
     ColumnOut,
@@ -42,7 +37,7 @@ from schemas.events import Change, Delete, Event, Put
 log = logging.getLogger(__name__)
 
 
-class _Existing(Exception):
+class Existing(Exception):
     """A creation retried with the same Idempotency-Key: the resource is already there."""
 
     def __init__(self, doc: Doc) -> None:
@@ -62,14 +57,12 @@ class BoardService:
         events: EventLog,
         rights: Rights,
         directory: BoardDirectory,
-        notices: Notices,
         max_position_chars: int = positions.MAX_POSITION_CHARS,
     ) -> None:
         self._db = db
         self._events = events
         self._rights = rights
         self._directory = directory
-        self._notices = notices
         self._columns = db[COLUMNS]
         self._cards = db[CARDS]
         self._max_position_chars = max_position_chars
@@ -109,7 +102,7 @@ class BoardService:
     async def card(self, principal: Principal, card_id: str) -> CardOut:
         doc = await self.card_for_reading(principal, card_id)
         await self._events.catch_up(channel_of(doc["board_id"]))
-        return model.card_out(await self._live_card(card_id))
+        return model.card_out(await self.live_card(card_id))
 
     async def card_for_reading(self, principal: Principal, card_id: str) -> Doc:
         """The card, when the caller may read its board (else ``NotFound``)."""
@@ -132,19 +125,19 @@ class BoardService:
     async def create_column(
         self, principal: Principal, board_id: str, body: ColumnCreate, *, idempotency_key: str | None
     ) -> ColumnOut:
-        await self._require_change(principal, board_id)
+        await self.require_change(principal, board_id)
         column_id = idempotent_id(caller_id=principal.id, scope=f"column:{board_id}", key=idempotency_key)
         at_end = "after" not in body.model_fields_set
 
         async def decide() -> Change:
             existing = await self._columns.find_one({"_id": column_id})
             if existing is not None:
-                raise _Existing(existing)
+                raise Existing(existing)
             scope = {"board_id": board_id}
             if at_end:
                 position = await ordering.position_last(self._columns, scope=scope)
             else:
-                after = await self._live_column(board_id, body.after) if body.after else None
+                after = await self.live_column(board_id, body.after) if body.after else None
                 position = await ordering.position_after(self._columns, scope=scope, after=after)
             now = utc_now()
             doc = {
@@ -160,8 +153,8 @@ class BoardService:
             return _column_change("column.created", doc)
 
         try:
-            event = await self._commit(board_id, decide, principal)
-        except _Existing as existing:
+            event = await self.commit(board_id, decide, principal)
+        except Existing as existing:
             return model.column_out(existing.doc)
         return ColumnOut.model_validate(event.data)
 
@@ -169,25 +162,25 @@ class BoardService:
         board_id = await self._column_board_for_change(principal, column_id)
 
         async def decide() -> Change:
-            current = await self._live_column(board_id, column_id, missing=NotFound)
-            _check_version(current, body.version, model.column_out)
+            current = await self.live_column(board_id, column_id, missing=NotFound)
+            check_version(current, body.version, model.column_out)
             doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": utc_now()}
             if body.title is not None:
                 doc["title"] = body.title
             return _column_change("column.updated", doc)
 
-        return ColumnOut.model_validate((await self._commit(board_id, decide, principal)).data)
+        return ColumnOut.model_validate((await self.commit(board_id, decide, principal)).data)
 
     async def move_column(self, principal: Principal, column_id: str, body: ColumnMove) -> ColumnOut:
         board_id = await self._column_board_for_change(principal, column_id)
         if body.after == column_id:
-            raise _invalid("after", "a column cannot be placed after itself")
+            raise invalid("after", "a column cannot be placed after itself")
 
         async def decide() -> Change:
-            current = await self._live_column(board_id, column_id, missing=NotFound)
+            current = await self.live_column(board_id, column_id, missing=NotFound)
             if body.version is not None:
-                _check_version(current, body.version, model.column_out)
-            after = await self._live_column(board_id, body.after) if body.after else None
+                check_version(current, body.version, model.column_out)
+            after = await self.live_column(board_id, body.after) if body.after else None
             position = await ordering.position_after(
                 self._columns, scope={"board_id": board_id}, after=after, moving_id=column_id
             )
@@ -201,13 +194,13 @@ class BoardService:
             }
             return _column_change("column.moved", doc)
 
-        return ColumnOut.model_validate((await self._commit(board_id, decide, principal)).data)
+        return ColumnOut.model_validate((await self.commit(board_id, decide, principal)).data)
 
     async def delete_column(self, principal: Principal, column_id: str) -> ColumnOut:
         board_id = await self._column_board_for_change(principal, column_id)
 
         async def decide() -> Change:
-            current = await self._live_column(board_id, column_id, missing=NotFound)
+            current = await self.live_column(board_id, column_id, missing=NotFound)
             holding = await self._cards.find_one(
                 {"column_id": column_id, "archived": False, "_deleted": False}, projection={"_id": 1}
             )
@@ -216,141 +209,7 @@ class BoardService:
             data = model.column_out(current).model_dump(mode="json")
             return Change(event="column.deleted", data=data, ops=[Delete(collection=COLUMNS, id=column_id)])
 
-        return ColumnOut.model_validate((await self._commit(board_id, decide, principal)).data)
-
-    # --- cards ------------------------------------------------------------------------------------
-
-    async def create_card(
-        self, principal: Principal, board_id: str, body: CardCreate, *, idempotency_key: str | None
-    ) -> CardOut:
-        access = await self._require_change(principal, board_id)
-        await self._notices.check_assignees(access, body.assignees)
-        card_id = idempotent_id(caller_id=principal.id, scope=f"card:{board_id}", key=idempotency_key)
-
-        async def decide() -> Change:
-            existing = await self._cards.find_one({"_id": card_id})
-            if existing is not None:
-                raise _Existing(existing)
-            await self._live_column(board_id, body.column_id)
-            after = await self._live_card_in(body.column_id, body.after) if body.after else None
-            position = await self._card_position(body.column_id, after, moving_id=None)
-            now = utc_now()
-            doc = {
-                "_id": card_id,
-                "board_id": board_id,
-                "column_id": body.column_id,
-                "title": body.title,
-                "description": body.description,
-                "assignees": body.assignees,
-                "labels": body.labels,
-                "due": None if body.due is None else body.due.isoformat(),
-                "position": position,
-                "version": 1,
-                "archived": False,
-                "created_at": now,
-                "updated_at": now,
-                "created_by": principal.id,
-                "placed_at": now,
-            }
-            notify = self._notices.assigned(before=[], after=body.assignees, actor_id=principal.id)
-            return _card_change("card.created", None, doc, principal, notify=notify)
-
-        try:
-            event = await self._commit(board_id, decide, principal)
-        except _Existing as existing:
-            return model.card_out(existing.doc)
-        await self._notices.deliver_for(event)
-        return CardOut.model_validate(event.data)
-
-    async def patch_card(self, principal: Principal, card_id: str, body: CardPatch) -> CardOut:
-        card = await self.card_for_change(principal, card_id)
-        board_id = card["board_id"]
-        if body.assignees is not None:
-            access = await self._directory.access_for_board(board_id)
-            added = [user for user in body.assignees if user not in card.get("assignees", [])]
-            await self._notices.check_assignees(access, added)
-        fields = body.model_fields_set - {"version"}
-
-        async def decide() -> Change:
-            current = await self._live_card(card_id)
-            _check_version(current, body.version, model.card_out)
-            _check_not_archived(current)
-            doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": utc_now()}
-            for name in fields:
-                value = getattr(body, name)
-                doc[name] = value.isoformat() if name == "due" and value is not None else value
-            notify = self._notices.assigned(
-                before=current.get("assignees", []), after=doc["assignees"], actor_id=principal.id
-            )
-            return _card_change("card.updated", current, doc, principal, notify=notify)
-
-        event = await self._commit(board_id, decide, principal)
-        await self._notices.deliver_for(event)
-        return CardOut.model_validate(event.data)
-
-    async def move_card(self, principal: Principal, card_id: str, body: CardMove) -> CardOut:
-        card = await self.card_for_change(principal, card_id)
-        board_id = card["board_id"]
-        if body.after == card_id:
-            raise _invalid("after", "a card cannot be placed after itself")
-
-        async def decide() -> Change:
-            current = await self._live_card(card_id)
-            if body.version is not None:
-                _check_version(current, body.version, model.card_out)
-            _check_not_archived(current)
-            await self._live_column(board_id, body.column_id)
-            after = await self._live_card_in(body.column_id, body.after) if body.after else None
-            position = await self._card_position(body.column_id, after, moving_id=card_id)
-            now = utc_now()
-            doc = {
-                **model.stored(current),
-                "column_id": body.column_id,
-                "position": position,
-                "version": current["version"] + 1,
-                "updated_at": now,
-                "placed_at": now,
-            }
-            return _card_change("card.moved", current, doc, principal)
-
-        return CardOut.model_validate((await self._commit(board_id, decide, principal)).data)
-
-    async def archive_card(self, principal: Principal, card_id: str, body: CardVersion) -> CardOut:
-        return await self._set_archived(principal, card_id, body, archived=True)
-
-    async def restore_card(self, principal: Principal, card_id: str, body: CardVersion) -> CardOut:
-        return await self._set_archived(principal, card_id, body, archived=False)
-
-    async def _set_archived(
-        self, principal: Principal, card_id: str, body: CardVersion, *, archived: bool
-    ) -> CardOut:
-        card = await self.card_for_change(principal, card_id)
-        board_id = card["board_id"]
-
-        async def decide() -> Change:
-            current = await self._live_card(card_id)
-            if body.version is not None:
-                _check_version(current, body.version, model.card_out)
-            if bool(current.get("archived")) == archived:
-                raise Conflict("the card is already archived" if archived else "the card is not archived")
-            doc = {
-                **model.stored(current),
-                "archived": archived,
-                "version": current["version"] + 1,
-                "updated_at": utc_now(),
-            }
-            if not archived and live(await self._columns.find_one({"_id": current["column_id"]})) is None:
-                # Its column was deleted meanwhile: it comes back at the top of the first column.
-                first = await self._columns.find_one(
-                    {"board_id": board_id, "_deleted": False}, sort=[("position", 1)]
-                )
-                if first is None:
-                    raise Conflict("the board has no column to restore the card into")
-                doc["column_id"] = first["_id"]
-                doc["position"] = await self._card_position(first["_id"], None, moving_id=card_id)
-            return _card_change("card.archived" if archived else "card.restored", current, doc, principal)
-
-        return CardOut.model_validate((await self._commit(board_id, decide, principal)).data)
+        return ColumnOut.model_validate((await self.commit(board_id, decide, principal)).data)
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -361,15 +220,10 @@ class BoardService:
         """A collection of boards (comments and history live next to cards)."""
         return self._db[name]
 
-    async def commit_board(
+    async def commit(
         self, board_id: str, decide: Callable[[], Awaitable[Change]], principal: Principal
     ) -> Event:
-        """Commit a change of the board (comments use this too)."""
-        return await self._commit(board_id, decide, principal)
-
-    async def _commit(
-        self, board_id: str, decide: Callable[[], Awaitable[Change]], principal: Principal
-    ) -> Event:
+        """Commit a change of the board; a column whose keys grew too long is respaced first."""
         for _ in range(3):
             try:
                 return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
@@ -381,7 +235,7 @@ class BoardService:
         """Respace every card of one column in one event (``column.rebalanced``)."""
 
         async def decide() -> Change:
-            column = await self._live_column(board_id, column_id, missing=NotFound)
+            column = await self.live_column(board_id, column_id, missing=NotFound)
             cards = await self._cards.find({"column_id": column_id, "_deleted": False}).to_list()
             cards.sort(key=lambda doc: (doc["position"], doc["_id"]))
             docs = [
@@ -399,7 +253,7 @@ class BoardService:
         event = await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
         log.info("rebalanced column %s of board %s at #%d", column_id, board_id, event.seq)
 
-    async def _card_position(self, column_id: str, after: Doc | None, *, moving_id: str | None) -> str:
+    async def card_position(self, column_id: str, after: Doc | None, *, moving_id: str | None) -> str:
         position = await ordering.position_after(
             self._cards, scope={"column_id": column_id}, after=after, moving_id=moving_id
         )
@@ -407,7 +261,7 @@ class BoardService:
             raise _NeedsRebalance(column_id)
         return position
 
-    async def _require_change(self, principal: Principal, board_id: str) -> ProjectAccess:
+    async def require_change(self, principal: Principal, board_id: str) -> ProjectAccess:
         access = await self._directory.access_for_board(board_id)
         self._rights.require_change_board(principal, access)
         return access
@@ -422,9 +276,7 @@ class BoardService:
         self._rights.require_change_board(principal, access)
         return str(doc["board_id"])
 
-    async def _live_column(
-        self, board_id: str, column_id: str, *, missing: type[Exception] = Conflict
-    ) -> Doc:
+    async def live_column(self, board_id: str, column_id: str, *, missing: type[Exception] = Conflict) -> Doc:
         doc = await self._columns.find_one({"_id": column_id})
         if doc is None or doc["board_id"] != board_id:
             raise NotFound("no such column on this board")
@@ -432,13 +284,13 @@ class BoardService:
             raise missing("the column was deleted")
         return doc
 
-    async def _live_card(self, card_id: str) -> Doc:
+    async def live_card(self, card_id: str) -> Doc:
         doc = live(await self._cards.find_one({"_id": card_id}))
         if doc is None:
             raise NotFound("no such card")
         return doc
 
-    async def _live_card_in(self, column_id: str, card_id: str) -> Doc:
+    async def live_card_in(self, column_id: str, card_id: str) -> Doc:
         doc = live(await self._cards.find_one({"_id": card_id}))
         if doc is None or doc["column_id"] != column_id or doc.get("archived"):
             raise Conflict(
@@ -448,7 +300,7 @@ class BoardService:
         return doc
 
 
-def _check_version(current: Doc, version: int, out: Callable[[Doc], Any]) -> None:
+def check_version(current: Doc, version: int, out: Callable[[Doc], Any]) -> None:
     if current["version"] != version:
         raise Conflict(
             f"changed meanwhile: version {version} is stale, the current one is {current['version']}",
@@ -456,7 +308,7 @@ def _check_version(current: Doc, version: int, out: Callable[[Doc], Any]) -> Non
         )
 
 
-def _check_not_archived(current: Doc) -> None:
+def check_not_archived(current: Doc) -> None:
     if current.get("archived"):
         raise Conflict(
             "the card is archived: restore it first",
@@ -464,7 +316,7 @@ def _check_not_archived(current: Doc) -> None:
         )
 
 
-def _invalid(field: str, message: str) -> InvalidRequest:
+def invalid(field: str, message: str) -> InvalidRequest:
     return InvalidRequest(
         message, details={"fields": [{"path": field, "message": message, "type": "value_error"}]}
     )
@@ -476,48 +328,3 @@ def _column_change(event: str, doc: Doc) -> Change:
         data=model.column_out(doc).model_dump(mode="json"),
         ops=[Put(collection=COLUMNS, doc=doc)],
     )
-
-
-def _card_change(
-    event: str,
-    before: Doc | None,
-    after: Doc,
-    principal: Principal,
-    *,
-    notify: list[dict[str, str]] | None = None,
-    extra: Doc | None = None,
-) -> Change:
-    """The card's event, with its history entry as a second op of the same event."""
-    changes = model.diff(None if before is None else model.card_fields(before), model.card_fields(after))
-    entry = history_entry(
-        card=after, event=event, principal=principal, changes=changes, notify=notify or [], extra=extra
-    )
-    return Change(
-        event=event,
-        data=model.card_out(after).model_dump(mode="json"),
-        ops=[Put(collection=CARDS, doc=after), Put(collection=HISTORY, doc=entry)],
-    )
-
-
-def history_entry(
-    *,
-    card: Doc,
-    event: str,
-    principal: Principal,
-    changes: dict[str, Any],
-    notify: list[dict[str, str]],
-    extra: Doc | None = None,
-) -> Doc:
-    return {
-        "_id": new_id(),
-        "card_id": card["_id"],
-        "board_id": card["board_id"],
-        "card_title": card["title"],
-        "event": event,
-        "actor": principal.actor.model_dump(),
-        "at": utc_now(),
-        "changes": changes,
-        "notify": notify,
-        "has_notify": bool(notify),
-        **(extra or {}),
-    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub import keys
+from hub.boards.cards import CardService
 from hub.boards.comments import CardNotes
 from hub.boards.service import BoardService
 from hub.errors import InvalidRequest
@@ -30,6 +31,10 @@ _MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 def _boards(request: web.Request) -> BoardService:
     return request.app[keys.SERVICES].boards
+
+
+def _cards(request: web.Request) -> CardService:
+    return request.app[keys.SERVICES].cards
 
 
 def _notes(request: web.Request) -> CardNotes:
@@ -92,7 +97,7 @@ async def delete_column(request: web.Request) -> web.Response:
 async def create_card(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, CardCreate)
-    card = await _boards(request).create_card(
+    card = await _cards(request).create_card(
         principal, request.match_info["board_id"], body, idempotency_key=_idempotency_key(request)
     )
     return json_response(card, status=201)
@@ -108,28 +113,28 @@ async def get_card(request: web.Request) -> web.Response:
 async def patch_card(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, CardPatch)
-    return json_response(await _boards(request).patch_card(principal, request.match_info["card_id"], body))
+    return json_response(await _cards(request).patch_card(principal, request.match_info["card_id"], body))
 
 
 @routes.post("/api/cards/{card_id}/move")
 async def move_card(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, CardMove)
-    return json_response(await _boards(request).move_card(principal, request.match_info["card_id"], body))
+    return json_response(await _cards(request).move_card(principal, request.match_info["card_id"], body))
 
 
 @routes.post("/api/cards/{card_id}/archive")
 async def archive_card(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, CardVersion)
-    return json_response(await _boards(request).archive_card(principal, request.match_info["card_id"], body))
+    return json_response(await _cards(request).archive_card(principal, request.match_info["card_id"], body))
 
 
 @routes.post("/api/cards/{card_id}/restore")
 async def restore_card(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, CardVersion)
-    return json_response(await _boards(request).restore_card(principal, request.match_info["card_id"], body))
+    return json_response(await _cards(request).restore_card(principal, request.match_info["card_id"], body))
 
 
 @routes.post("/api/cards/{card_id}/comments")
