@@ -48,11 +48,28 @@ async def _insert_project(
 
 
 @pytest.fixture
-async def make_board(client: Client, make_user: UserFactory) -> BoardFactory:
+async def person(client: Client) -> UserFactory:
+    """A signed-in user without a password (no argon2 hashing: board tests make many people)."""
+    counter = iter(range(1, 1_000_000))
+
+    async def factory(role: str = "member", **fields: Any) -> Account:
+        number = next(counter)
+        email = fields.pop("email", f"{role}{number}@dejima.test")
+        name = fields.pop("name", f"{role.title()} {number}")
+        services = client.app[keys.SERVICES]
+        user = await services.users.create(email=email, name=name, role=role, **fields)
+        token = await services.sessions.open(user.id)
+        return Account(id=user.id, email=email, password="", token=token)
+
+    return factory
+
+
+@pytest.fixture
+async def make_board(client: Client, person: UserFactory) -> BoardFactory:
     async def factory(visibility: str = "private", **extra_members: str) -> Board:
-        owner = await make_user("member")
-        editor = await make_user("partner")
-        viewer = await make_user("member")
+        owner = await person("member")
+        editor = await person("partner")
+        viewer = await person("member")
         members = {owner.id: "owner", editor.id: "editor", viewer.id: "viewer", **extra_members}
         project_id, board_id = await _insert_project(client, visibility=visibility, members=members)
         return Board(id=board_id, project_id=project_id, owner=owner, editor=editor, viewer=viewer)
