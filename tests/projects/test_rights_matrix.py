@@ -182,6 +182,8 @@ async def test_deciding(client: TestClient[Any, Any], world: World, visibility: 
         )
         account = world.caller(caller)
         want = 200 if caller == "owner" else _expected(caller, visibility, ADMINISTRATORS, 200)
+        queue = await (await client.get("/api/join-requests", headers=account.headers)).json()
+        assert (request_id in {r["id"] for r in queue}) is (want == 200), caller
         await _status(await client.get(url, headers=account.headers), want)
         await _status(await client.post(f"{url}/{request_id}/{decision}", headers=account.headers), want)
         stored = await store.join_request(request_id)
