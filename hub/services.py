@@ -12,15 +12,21 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
-from hub.boards.access import StoredBoards
+from hub.boards.access import ProjectBoards
 from hub.boards.cards import CardService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
 from hub.events.log import EventLog, EventSink
+from hub.identity.accounts import AccountService
+from hub.identity.audit import AuditLog
+from hub.identity.orgs import OrgStore
 from hub.identity.sessions import SessionService
+from hub.identity.throttle import LoginThrottle
 from hub.identity.users import UserStore
-from hub.notifications import records as notification_records
+from hub.projects.join_requests import JoinRequestService
+from hub.projects.service import ProjectService
+from hub.projects.store import ProjectStore
 from hub.rights import Rights
 from hub.settings import Settings
 
@@ -40,13 +46,21 @@ class Services:
     cards: CardService
     card_notes: CardNotes
     board_notices: Notices
+    orgs: OrgStore
+    audit: AuditLog
+    throttle: LoginThrottle
+    accounts: AccountService
+    project_store: ProjectStore
+    projects: ProjectService
+    join_requests: JoinRequestService
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
         await self.users.ensure_indexes()
         await self.sessions.ensure_indexes()
-        await self.boards.ensure_indexes()
-        await notification_records.ensure_indexes(self.db)
+        await self.orgs.ensure_indexes()
+        await self.audit.ensure_indexes()
+        await self.project_store.ensure_indexes()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -69,18 +83,39 @@ def build_services(
     sink: EventSink | None = None,
 ) -> Services:
     users = UserStore(db)
-    events = EventLog(db, sink=sink)
+    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s)
     rights = Rights()
-    board_notices = Notices(db, rights=rights)
-    boards = BoardService(db, events=events, rights=rights, directory=StoredBoards(db))
+    orgs = OrgStore(db)
+    audit = AuditLog(db)
+    project_store = ProjectStore(db)
+    projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
+    events = EventLog(db, sink=sink)
+    board_notices = Notices(db, users=users, rights=rights)
+    boards = BoardService(
+        db, events=events, rights=rights, directory=ProjectBoards(projects=projects, store=project_store)
+    )
     return Services(
         settings=settings,
         db=db,
         redis=redis,
         events=events,
         users=users,
-        sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
+        sessions=sessions,
         rights=rights,
+        orgs=orgs,
+        audit=audit,
+        throttle=LoginThrottle(
+            redis,
+            max_per_account=settings.login_max_failures_per_account,
+            max_per_address=settings.login_max_failures_per_address,
+            window_s=settings.login_lockout_s,
+        ),
+        accounts=AccountService(users=users, orgs=orgs, sessions=sessions, audit=audit, rights=rights),
+        project_store=project_store,
+        projects=projects,
+        join_requests=JoinRequestService(
+            db=db, store=project_store, projects=projects, users=users, rights=rights, audit=audit
+        ),
         boards=boards,
         cards=CardService(boards=boards, notices=board_notices),
         card_notes=CardNotes(boards=boards, events=events, notices=board_notices),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Annotated, Any
 
@@ -10,39 +9,15 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from schemas.common import Out, Strict, UtcDatetime
 from schemas.events import Actor
+from schemas.text import Id, Text, Title, single_line
 
-# Mirrors of hub.limits (schemas import nothing of ours): titles, long texts, ids, labels.
-_MAX_TITLE_CHARS = 200
-_MAX_TEXT_CHARS = 20_000
-_MAX_ID_CHARS = 64
+# A label is a short tag ("要確認", "urgent"); twenty of them fill a card's edge.
 _MAX_LABEL_CHARS = 50
 MAX_ASSIGNEES = 20
 MAX_LABELS = 20
 
 
-def _plain(value: str, *, multiline: bool) -> str:
-    for char in value:
-        category = unicodedata.category(char)
-        if category == "Cs":
-            raise ValueError("must not contain lone surrogate code points")
-        if category == "Cc" and not (multiline and char in "\n\r\t"):
-            raise ValueError(f"must not contain the control character U+{ord(char):04X}")
-    return value
-
-
-def _one_line(value: str) -> str:
-    _plain(value, multiline=False)
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-def _many_lines(value: str) -> str:
-    return _plain(value, multiline=True)
-
-
 def _not_blank(value: str) -> str:
-    _plain(value, multiline=True)
     if not value.strip():
         raise ValueError("must not be blank")
     return value
@@ -54,16 +29,9 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-Title = Annotated[
-    str, StringConstraints(min_length=1, max_length=_MAX_TITLE_CHARS), AfterValidator(_one_line)
-]
-Text = Annotated[str, StringConstraints(max_length=_MAX_TEXT_CHARS), AfterValidator(_many_lines)]
-CommentText = Annotated[
-    str, StringConstraints(min_length=1, max_length=_MAX_TEXT_CHARS), AfterValidator(_not_blank)
-]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=_MAX_ID_CHARS, pattern=r"^[A-Za-z0-9_.-]+$")]
+CommentText = Annotated[Text, StringConstraints(min_length=1), AfterValidator(_not_blank)]
 Label = Annotated[
-    str, StringConstraints(min_length=1, max_length=_MAX_LABEL_CHARS), AfterValidator(_one_line)
+    str, StringConstraints(min_length=1, max_length=_MAX_LABEL_CHARS), AfterValidator(single_line)
 ]
 Assignees = Annotated[list[Id], Field(max_length=MAX_ASSIGNEES), AfterValidator(_unique)]
 Labels = Annotated[list[Label], Field(max_length=MAX_LABELS), AfterValidator(_unique)]

@@ -6,9 +6,11 @@ The board service takes a ``BoardDirectory`` so that it never reads the projects
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from hub.errors import NotFound
+from hub.projects.service import ProjectService
+from hub.projects.store import ProjectStore
 from hub.rights import ProjectAccess
 
 
@@ -29,26 +31,18 @@ class BoardDirectory(Protocol):
         ...
 
 
-class StoredBoards:
-    """Until projects exist: boards and projects read as stored ({members: {user_id: role}})."""
+class ProjectBoards:
+    """The directory as the projects package answers it."""
 
-    def __init__(self, db: Any) -> None:
-        self._db = db
+    def __init__(self, *, projects: ProjectService, store: ProjectStore) -> None:
+        self._projects = projects
+        self._store = store
 
     async def board(self, board_id: str) -> BoardInfo:
-        doc = await self._db["boards"].find_one({"_id": board_id})
+        doc = await self._store.board(board_id)
         if doc is None:
             raise NotFound("no such board")
         return BoardInfo(id=doc["_id"], project_id=doc["project_id"], title=doc["title"])
 
     async def access_for_board(self, board_id: str) -> ProjectAccess:
-        board = await self.board(board_id)
-        project = await self._db["projects"].find_one({"_id": board.project_id})
-        if project is None:
-            raise NotFound("no such board")
-        return ProjectAccess(
-            id=project["_id"],
-            visibility=project["visibility"],
-            members=dict(project.get("members", {})),
-            board_id=board_id,
-        )
+        return await self._projects.access_for_board(board_id)

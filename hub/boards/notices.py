@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.boards.mentions import Person
 from hub.boards.model import HISTORY, Doc
 from hub.errors import InvalidRequest
-from hub.identity.users import to_principal
+from hub.identity.users import UserStore, to_principal
 from hub.notifications.records import create_notification
 from hub.rights import ProjectAccess, Rights
 from schemas.common import utc_now
@@ -33,9 +33,9 @@ _CARD_EVENTS = ("card.created", "card.updated", "comment.created")
 
 
 class Notices:
-    def __init__(self, db: AsyncDatabase[Doc], *, rights: Rights) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], *, users: UserStore, rights: Rights) -> None:
         self._db = db
-        self._users = db["users"]
+        self._users = users
         self._history = db[HISTORY]
         self._rights = rights
 
@@ -45,7 +45,7 @@ class Notices:
         """Assignees must be people who can read the board (they would not see the card otherwise)."""
         if not user_ids:
             return
-        docs = {doc["_id"]: doc for doc in await self._users.find({"_id": {"$in": user_ids}}).to_list()}
+        docs = await self._users.names(user_ids)
         bad = [
             {
                 "path": f"assignees.{index}",
@@ -66,12 +66,14 @@ class Notices:
     async def readers(self, access: ProjectAccess) -> list[Person]:
         """Everyone who can read the board: whom a mention may reach."""
         people = []
-        async for doc in self._users.find({}, {"name": 1, "email": 1, "role": 1, "org_id": 1}):
-            if not doc.get("disabled") and self._may_read(doc, access):
+        for doc in await self._users.find():
+            if self._may_read(doc, access):
                 people.append(Person(id=doc["_id"], name=doc.get("name", ""), email=doc.get("email", "")))
         return people
 
     def _may_read(self, doc: Doc, access: ProjectAccess) -> bool:
+        if doc.get("disabled"):
+            return False
         principal = to_principal({"name": "", "email": "", **doc}, session_id="")
         return self._rights.may_read_project(principal, access)
 
@@ -92,15 +94,16 @@ class Notices:
             log.exception("notifications of %s #%d failed; the sweep will retry", event.channel, event.seq)
 
     async def sweep(self, *, window_s: float) -> int:
-        """Create the records of recent history entries that a dead process left out."""
+        """Create the records of recent history entries that a dead process left out; return how
+        many records the recent entries ask for (existing ones are left as they are)."""
         since = utc_now() - timedelta(seconds=window_s)
-        created = 0
+        ensured = 0
         async for entry in self._history.find({"at": {"$gte": since}, "has_notify": True}):
-            created += await self._deliver(entry)
-        return created
+            ensured += await self._deliver(entry)
+        return ensured
 
     async def _deliver(self, entry: Doc) -> int:
-        created = 0
+        ensured = 0
         for target in entry.get("notify", []):
             data: dict[str, Any] = {
                 "board_id": entry["board_id"],
@@ -110,12 +113,12 @@ class Notices:
             }
             if entry.get("comment_id"):
                 data["comment_id"] = entry["comment_id"]
-            _, new = await create_notification(
+            await create_notification(
                 self._db,
                 user_id=target["user_id"],
                 kind=target["kind"],
                 data=data,
-                key=f"board-history:{entry['_id']}:{target['kind']}",
+                cause=f"board-history:{entry['_id']}",
             )
-            created += int(new)
-        return created
+            ensured += 1
+        return ensured

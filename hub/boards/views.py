@@ -8,9 +8,9 @@ from hub import keys
 from hub.boards.cards import CardService
 from hub.boards.comments import CardNotes
 from hub.boards.service import BoardService
-from hub.errors import InvalidRequest
 from hub.http.auth import require_principal
 from hub.http.bodies import parse_body
+from hub.http.idempotency import idempotency_key
 from hub.http.responses import json_list, json_response
 from schemas.boards import (
     CardCreate,
@@ -25,9 +25,6 @@ from schemas.boards import (
 
 routes = web.RouteTableDef()
 
-_IDEMPOTENCY_HEADER = "Idempotency-Key"
-_MAX_IDEMPOTENCY_KEY_CHARS = 255
-
 
 def _boards(request: web.Request) -> BoardService:
     return request.app[keys.SERVICES].boards
@@ -39,13 +36,6 @@ def _cards(request: web.Request) -> CardService:
 
 def _notes(request: web.Request) -> CardNotes:
     return request.app[keys.SERVICES].card_notes
-
-
-def _idempotency_key(request: web.Request) -> str | None:
-    key = request.headers.get(_IDEMPOTENCY_HEADER)
-    if key is not None and (not key or len(key) > _MAX_IDEMPOTENCY_KEY_CHARS or not key.isprintable()):
-        raise InvalidRequest(f"{_IDEMPOTENCY_HEADER} must be 1 to 255 printable characters")
-    return key
 
 
 @routes.get("/api/boards/{board_id}")
@@ -65,7 +55,7 @@ async def create_column(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, ColumnCreate)
     column = await _boards(request).create_column(
-        principal, request.match_info["board_id"], body, idempotency_key=_idempotency_key(request)
+        principal, request.match_info["board_id"], body, idempotency_key=idempotency_key(request)
     )
     return json_response(column, status=201)
 
@@ -98,7 +88,7 @@ async def create_card(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, CardCreate)
     card = await _cards(request).create_card(
-        principal, request.match_info["board_id"], body, idempotency_key=_idempotency_key(request)
+        principal, request.match_info["board_id"], body, idempotency_key=idempotency_key(request)
     )
     return json_response(card, status=201)
 
@@ -142,7 +132,7 @@ async def create_comment(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, CommentCreate)
     comment = await _notes(request).comment(
-        principal, request.match_info["card_id"], body, idempotency_key=_idempotency_key(request)
+        principal, request.match_info["card_id"], body, idempotency_key=idempotency_key(request)
     )
     return json_response(comment, status=201)
 

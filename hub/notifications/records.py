@@ -1,32 +1,21 @@
-"""In-app notification records: the ``notifications`` collection, one document per person and cause.
+"""In-app notification records (collection ``notifications``).
 
-``key`` names the cause (for example a board event and the person it concerns): the record's id is
-derived from it, so creating the same notification again — a retry, or a sweep after a crash —
-changes nothing.
+Today a record is all a notification is; the notifications work turns records into
+``notification.created`` events and e-mail / LINE deliveries, and grows from this one function.
 """
 
 from __future__ import annotations
 
-import hashlib
+from contextlib import suppress
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from hub.ids import new_id
+from hub.ids import idempotent_id, new_id
 from schemas.common import utc_now
 
 Doc = dict[str, Any]
-NOTIFICATIONS = "notifications"
-
-
-async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
-    await db[NOTIFICATIONS].create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
-
-
-def notification_id(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 async def create_notification(
@@ -35,20 +24,22 @@ async def create_notification(
     user_id: str,
     kind: str,
     data: dict[str, Any],
-    key: str | None = None,
-) -> tuple[Doc, bool]:
-    """Store a notification; return it and whether it is new (False: this ``key`` was seen before)."""
+    cause: str | None = None,
+) -> str:
+    """Record a notification for ``user_id``; return its id.
+
+    ``cause`` names what happened (e.g. ``join_request.decided:<id>``): the same cause makes the same
+    record once, so a retried request never notifies twice.
+    """
+    notification_id = new_id() if cause is None else idempotent_id(caller_id=user_id, scope=kind, key=cause)
     doc: Doc = {
-        "_id": new_id() if key is None else notification_id(f"{user_id}\x1f{key}"),
+        "_id": notification_id,
         "user_id": user_id,
         "kind": kind,
         "data": data,
         "created_at": utc_now(),
         "read_at": None,
     }
-    try:
-        await db[NOTIFICATIONS].insert_one(doc)
-    except DuplicateKeyError:
-        existing = await db[NOTIFICATIONS].find_one({"_id": doc["_id"]})
-        return (existing or doc), False
-    return doc, True
+    with suppress(DuplicateKeyError):  # recorded already for this cause
+        await db["notifications"].insert_one(doc)
+    return notification_id

@@ -10,7 +10,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from hub import keys
-from hub.ids import new_id
 from tests.conftest import Account, UserFactory
 
 Client = TestClient[Any, Any]
@@ -28,23 +27,19 @@ class Board:
 BoardFactory = Callable[..., Awaitable[Board]]
 
 
-async def _insert_project(
-    client: Client, *, visibility: str, members: dict[str, str], title: str = "Board"
-) -> tuple[str, str]:
-    """A project and its board as the projects service stores them."""
-    db = client.app[keys.DB]
-    project_id, board_id = new_id(), new_id()
-    await db["projects"].insert_one(
-        {
-            "_id": project_id,
-            "title": title,
-            "visibility": visibility,
-            "members": members,
-            "board_id": board_id,
-        }
-    )
-    await db["boards"].insert_one({"_id": board_id, "project_id": project_id, "title": title})
-    return project_id, board_id
+async def _create_project(client: Client, owner: Account, *, visibility: str, members: dict[str, str]) -> Any:
+    body = {"title": "Board", "summary": "", "visibility": visibility}
+    response = await client.post("/api/projects", json=body, headers=owner.headers)
+    assert response.status == 201, await response.text()
+    project = await response.json()
+    for user_id, role in members.items():
+        response = await client.post(
+            f"/api/projects/{project['id']}/members",
+            json={"user_id": user_id, "role": role},
+            headers=owner.headers,
+        )
+        assert response.status == 201, await response.text()
+    return project
 
 
 @pytest.fixture
@@ -70,9 +65,11 @@ async def make_board(client: Client, person: UserFactory) -> BoardFactory:
         owner = await person("member")
         editor = await person("partner")
         viewer = await person("member")
-        members = {owner.id: "owner", editor.id: "editor", viewer.id: "viewer", **extra_members}
-        project_id, board_id = await _insert_project(client, visibility=visibility, members=members)
-        return Board(id=board_id, project_id=project_id, owner=owner, editor=editor, viewer=viewer)
+        members = {editor.id: "editor", viewer.id: "viewer", **extra_members}
+        project = await _create_project(client, owner, visibility=visibility, members=members)
+        return Board(
+            id=project["board_id"], project_id=project["id"], owner=owner, editor=editor, viewer=viewer
+        )
 
     return factory
 

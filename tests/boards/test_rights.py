@@ -56,7 +56,6 @@ async def _reads(client: Client, account: Account, board: Board, card: dict[str,
         ("internal", "partner", None, 404, 404),
         ("public", "partner", None, 200, 403),
         ("public", "kiosk", None, 200, 403),
-        ("private", "kiosk", "editor", 200, 403),
     ],
 )
 async def test_who_cannot_change(
