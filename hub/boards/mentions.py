@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 MAX_PEOPLE_PER_MENTION = 10
 _MIN_PART_CHARS = 2
-_MENTION = re.compile(r"(?<![\w@.])@([^\s@,.;:!?、。，．！？「」『』()（）\[\]<>\"'`]+)")
+_MENTION = re.compile(r"(?<![\w@.])@([^\s@,;:!?、。，．！？「」『』()（）\[\]<>\"'`]+)")
 _LATIN = re.compile(r"[A-Za-z0-9_]")
 
 
@@ -43,7 +43,7 @@ def mentioned(text: str, people: Iterable[Person]) -> list[str]:
             by_handle.setdefault(handle, []).append(person.id)
     result: list[str] = []
     for match in _MENTION.finditer(text):
-        token = match.group(1).casefold()
+        token = match.group(1).rstrip(".").casefold()
         best = _longest_handle(token, by_handle)
         if best is None:
             continue

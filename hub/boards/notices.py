@@ -83,6 +83,8 @@ class Notices:
         """Create the records an event's history entry asks for (right after the commit)."""
         if event.event not in _CARD_EVENTS:
             return
+        if event.event != "comment.created" and not event.data.get("assignees"):
+            return  # nobody is assigned, so nobody was newly assigned
         card_id = event.data.get("card_id") or event.data["id"]
         try:
             async for entry in self._history.find(

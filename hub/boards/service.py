@@ -65,7 +65,7 @@ class BoardService:
         self._directory = directory
         self._columns = db[COLUMNS]
         self._cards = db[CARDS]
-        self._max_position_chars = max_position_chars
+        self.max_position_chars = max_position_chars
 
     async def ensure_indexes(self) -> None:
         await model.ensure_indexes(self._db)
@@ -257,7 +257,7 @@ class BoardService:
         position = await ordering.position_after(
             self._cards, scope={"column_id": column_id}, after=after, moving_id=moving_id
         )
-        if len(position) > self._max_position_chars:
+        if len(position) > self.max_position_chars:
             raise _NeedsRebalance(column_id)
         return position
 
