@@ -12,7 +12,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
+from hub.events.presence import PresenceStore
 from hub.identity.sessions import SessionService
 from hub.identity.users import UserStore
 from hub.rights import Rights
@@ -30,6 +32,7 @@ class Services:
     users: UserStore
     sessions: SessionService
     rights: Rights
+    presence: PresenceStore
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
@@ -61,8 +64,10 @@ def build_services(
         settings=settings,
         db=db,
         redis=redis,
-        events=EventLog(db, sink=sink),
+        # Every event is published for the other instances' sockets, from requests and workers alike.
+        events=EventLog(db, sink=sink or RedisEventSink(redis)),
         users=users,
         sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
         rights=Rights(),
+        presence=PresenceStore(redis),
     )
