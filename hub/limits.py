@@ -37,6 +37,10 @@ WS_HEARTBEAT_S = 30.0
 # thousand card events: a burst (an import, a recovery) fits; a client further behind than that is
 # cheaper to disconnect (1013) and let recover with ``since`` than to buffer for.
 WS_SEND_QUEUE_BYTES = 1024 * 1024
+# The kernel's send buffer of a socket (the kernel doubles it): fixed rather than auto-tuned up to
+# 4 MiB, so that a socket that stopped reading pins at most ~1.5 MiB with the queue above, while
+# 512 KiB in flight is still far more than events need on any real link.
+WS_KERNEL_SEND_BUFFER_BYTES = 256 * 1024
 # A socket closed for being slow gets this long to read its close frame before the TCP connection is
 # aborted, so that a client that stopped reading for good does not pin its buffer.
 WS_CLOSE_GRACE_S = 5.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -26,7 +27,7 @@ from hub.errors import (
     Unavailable,
 )
 from hub.http.auth import credentials, origin_allowed
-from hub.limits import WS_AUTH_TIMEOUT_S, WS_HEARTBEAT_S, WS_MAX_FRAME_BYTES
+from hub.limits import WS_AUTH_TIMEOUT_S, WS_HEARTBEAT_S, WS_KERNEL_SEND_BUFFER_BYTES, WS_MAX_FRAME_BYTES
 from hub.realtime.connection import CLOSE_POLICY, Connection
 from hub.realtime.registry import Realtime
 from schemas.realtime import (
@@ -74,6 +75,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     transport = request.transport
     assert transport is not None
+    raw_socket = transport.get_extra_info("socket")
+    if raw_socket is not None:
+        raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_SEND_BUFFER_BYTES)
     realtime = app[keys.REALTIME]
     conn = realtime.connect(ws, transport, principal, token)
     try:
