@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from hub.identity.principal import Principal
     from hub.metrics import Metrics
+    from hub.realtime.channels import ChannelTable
+    from hub.realtime.registry import Realtime
     from hub.services import Services
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -25,6 +27,9 @@ REDIS = web.AppKey("redis", Redis)
 ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+# The kinds of channel /ws knows (each domain registers its own) and the instance's realtime core.
+CHANNELS: web.AppKey[ChannelTable] = web.AppKey("channels")
+REALTIME: web.AppKey[Realtime] = web.AppKey("realtime")
 # Set when SIGTERM arrives: /readyz answers 503 so the proxy stops sending new work here.
 SHUTTING_DOWN: web.AppKey[list[bool]] = web.AppKey("shutting_down")
 

@@ -17,7 +17,9 @@ from hub.boards.cards import CardService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
+from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
+from hub.events.presence import PresenceStore
 from hub.identity.accounts import AccountService
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
@@ -53,6 +55,7 @@ class Services:
     project_store: ProjectStore
     projects: ProjectService
     join_requests: JoinRequestService
+    presence: PresenceStore
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
@@ -89,7 +92,8 @@ def build_services(
     audit = AuditLog(db)
     project_store = ProjectStore(db)
     projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
-    events = EventLog(db, sink=sink)
+    # Every event is published for the other instances' sockets, from requests and workers alike.
+    events = EventLog(db, sink=sink or RedisEventSink(redis))
     board_notices = Notices(db, users=users, rights=rights)
     boards = BoardService(
         db, events=events, rights=rights, directory=ProjectBoards(projects=projects, store=project_store)
@@ -120,4 +124,5 @@ def build_services(
         cards=CardService(boards=boards, notices=board_notices),
         card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
         board_notices=board_notices,
+        presence=PresenceStore(redis),
     )
