@@ -6,7 +6,6 @@ import asyncio
 import random
 from typing import Any
 
-from hub import keys
 from tests.boards.conftest import Board, Client, add_column, snapshot
 from tests.boards.replay import apply_event, without_volatile
 from tests.conftest import Account
@@ -65,11 +64,14 @@ async def _change(
 async def test_snapshot_mid_way_plus_later_events_equals_the_final_board(
     make_client: Any, client: Client, board: Board
 ) -> None:
+    """Three writers on two instances; a reader snapshots on one, subscribes with ``since`` on the other."""
     other = await make_client()
     await add_column(client, board, "Todo")
     made = 0
     midway: dict[str, Any] = {}
+    received: list[dict[str, Any]] = []
     halfway = asyncio.Event()
+    writers_done = asyncio.Event()
 
     async def writer(number: int) -> None:
         nonlocal made
@@ -90,16 +92,30 @@ async def test_snapshot_mid_way_plus_later_events_equals_the_final_board(
     async def reader() -> None:
         await halfway.wait()
         midway.update(await snapshot(other, board, board.viewer))
+        async with client.ws_connect("/ws", headers=board.viewer.headers) as ws:
+            channel = f"board:{board.id}"
+            await ws.send_json({"type": "subscribe", "ref": "r", "channel": channel, "since": midway["seq"]})
+            subscribed = await ws.receive_json(timeout=5)
+            while subscribed["type"] != "subscribed":
+                subscribed = await ws.receive_json(timeout=5)
+            assert subscribed["recovered"] is True
+            await writers_done.wait()
+            final_seq = (await snapshot(client, board))["seq"]
+            while not received or received[-1]["seq"] < final_seq:
+                frame = await ws.receive_json(timeout=10)
+                if frame["type"] == "event":
+                    received.append(frame)
 
-    await asyncio.gather(*(writer(n) for n in range(WRITERS)), reader())
+    async def writers() -> None:
+        await asyncio.gather(*(writer(n) for n in range(WRITERS)))
+        writers_done.set()
+
+    await asyncio.gather(writers(), reader())
     assert 0 < midway["seq"] < made
 
-    events = await client.app[keys.SERVICES].events.since(f"board:{board.id}", midway["seq"])
     rebuilt = dict(midway)
-    for event in events:
-        apply_event(rebuilt, event.event, event.data)
+    for frame in received:
+        apply_event(rebuilt, frame["event"], frame["data"])
     final = await snapshot(client, board)
     assert without_volatile(rebuilt) == without_volatile(final)
-    assert events[-1].seq == final["seq"] and [e.seq for e in events] == list(
-        range(midway["seq"] + 1, final["seq"] + 1)
-    )
+    assert [f["seq"] for f in received] == list(range(midway["seq"] + 1, final["seq"] + 1))
