@@ -21,6 +21,7 @@ from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
+from hub.web_pages import not_found_page_middleware, setup_web
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def create_app(
     """Build the app. Clients passed in are used as they are and left open for their owner."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[request_id_middleware, metrics_middleware, error_middleware],
+        middlewares=[request_id_middleware, metrics_middleware, not_found_page_middleware, error_middleware],
     )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
@@ -46,6 +47,8 @@ def create_app(
     app.on_shutdown.append(_mark_shutting_down)
     app.router.add_routes(system_views.routes)
     app.router.add_routes(identity_views.routes)
+    # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
+    setup_web(app)
     return app
 
 
