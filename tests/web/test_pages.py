@@ -157,6 +157,10 @@ def test_every_i18n_key_used_by_a_page_exists() -> None:
     for path in sources:
         text = path.read_text(encoding="utf-8")
         used = re.findall(r'data-i18n="([^"]+)"', text)
-        used += [pair.split(":")[1] for spec in re.findall(r'data-i18n-attr="([^"]+)"', text) for pair in spec.split(";")]
+        used += [
+            pair.split(":")[1]
+            for spec in re.findall(r'data-i18n-attr="([^"]+)"', text)
+            for pair in spec.split(";")
+        ]
         missing = [key for key in used if key not in ja]
         assert not missing, f"{path.name}: {missing}"
