@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from hub import keys, system_views
 from hub.http.middlewares import error_middleware, request_id_middleware
+from hub.http.openapi import setup_openapi
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
 from hub.metrics import Metrics, metrics_middleware
@@ -46,6 +47,7 @@ def create_app(
     app.cleanup_ctx.append(_services_ctx)
     app.on_shutdown.append(_mark_shutting_down)
     app.router.add_routes(system_views.routes)
+    setup_openapi(app)
     app.router.add_routes(identity_views.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)

@@ -14,6 +14,7 @@ from hub.settings import Settings
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
+    from hub.http.openapi import OpenApiDocument
     from hub.identity.principal import Principal
     from hub.metrics import Metrics
     from hub.services import Services
@@ -27,6 +28,7 @@ ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 WEB: web.AppKey[WebShell] = web.AppKey("web")
+OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
 # Set when SIGTERM arrives: /readyz answers 503 so the proxy stops sending new work here.
 SHUTTING_DOWN: web.AppKey[list[bool]] = web.AppKey("shutting_down")
 
