@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from aiohttp import web
 from arq import create_pool
 from arq.connections import RedisSettings
 from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from hub import keys, system_views
+from hub.errors import StartupError
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
 from hub.identity import views as identity_views
@@ -63,6 +66,7 @@ def _mongo_ctx(
         app[keys.MONGO_CLIENT] = client
         app[keys.DB] = client[settings.database_name]
         try:
+            await _must_answer("DEJIMA_MONGODB_URL", "MongoDB", app[keys.DB].command("ping"))
             yield
         finally:
             if injected is None:
@@ -76,12 +80,22 @@ def _redis_ctx(injected: Redis | None) -> Any:
         client = injected or redis_storage.open_client(app[keys.SETTINGS].redis_url)
         app[keys.REDIS] = client
         try:
+            await _must_answer("DEJIMA_REDIS_URL", "Redis", client.ping())
             yield
         finally:
             if injected is None:
                 await client.aclose()
 
     return ctx
+
+
+async def _must_answer(setting: str, what: str, probe: Awaitable[Any]) -> None:
+    """Fail the start with one line naming the setting, rather than a traceback or a half-up hub."""
+    try:
+        await probe
+    except (PyMongoError, RedisError, OSError) as error:
+        first_line = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        raise StartupError(setting, f"{what} does not answer ({first_line})") from error
 
 
 async def _arq_ctx(app: web.Application) -> AsyncIterator[None]:
