@@ -14,11 +14,13 @@ from hub.settings import Settings
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
+    from hub.http.openapi import OpenApiDocument
     from hub.identity.principal import Principal
     from hub.metrics import Metrics
     from hub.realtime.channels import ChannelTable
     from hub.realtime.registry import Realtime
     from hub.services import Services
+    from hub.web_pages import WebShell
 
 SETTINGS = web.AppKey("settings", Settings)
 MONGO_CLIENT: web.AppKey[AsyncMongoClient[dict[str, Any]]] = web.AppKey("mongo_client")
@@ -30,6 +32,8 @@ METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 # The kinds of channel /ws knows (each domain registers its own) and the instance's realtime core.
 CHANNELS: web.AppKey[ChannelTable] = web.AppKey("channels")
 REALTIME: web.AppKey[Realtime] = web.AppKey("realtime")
+WEB: web.AppKey[WebShell] = web.AppKey("web")
+OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
 # Set when SIGTERM arrives: /readyz answers 503 so the proxy stops sending new work here.
 SHUTTING_DOWN: web.AppKey[list[bool]] = web.AppKey("shutting_down")
 
