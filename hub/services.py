@@ -17,6 +17,7 @@ from hub.boards.cards import CardService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
+from hub.errors import Conflict
 from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
 from hub.events.presence import PresenceStore
@@ -69,12 +70,16 @@ class Services:
         """Create the first admin from the settings when no admin exists yet."""
         settings = self.settings
         if settings.admin_email and settings.admin_password and not await self.users.any_admin():
-            await self.users.create(
-                email=settings.admin_email,
-                name="Admin",
-                role="admin",
-                password=settings.admin_password.get_secret_value(),
-            )
+            try:
+                await self.users.create(
+                    email=settings.admin_email,
+                    name="Admin",
+                    role="admin",
+                    password=settings.admin_password.get_secret_value(),
+                )
+            except Conflict:
+                # Another instance starting at the same moment created it first.
+                return
             log.info("created the first admin account")
 
 

@@ -41,7 +41,7 @@ class CardService:
             await self._boards.live_column(board_id, body.column_id)
             after = await self._boards.live_card_in(body.column_id, body.after) if body.after else None
             position = await self._boards.card_position(body.column_id, after, moving_id=None)
-            now = utc_now()
+            now = model.stamp()
             doc = {
                 "_id": card_id,
                 "board_id": board_id,
@@ -82,7 +82,7 @@ class CardService:
             current = await self._boards.live_card(card_id)
             check_version(current, body.version, model.card_out)
             check_not_archived(current)
-            doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": utc_now()}
+            doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": model.stamp()}
             for name in fields:
                 value = getattr(body, name)
                 doc[name] = value.isoformat() if name == "due" and value is not None else value
@@ -109,7 +109,7 @@ class CardService:
             await self._boards.live_column(board_id, body.column_id)
             after = await self._boards.live_card_in(body.column_id, body.after) if body.after else None
             position = await self._boards.card_position(body.column_id, after, moving_id=card_id)
-            now = utc_now()
+            now = model.stamp()
             doc = {
                 **model.stored(current),
                 "column_id": body.column_id,
@@ -144,7 +144,7 @@ class CardService:
                 **model.stored(current),
                 "archived": archived,
                 "version": current["version"] + 1,
-                "updated_at": utc_now(),
+                "updated_at": model.stamp(),
             }
             if not archived and live(await self._columns.find_one({"_id": current["column_id"]})) is None:
                 # Its column was deleted meanwhile: it comes back at the top of the first column.

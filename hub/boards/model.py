@@ -13,6 +13,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.boards import CardOut, ColumnOut, ColumnWithCards, CommentOut
+from schemas.common import utc_now
 
 Doc = dict[str, Any]
 
@@ -20,6 +21,16 @@ COLUMNS = "board_columns"
 CARDS = "cards"
 COMMENTS = "card_comments"
 HISTORY = "card_history"
+
+
+def stamp() -> str:
+    """Now, as cards and columns store their times: an RFC 3339 string (UTC, milliseconds).
+
+    Not a BSON datetime: nx-27017 turns a datetime that ``$set`` writes into an existing document
+    into a string, and the event log writes every change with ``$set``; one type keeps sorts right.
+    """
+    now = utc_now()
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def channel_of(board_id: str) -> str:

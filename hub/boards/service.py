@@ -31,7 +31,6 @@ from schemas.boards import (
     ColumnOut,
     ColumnPatch,
 )
-from schemas.common import utc_now
 from schemas.events import Change, Delete, Event, Put
 
 log = logging.getLogger(__name__)
@@ -139,7 +138,7 @@ class BoardService:
             else:
                 after = await self.live_column(board_id, body.after) if body.after else None
                 position = await ordering.position_after(self._columns, scope=scope, after=after)
-            now = utc_now()
+            now = model.stamp()
             doc = {
                 "_id": column_id,
                 "board_id": board_id,
@@ -164,7 +163,7 @@ class BoardService:
         async def decide() -> Change:
             current = await self.live_column(board_id, column_id, missing=NotFound)
             check_version(current, body.version, model.column_out)
-            doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": utc_now()}
+            doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": model.stamp()}
             if body.title is not None:
                 doc["title"] = body.title
             return _column_change("column.updated", doc)
@@ -184,7 +183,7 @@ class BoardService:
             position = await ordering.position_after(
                 self._columns, scope={"board_id": board_id}, after=after, moving_id=column_id
             )
-            now = utc_now()
+            now = model.stamp()
             doc = {
                 **model.stored(current),
                 "position": position,
