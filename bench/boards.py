@@ -242,15 +242,16 @@ async def _latency(
         from_send += [(stamp - sent) * 1000 for stamp in stamps]
         await asyncio.sleep(0.02)
 
-    # Baseline: a ping answered by the same instance, to one of the same sockets.
-    pings = []
-    for _ in range(changes):
-        started = time.perf_counter()
-        pong = await sockets[0].ping()
-        await pong
-        pings.append((time.perf_counter() - started) * 1000)
     for task in listeners:
         task.cancel()
+    # Baseline: the protocol's own {"type": "ping"} answered by instance B on one of the same sockets.
+    pings = []
+    for number in range(changes):
+        started = time.perf_counter()
+        await sockets[0].send(json.dumps({"type": "ping", "ref": f"p{number}"}))
+        while json.loads(await sockets[0].recv()).get("ref") != f"p{number}":
+            pass
+        pings.append((time.perf_counter() - started) * 1000)
     for ws in sockets:
         await ws.close()
     print(
@@ -258,7 +259,7 @@ async def _latency(
     )
     print(f"  after accepted    {_ms(from_accept)}  (HTTP answer in → seen; negative: the event came first)")
     print(
-        f"  baseline          {_ms(pings)}  (websocket ping → pong on instance B)"
+        f"  baseline          {_ms(pings)}  (protocol ping → pong on instance B)"
         f"  → ratio {statistics.median(from_send) / statistics.median(pings):.1f}"
     )
 

@@ -8,6 +8,7 @@ resource after the change) with Put ops of the resource (and, for cards, of its 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,6 +35,9 @@ from schemas.boards import (
 from schemas.events import Change, Delete, Event, Put
 
 log = logging.getLogger(__name__)
+
+# Documents per reply when a snapshot reads a board's cards (a 2,000-card board is ~1 MB).
+_SNAPSHOT_BATCH = 10_000
 
 
 class Existing(Exception):
@@ -64,6 +68,8 @@ class BoardService:
         self._directory = directory
         self._columns = db[COLUMNS]
         self._cards = db[CARDS]
+        # board id → the lock its writers in this process queue on, and how many hold or wait for it.
+        self._writers: dict[str, tuple[asyncio.Lock, int]] = {}
         self.max_position_chars = max_position_chars
 
     async def ensure_indexes(self) -> None:
@@ -78,7 +84,8 @@ class BoardService:
 
         async def read_state() -> State:
             columns = await self._columns.find({"board_id": board_id}).to_list()
-            cards = await self._cards.find({"board_id": board_id}).to_list()
+            # One batch: nx-27017 otherwise answers in batches of ~100 documents, a round trip each.
+            cards = await self._cards.find({"board_id": board_id}).batch_size(_SNAPSHOT_BATCH).to_list()
             return {COLUMNS: {d["_id"]: d for d in columns}, CARDS: {d["_id"]: d for d in cards}}
 
         state, seq = await self._events.read(channel_of(board_id), read_state)
@@ -222,13 +229,28 @@ class BoardService:
     async def commit(
         self, board_id: str, decide: Callable[[], Awaitable[Change]], principal: Principal
     ) -> Event:
-        """Commit a change of the board; a column whose keys grew too long is respaced first."""
-        for _ in range(3):
-            try:
-                return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
-            except _NeedsRebalance as needed:
-                await self._rebalance(board_id, needed.column_id, principal)
-        raise Conflict("the column is being reordered by many people at once; try again")
+        """Commit a change of the board; a column whose keys grew too long is respaced first.
+
+        Writers of one board in this process take turns: the log's optimistic race for the next seq
+        is then run by one writer per instance, not by every request at once (which collapses into
+        retries under load); correctness never depends on the lock, only throughput does.
+        """
+        lock, users = self._writers.get(board_id, (asyncio.Lock(), 0))
+        self._writers[board_id] = (lock, users + 1)
+        try:
+            async with lock:
+                for _ in range(3):
+                    try:
+                        return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
+                    except _NeedsRebalance as needed:
+                        await self._rebalance(board_id, needed.column_id, principal)
+                raise Conflict("the column is being reordered by many people at once; try again")
+        finally:
+            lock, users = self._writers[board_id]
+            if users <= 1:
+                del self._writers[board_id]
+            else:
+                self._writers[board_id] = (lock, users - 1)
 
     async def _rebalance(self, board_id: str, column_id: str, principal: Principal) -> None:
         """Respace every card of one column in one event (``column.rebalanced``)."""
