@@ -244,6 +244,7 @@ async def _latency(
 
     for task in listeners:
         task.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)
     # Baseline: the protocol's own {"type": "ping"} answered by instance B on one of the same sockets.
     pings = []
     for number in range(changes):

@@ -35,7 +35,8 @@ class CardService:
         card_id = idempotent_id(caller_id=principal.id, scope=f"card:{board_id}", key=idempotency_key)
 
         async def decide() -> Change:
-            existing = await self._cards.find_one({"_id": card_id})
+            # Only a retried key can find its id taken: a fresh random id needs no read.
+            existing = await self._cards.find_one({"_id": card_id}) if idempotency_key else None
             if existing is not None:
                 raise Existing(existing)
             await self._boards.live_column(board_id, body.column_id)

@@ -51,7 +51,8 @@ class CardNotes:
         comments = self._boards.collection(COMMENTS)
 
         async def decide() -> Change:
-            existing = await comments.find_one({"_id": comment_id})
+            # Only a retried key can find its id taken: a fresh random id needs no read.
+            existing = await comments.find_one({"_id": comment_id}) if idempotency_key else None
             if existing is not None:
                 raise _Existing(existing)
             current = model.live(await self._boards.collection(model.CARDS).find_one({"_id": card_id}))

@@ -136,7 +136,8 @@ class BoardService:
         at_end = "after" not in body.model_fields_set
 
         async def decide() -> Change:
-            existing = await self._columns.find_one({"_id": column_id})
+            # Only a retried key can find its id taken: a fresh random id needs no read.
+            existing = await self._columns.find_one({"_id": column_id}) if idempotency_key else None
             if existing is not None:
                 raise Existing(existing)
             scope = {"board_id": board_id}

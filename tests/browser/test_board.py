@@ -210,3 +210,18 @@ async def test_recovers_after_a_dropped_connection_and_works_at_360_px(
     await _call(live_server, setup.token, "POST", f"/api/boards/{setup.board_id}/cards", body)
     await expect(_titles(phone, "作業中")).to_have_text(["B1", "B2", "while away"])
     await expect(phone.locator("body")).to_have_attribute("data-board-live", "live")
+
+    # Away longer than events are kept: the first missed event is gone, so the server answers
+    # recovered: false and the page reloads the snapshot quietly, showing nothing stale.
+    held = await phone.evaluate("window.dejimaBoard.board().seq")
+    await phone.evaluate("window.dejimaBoard.socket.stop()")
+    await expect(phone.locator("body")).to_have_attribute("data-board-live", "offline")
+    for title in ("gone 1", "gone 2"):
+        body = {"column_id": setup.columns["やること"], "title": title, "after": None}
+        await _call(live_server, setup.token, "POST", f"/api/boards/{setup.board_id}/cards", body)
+    events = live_server.services.db["events"]
+    removed = await events.delete_one({"ch": f"board:{setup.board_id}", "seq": held + 1})
+    assert removed.deleted_count == 1
+    await phone.evaluate("window.dejimaBoard.socket.start()")
+    await expect(_titles(phone, "やること")).to_have_text(["gone 2", "gone 1", "A1", "A2", "A3"])
+    assert await phone.evaluate("window.dejimaBoard.board().seq") == held + 2
