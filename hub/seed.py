@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from hub.boards.demo import seed_demo_board
 from hub.errors import Conflict
 from hub.services import Services, build_services
 from hub.settings import Settings
@@ -61,4 +62,5 @@ async def _seed(services: Services) -> None:
             )
         except Conflict:
             continue  # created meanwhile by another `seed`
+    await seed_demo_board(services)
     log.info("demo data ready")
