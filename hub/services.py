@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from hub.boards.access import ProjectBoards
 from hub.boards.cards import CardService
+from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
@@ -46,6 +47,7 @@ class Services:
     sessions: SessionService
     rights: Rights
     boards: BoardService
+    columns: ColumnService
     cards: CardService
     card_notes: CardNotes
     board_notices: Notices
@@ -126,6 +128,7 @@ def build_services(
             db=db, store=project_store, projects=projects, users=users, rights=rights, audit=audit
         ),
         boards=boards,
+        columns=ColumnService(boards=boards, rights=rights),
         cards=CardService(boards=boards, notices=board_notices),
         card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
         board_notices=board_notices,

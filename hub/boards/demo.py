@@ -41,7 +41,7 @@ async def seed_demo_board(services: Services) -> str | None:
             await services.projects.set_member(owner, project.id, member, address=None)
     board_id = project.board_id
     for number, (title, cards) in enumerate(COLUMNS.items()):
-        column = await services.boards.create_column(
+        column = await services.columns.create_column(
             owner, board_id, ColumnCreate(title=title), idempotency_key=f"demo-column-{number}"
         )
         after: str | None = None

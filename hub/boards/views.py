@@ -6,6 +6,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.boards.cards import CardService
+from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.service import BoardService
 from hub.http.auth import require_principal
@@ -34,6 +35,10 @@ routes = web.RouteTableDef()
 
 def _boards(request: web.Request) -> BoardService:
     return request.app[keys.SERVICES].boards
+
+
+def _columns(request: web.Request) -> ColumnService:
+    return request.app[keys.SERVICES].columns
 
 
 def _cards(request: web.Request) -> CardService:
@@ -78,7 +83,7 @@ async def archived_cards(request: web.Request) -> web.Response:
 async def create_column(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, ColumnCreate)
-    column = await _boards(request).create_column(
+    column = await _columns(request).create_column(
         principal, request.match_info["board_id"], body, idempotency_key=idempotency_key(request)
     )
     return json_response(column, status=201)
@@ -96,7 +101,7 @@ async def patch_column(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, ColumnPatch)
     return json_response(
-        await _boards(request).patch_column(principal, request.match_info["column_id"], body)
+        await _columns(request).patch_column(principal, request.match_info["column_id"], body)
     )
 
 
@@ -111,7 +116,9 @@ async def patch_column(request: web.Request) -> web.Response:
 async def move_column(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, ColumnMove)
-    return json_response(await _boards(request).move_column(principal, request.match_info["column_id"], body))
+    return json_response(
+        await _columns(request).move_column(principal, request.match_info["column_id"], body)
+    )
 
 
 @routes.delete("/api/columns/{column_id}")
@@ -123,7 +130,7 @@ async def move_column(request: web.Request) -> web.Response:
 )
 async def delete_column(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    await _boards(request).delete_column(principal, request.match_info["column_id"])
+    await _columns(request).delete_column(principal, request.match_info["column_id"])
     return web.Response(status=204)
 
 
