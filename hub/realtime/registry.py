@@ -168,18 +168,17 @@ class Realtime:
             head = feed.head
             if since is not None and since != head:
                 sub.pending = []
-            if kind.presence:
-                sub.presence_pending = []  # diffs wait for this subscriber's presence_state
             conn.subs[channel] = sub
             feed.attach(sub)
         finally:
             feed.reserved -= 1
         if sub.pending is None:
             conn.send(Subscribed(ref=msg.ref, channel=channel, seq=head, recovered=True))
+            sub.announced = True
         else:
             assert since is not None
             await self._recover(sub, since=since, head=head, ref=msg.ref)
-        if kind.presence and sub.active:
+        if feed.presence is not None and sub.active:
             self.presence.join_soon(sub)
 
     async def _recover(self, sub: Subscription, *, since: int, head: int, ref: str | int | None) -> None:
@@ -191,6 +190,7 @@ class Realtime:
             # Events after ``since`` are gone (retention) or never existed here: the client reloads
             # its snapshot; it gets live events from ``head`` on meanwhile.
             oldest = await self._log.oldest_kept(feed.channel)
+            sub.announced = True
             conn.send(
                 Subscribed(
                     ref=ref,
@@ -203,6 +203,7 @@ class Realtime:
             self._go_live(sub)
             return
         conn.send(Subscribed(ref=ref, channel=feed.channel, seq=head, recovered=True))
+        sub.announced = True
         last = since
         while sub.active:
             for event in page:
@@ -281,9 +282,8 @@ class Realtime:
 
     async def _open(self, feed: Feed) -> None:
         topics = [events_topic(feed.channel)]
-        if feed.kind.presence:
+        if feed.presence is not None:
             topics.append(presence_topic(feed.channel))
-            feed.hold_presence()
         try:
             await self.bus.subscribe(topics)
             head = await self._log.head(feed.channel)
@@ -292,11 +292,13 @@ class Realtime:
             self._close_feed(feed)
             return
         feed.started(head, self.spawn)
-        if feed.kind.presence:
-            await self.presence.resync(feed, send=False)
+        if feed.presence is not None:
+            await self.presence.reload(feed)
 
     def _close_feed(self, feed: Feed) -> None:
         feed.closed = True
+        if feed.presence is not None:
+            feed.presence.close()
         feed.idle.set()
         if self.feeds.get(feed.channel) is feed:
             del self.feeds[feed.channel]
@@ -337,16 +339,18 @@ class Realtime:
 
     def on_presence(self, channel: str, payload: bytes) -> None:
         feed = self.feeds.get(channel)
-        if feed is not None and feed.offer_presence(int(json.loads(payload)["seq"]), payload):
-            self.spawn(self.presence.resync(feed, send=True))
+        view = None if feed is None else feed.presence
+        if view is not None and view.offer(int(json.loads(payload)["seq"]), payload):
+            assert feed is not None
+            self.spawn(self.presence.reload(feed))
 
     def on_reconnect(self) -> None:
         log.info("pub/sub is back: checking %d channels against the log", len(self.feeds))
         for feed in self.feeds.values():
             feed.request_fill(self.spawn)
-            if feed.kind.presence:
-                feed.hold_presence()
-                self.spawn(self.presence.resync(feed, send=True))
+            if feed.presence is not None:
+                feed.presence.hold()
+                self.spawn(self.presence.reload(feed))
 
     def on_rights(self, change: RightsChanged) -> None:
         self.spawn(self._recheck(change))
