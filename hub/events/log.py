@@ -211,17 +211,17 @@ class EventLog:
     async def _apply_op(self, raw: Doc, seq: int) -> None:
         collection = self._db[raw["collection"]]
         if raw["op"] == "put":
-            fields = {k: v for k, v in raw["doc"].items() if k != "_id"}
-            fields["_seq"] = seq
-            fields["_deleted"] = False
             target = raw["doc"]["_id"]
+            stored = {**raw["doc"], "_seq": seq, "_deleted": False}
         else:
-            fields = {"_seq": seq, "_deleted": True}
             target = raw["id"]
+            stored = {"_id": target, "_seq": seq, "_deleted": True}
+        # The whole document is replaced (a Put carries the whole document), never ``$set``: on
+        # nx-27017 a top-level ``$set`` stores datetimes as strings and booleans as 0/1.
         # A duplicate key means the document is already at this seq or newer: applying an event
         # twice changes nothing.
         with suppress(DuplicateKeyError):
-            await collection.update_one({"_id": target, "_seq": {"$lt": seq}}, {"$set": fields}, upsert=True)
+            await collection.replace_one({"_id": target, "_seq": {"$lt": seq}}, stored, upsert=True)
 
     async def _publish(self, event: Event) -> None:
         if self._sink is None:
@@ -274,5 +274,5 @@ def _overlay(state: State, event_doc: Doc) -> None:
             continue
         if isinstance(op, Put):
             docs[target] = {**op.doc, "_seq": seq, "_deleted": False}
-        elif current is not None:
-            docs[target] = {**current, "_seq": seq, "_deleted": True}
+        else:
+            docs[target] = {"_id": target, "_seq": seq, "_deleted": True}
