@@ -57,8 +57,8 @@ class PresenceRelay:
             user_id=principal.id,
             rec=self._record(sub),
         )
-        if not sub.active:
-            # The socket closed while we joined: its leave may have run first; leave again.
+        if sub.conn.closed or sub.feed.channel not in sub.conn.subs:
+            # The socket closed or left while we joined: its leave may have run first; leave again.
             await self._store.leave(channel=sub.feed.channel, conn=sub.conn.id, user_id=principal.id)
         return seq
 

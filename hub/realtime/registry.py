@@ -32,7 +32,7 @@ from hub.limits import (
     WS_SEND_QUEUE_BYTES,
 )
 from hub.metrics import Metrics
-from hub.realtime.channels import ChannelKind, ChannelTable
+from hub.realtime.channels import ChannelKind, ChannelTable, Grant
 from hub.realtime.connection import CLOSE_POLICY, CLOSE_TOO_SLOW, Connection
 from hub.realtime.feeds import Feed, Subscription
 from hub.realtime.presence_relay import PresenceRelay
@@ -108,6 +108,7 @@ class Realtime:
     def connect(
         self,
         ws: web.WebSocketResponse,
+        *,
         transport: asyncio.Transport,
         principal: Principal | None,
         token: str | None,
@@ -151,35 +152,57 @@ class Realtime:
             previous.feed.detach(previous)  # its presence meta is replaced by the new join
         elif len(conn.subs) >= WS_MAX_SUBSCRIPTIONS:
             raise InvalidRequest(f"a socket may follow at most {WS_MAX_SUBSCRIPTIONS} channels")
-        feed = await self._feed(channel, kind)
-        feed.reserved += 1
         try:
-            sub = Subscription(
-                conn=conn, feed=feed, channel_id=channel_id, full=grant.full, scope=grant.scope
+            sub, head = await self._attach(
+                conn, kind=kind, channel_id=channel_id, channel=channel, grant=grant, since=msg.since
             )
-            since = msg.since
-            if since is not None and since > feed.head:
-                # The client saw events this instance has not received yet (it came from another
-                # instance a moment ago): bring the feed up to the log first.
-                feed.request_fill(self.spawn)
-                await feed.idle.wait()
-            if conn.closed or channel in conn.subs:
-                return  # the socket closed, or a second subscribe overtook this one
-            head = feed.head
-            if since is not None and since != head:
-                sub.pending = []
-            conn.subs[channel] = sub
-            feed.attach(sub)
-        finally:
-            feed.reserved -= 1
+        except BaseException:
+            if previous is not None and kind.presence:
+                self.presence.leave_soon([previous])
+            raise
+        if sub is None:
+            return
+        since = msg.since
         if sub.pending is None:
             conn.send(Subscribed(ref=msg.ref, channel=channel, seq=head, recovered=True))
             sub.announced = True
         else:
             assert since is not None
             await self._recover(sub, since=since, head=head, ref=msg.ref)
-        if feed.presence is not None and sub.active:
+        if sub.feed.presence is not None and sub.active:
             self.presence.join_soon(sub)
+
+    async def _attach(
+        self,
+        conn: Connection,
+        kind: ChannelKind,
+        channel_id: str,
+        channel: str,
+        grant: Grant,
+        since: int | None,
+    ) -> tuple[Subscription | None, int]:
+        """Attach a new subscription to its feed; the head it starts from (None: the socket went)."""
+        feed = await self._feed(channel, kind)
+        feed.reserved += 1
+        try:
+            sub = Subscription(
+                conn=conn, feed=feed, channel_id=channel_id, full=grant.full, scope=grant.scope
+            )
+            if since is not None and since > feed.head:
+                # The client saw events this instance has not received yet (it came from another
+                # instance a moment ago): bring the feed up to the log first.
+                feed.request_fill(self.spawn)
+                await feed.idle.wait()
+            if conn.closed or channel in conn.subs:
+                return None, 0  # the socket closed, or a second subscribe overtook this one
+            head = feed.head
+            if since is not None and since != head:
+                sub.pending = []
+            conn.subs[channel] = sub
+            feed.attach(sub)
+            return sub, head
+        finally:
+            feed.reserved -= 1
 
     async def _recover(self, sub: Subscription, *, since: int, head: int, ref: str | int | None) -> None:
         conn, feed = sub.conn, sub.feed
