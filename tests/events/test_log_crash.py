@@ -43,6 +43,10 @@ class DyingCollection:
         self._budget.spend()
         return await self._real.update_one(*args, **kwargs)
 
+    async def replace_one(self, *args: Any, **kwargs: Any) -> Any:
+        self._budget.spend()
+        return await self._real.replace_one(*args, **kwargs)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)  # reads pass through
 
