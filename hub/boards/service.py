@@ -193,10 +193,11 @@ class BoardService:
 
     async def live_column(self, board_id: str, column_id: str, *, missing: type[Exception] = Conflict) -> Doc:
         doc = await self._columns.find_one({"_id": column_id})
-        if doc is None or doc["board_id"] != board_id:
-            raise NotFound("no such column on this board")
-        if doc.get("_deleted"):
+        if doc is not None and doc.get("_deleted"):
+            # A tombstone keeps only its id and seq, so which board it was on is not known here.
             raise missing("the column was deleted")
+        if doc is None or doc.get("board_id") != board_id:
+            raise NotFound("no such column on this board")
         return doc
 
     async def live_card(self, card_id: str) -> Doc:

@@ -142,3 +142,18 @@ async def test_stale_version_on_move_is_checked_when_given(client: Client, board
         {"column_id": column["id"], "after": None, "version": 5},
     )
     assert status == 409 and body["current"]["version"] == 1
+
+
+async def test_a_card_into_a_deleted_column_is_409(client: Client, board: Board) -> None:
+    column = await add_column(client, board)
+    other = await add_column(client, board, "Other")
+    card = await add_card(client, board, other["id"])
+    assert (await client.delete(f"/api/columns/{column['id']}", headers=board.owner.headers)).status == 204
+    before = await snapshot(client, board)
+    status, body = await post(
+        client, f"/api/boards/{board.id}/cards", board.owner, {"column_id": column["id"], "title": "late"}
+    )
+    assert status == 409 and body["error"]["code"] == "conflict"
+    status, _ = await post(client, f"/api/cards/{card['id']}/move", board.owner, {"column_id": column["id"]})
+    assert status == 409
+    await _unchanged(client, board, before)

@@ -205,7 +205,7 @@ async def test_recovers_after_a_dropped_connection_and_works_at_360_px(
     await _open(phone, live_server, setup.editor, setup.board_id)
     assert not await has_horizontal_scroll(phone)
     await assert_accessible(phone)
-    await phone.evaluate("window.dejimaBoard.socket.drop()")
+    await phone.evaluate("window.dejimaBoard.drop()")
     body = {"column_id": setup.columns["作業中"], "title": "while away", "after": setup.cards["B2"]}
     await _call(live_server, setup.token, "POST", f"/api/boards/{setup.board_id}/cards", body)
     await expect(_titles(phone, "作業中")).to_have_text(["B1", "B2", "while away"])
@@ -214,7 +214,7 @@ async def test_recovers_after_a_dropped_connection_and_works_at_360_px(
     # Away longer than events are kept: the first missed event is gone, so the server answers
     # recovered: false and the page reloads the snapshot quietly, showing nothing stale.
     held = await phone.evaluate("window.dejimaBoard.board().seq")
-    await phone.evaluate("window.dejimaBoard.socket.stop()")
+    await phone.evaluate("window.dejimaBoard.pause()")
     await expect(phone.locator("body")).to_have_attribute("data-board-live", "offline")
     for title in ("gone 1", "gone 2"):
         body = {"column_id": setup.columns["やること"], "title": title, "after": None}
@@ -222,6 +222,6 @@ async def test_recovers_after_a_dropped_connection_and_works_at_360_px(
     events = live_server.services.db["events"]
     removed = await events.delete_one({"ch": f"board:{setup.board_id}", "seq": held + 1})
     assert removed.deleted_count == 1
-    await phone.evaluate("window.dejimaBoard.socket.start()")
+    await phone.evaluate("window.dejimaBoard.resume()")
     await expect(_titles(phone, "やること")).to_have_text(["gone 2", "gone 1", "A1", "A2", "A3"])
     assert await phone.evaluate("window.dejimaBoard.board().seq") == held + 2

@@ -2,7 +2,7 @@
 // dragging, by the "Move…" dialog and by keyboard (Alt+arrows), as WCAG 2.2 criterion 2.5.7 asks.
 import { ApiError, announce, api, me, onLocaleChange, t } from "/static/app.js";
 import { applyEvent, findCard, mergeEdit, putCard, sortBoard } from "./board_model.js";
-import { BoardSocket } from "./board_socket.js";
+import { connect } from "/static/channel.js";
 
 const boardId = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -37,32 +37,51 @@ async function loadBoard() {
   render();
 }
 
-const socket = new BoardSocket(boardId, {
-  seq: () => (board ? board.seq : 0),
-  reload: () => loadBoard(),
-  onStatus: (state) => {
-    document.body.dataset.boardLive = state;
-    $("[data-live-state]").textContent = t(state === "live" ? "boards.live" : "boards.offline");
-  },
-  onEvent: (frame) => {
-    board.seq = frame.seq;
-    const touched = applyEvent(board, frame.event, frame.data);
-    render();
-    const byOther = !frame.actor || !user || frame.actor.id !== user.id;
-    if (touched && byOther) {
-      flash(touched);
-      const title = frame.data.title || "";
-      announce(t(`boards.ev.${frame.event}`, { name: frame.actor ? frame.actor.name : "", title }));
-    }
-    if (frame.event.startsWith("comment.") && frame.data.card_id === openCardId) loadNotes(openCardId);
-    if (frame.data.id === openCardId && frame.event.startsWith("card.")) refreshDialog(frame.data);
-  },
-  onPresence: (state) => {
-    members = state;
-    renderPresence();
-    render();
-  },
-});
+let socket = null;
+let channel = null;
+
+function onEvent(frame) {
+  board.seq = frame.seq;
+  const touched = applyEvent(board, frame.event, frame.data);
+  render();
+  const byOther = !frame.actor || !user || frame.actor.id !== user.id;
+  if (touched && byOther) {
+    flash(touched);
+    const title = frame.data.title || "";
+    announce(t(`boards.ev.${frame.event}`, { name: frame.actor ? frame.actor.name : "", title }));
+  }
+  if (frame.event.startsWith("comment.") && frame.data.card_id === openCardId) loadNotes(openCardId);
+  if (frame.data.id === openCardId && frame.event.startsWith("card.")) refreshDialog(frame.data);
+}
+
+function showStatus(state) {
+  document.body.dataset.boardLive = state;
+  const key = state === "live" ? "boards.live" : state === "connecting" ? "boards.connecting" : "boards.offline";
+  $("[data-live-state]").textContent = t(key);
+}
+
+/** Follow board:{id} from the snapshot's seq (channel.js reconnects with `since` after any drop). */
+function follow() {
+  socket = connect();
+  socket.onStatus(showStatus);
+  channel = socket.channel(`board:${boardId}`, {
+    since: board.seq,
+    onEvent,
+    onPresence: (state) => {
+      members = state;
+      renderPresence();
+      render();
+      renderEditors();
+    },
+    // Events after our seq are no longer kept: reload the snapshot quietly and go on from its seq.
+    onReset: async () => {
+      await loadBoard();
+      return board.seq;
+    },
+    onError: (error) => showStatus(error.code === "not_found" ? "offline" : "live"),
+  });
+  if (openCardId) channel.update({ editing: openCardId });
+}
 
 function flash(id) {
   const node = columnsRoot.querySelector(`[data-card-id="${CSS.escape(id)}"], [data-column-id="${CSS.escape(id)}"]`);
@@ -369,14 +388,14 @@ async function openCard(cardId) {
   fillCardForm(found.card);
   renderEditors();
   cardDialog.showModal();
-  socket.setState({ editing: cardId });
+  channel.update({ editing: cardId });
   await loadNotes(cardId);
 }
 
 cardDialog.addEventListener("close", () => {
   const cardId = openCardId;
   openCardId = null;
-  socket.setState({});
+  channel.update({});
   const again = cardId && columnsRoot.querySelector(`[data-focus="card:${CSS.escape(cardId)}"]`);
   if (again) again.focus();
 });
@@ -485,8 +504,17 @@ async function start() {
   }
   $("[data-add-column]").hidden = !canChange;
   render();
-  socket.start();
-  window.dejimaBoard = { socket, board: () => board };
+  follow();
+  // For tests and the curious: drop the socket as a network failure would, or pause and resume.
+  window.dejimaBoard = {
+    board: () => board,
+    drop: () => socket.ws && socket.ws.close(4000),
+    pause: () => {
+      socket.close();
+      showStatus("offline");
+    },
+    resume: () => follow(),
+  };
 }
 
 onLocaleChange(() => {
