@@ -98,6 +98,7 @@ async def test_a_card_dragged_in_one_page_appears_in_place_in_the_other(
 
     # Drop A1 on the lower half of B1: it goes right after B1.
     target = mine.locator(f"[data-card-id='{setup.cards['B1']}']")
+    await expect(target).to_be_visible()
     box = await target.bounding_box()
     assert box is not None
     await mine.drag_and_drop(

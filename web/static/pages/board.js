@@ -70,7 +70,7 @@ function follow() {
     onPresence: (state) => {
       members = state;
       renderPresence();
-      render();
+      renderBadges();
       renderEditors();
     },
     // Events after our seq are no longer kept: reload the snapshot quietly and go on from its seq.
@@ -113,6 +113,14 @@ function renderPresence() {
   }
 }
 
+/** Who edits which card, without rebuilding the board (a drag in progress is left alone). */
+function renderBadges() {
+  for (const badge of columnsRoot.querySelectorAll("[data-editing]")) {
+    const names = editorsOf(badge.getAttribute("data-editing"));
+    badge.textContent = names.length ? t("boards.editing_by", { names: names.join(", ") }) : "";
+  }
+}
+
 function render() {
   if (!board) return;
   const focused = document.activeElement && document.activeElement.getAttribute("data-focus");
@@ -120,6 +128,7 @@ function render() {
   document.title = `${board.title} — Dejima`;
   const columns = board.columns.map((column, index) => renderColumn(column, index));
   columnsRoot.replaceChildren(...columns);
+  renderBadges();
   if (focused) {
     const again = columnsRoot.querySelector(`[data-focus="${CSS.escape(focused)}"]`);
     if (again) again.focus();
@@ -175,8 +184,7 @@ function renderCard(card, column, position) {
   if (card.due) meta.append(el("span", {}, t("boards.due_on", { date: card.due })));
   if (card.assignees.length) meta.append(el("span", {}, t("boards.assigned_count", { count: card.assignees.length })));
   item.append(open, meta);
-  const editors = editorsOf(card.id);
-  if (editors.length) item.append(el("p", { class: "board-card__editing" }, t("boards.editing_by", { names: editors.join(", ") })));
+  item.append(el("p", { class: "board-card__editing", "data-editing": card.id }));
   if (canChange) {
     const actions = el("div", { class: "board-card__actions" });
     const move = el("button", {
