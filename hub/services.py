@@ -18,6 +18,7 @@ from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
+from hub.boards.turns import BoardTurns
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
@@ -103,7 +104,11 @@ def build_services(
     events = EventLog(db, sink=sink or RedisEventSink(redis))
     board_notices = Notices(db, users=users, rights=rights)
     boards = BoardService(
-        db, events=events, rights=rights, directory=ProjectBoards(projects=projects, store=project_store)
+        db,
+        events=events,
+        rights=rights,
+        directory=ProjectBoards(projects=projects, store=project_store),
+        turns=BoardTurns(redis),
     )
     return Services(
         settings=settings,

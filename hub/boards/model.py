@@ -40,6 +40,8 @@ def channel_of(board_id: str) -> str:
 async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     await db[COLUMNS].create_index([("board_id", ASCENDING)])
     await db[CARDS].create_index([("board_id", ASCENDING)])
+    # A single-field index too: nx-27017's planner (SQLite) does not always pick the compound ones.
+    await db[CARDS].create_index([("column_id", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("position", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("placed_at", DESCENDING)])
     await db[COMMENTS].create_index([("card_id", ASCENDING), ("created_at", ASCENDING)])

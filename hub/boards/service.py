@@ -8,7 +8,6 @@ resource after the change) with Put ops of the resource (and, for cards, of its 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.boards import model, ordering, positions
 from hub.boards.access import BoardDirectory
 from hub.boards.model import CARDS, COLUMNS, Doc, channel_of, live
+from hub.boards.turns import BoardTurns
 from hub.errors import Conflict, InvalidRequest, NotFound
 from hub.events.log import EventLog, State
 from hub.identity.principal import Principal
@@ -55,6 +55,7 @@ class BoardService:
         events: EventLog,
         rights: Rights,
         directory: BoardDirectory,
+        turns: BoardTurns,
         max_position_chars: int = positions.MAX_POSITION_CHARS,
     ) -> None:
         self._db = db
@@ -63,8 +64,7 @@ class BoardService:
         self._directory = directory
         self._columns = db[COLUMNS]
         self._cards = db[CARDS]
-        # board id → the lock its writers in this process queue on, and how many hold or wait for it.
-        self._writers: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._turns = turns
         self.max_position_chars = max_position_chars
 
     async def ensure_indexes(self) -> None:
@@ -135,26 +135,19 @@ class BoardService:
     ) -> Event:
         """Commit a change of the board; a column whose keys grew too long is respaced first.
 
-        Writers of one board in this process take turns: the log's optimistic race for the next seq
-        is then run by one writer per instance, not by every request at once (which collapses into
-        retries under load); correctness never depends on the lock, only throughput does.
+        Writers of one board take turns across instances (hub/boards/turns.py) instead of racing for
+        the next seq; correctness never depends on the turn, only throughput does.
         """
-        lock, users = self._writers.get(board_id, (asyncio.Lock(), 0))
-        self._writers[board_id] = (lock, users + 1)
-        try:
-            async with lock:
-                for _ in range(3):
-                    try:
-                        return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
-                    except _NeedsRebalance as needed:
-                        await self._rebalance(board_id, needed.column_id, principal)
-                raise Conflict("the column is being reordered by many people at once; try again")
-        finally:
-            lock, users = self._writers[board_id]
-            if users <= 1:
-                del self._writers[board_id]
-            else:
-                self._writers[board_id] = (lock, users - 1)
+        async with self._turns.turn(board_id):
+            # With the turn, the head is ours to extend: read it now, so the commit does not first
+            # collide with whatever another instance committed during its turn.
+            await self._events.catch_up(channel_of(board_id))
+            for _ in range(3):
+                try:
+                    return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
+                except _NeedsRebalance as needed:
+                    await self._rebalance(board_id, needed.column_id, principal)
+            raise Conflict("the column is being reordered by many people at once; try again")
 
     async def _rebalance(self, board_id: str, column_id: str, principal: Principal) -> None:
         """Respace every card of one column in one event (``column.rebalanced``)."""
