@@ -10,9 +10,9 @@ from tests.conftest import UserFactory
 from tests.identity.helpers import expect_error
 
 
-async def test_only_admins_read_the_audit_log(client: TestClient[Any, Any], make_user: UserFactory) -> None:
-    member = await make_user("member")
-    partner = await make_user("partner")
+async def test_only_admins_read_the_audit_log(client: TestClient[Any, Any], quick_user: UserFactory) -> None:
+    member = await quick_user("member")
+    partner = await quick_user("partner")
     for caller in (member, partner):
         await expect_error(await client.get("/api/audit", headers=caller.headers), 403, "forbidden")
     await expect_error(await client.get("/api/audit"), 401, "unauthenticated")

@@ -77,8 +77,8 @@ async def _counts(client: TestClient[Any, Any]) -> dict[str, int]:
 
 
 @pytest.fixture
-async def admin(make_user: UserFactory) -> Account:
-    return await make_user("admin")
+async def admin(quick_user: UserFactory) -> Account:
+    return await quick_user("admin")
 
 
 async def test_bad_user_bodies(client: TestClient[Any, Any], admin: Account) -> None:
@@ -92,8 +92,8 @@ async def test_bad_user_bodies(client: TestClient[Any, Any], admin: Account) -> 
     assert await _counts(client) == before
 
 
-async def test_bad_patches(client: TestClient[Any, Any], admin: Account, make_user: UserFactory) -> None:
-    member = await make_user("member")
+async def test_bad_patches(client: TestClient[Any, Any], admin: Account, quick_user: UserFactory) -> None:
+    member = await quick_user("member")
     stored = await client.app[keys.SERVICES].users.get(member.id)
     before = await _counts(client)
     for body in PATCHES:
