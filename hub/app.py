@@ -18,6 +18,7 @@ from hub import keys, system_views
 from hub.errors import StartupError
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
+from hub.identity import pages as identity_pages
 from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
@@ -58,6 +59,7 @@ def create_app(
     app.router.add_routes(project_views.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
+    identity_pages.register_pages(app)
     return app
 
 
