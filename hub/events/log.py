@@ -30,6 +30,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import Unavailable
 from hub.limits import COMMIT_MAX_ATTEMPTS
+from hub.storage.mongo import ensure_ttl_index
 from schemas.common import utc_now
 from schemas.events import Actor, Change, Delete, Event, Put
 
@@ -56,9 +57,8 @@ class EventLog:
 
     async def ensure_indexes(self, *, retention_days: int) -> None:
         await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
-        await self._events.create_index(
-            "at", expireAfterSeconds=int(timedelta(days=retention_days).total_seconds())
-        )
+        ttl_s = int(timedelta(days=retention_days).total_seconds())
+        await ensure_ttl_index(self._events, field="at", ttl_s=ttl_s)
 
     async def commit(
         self,
@@ -169,17 +169,27 @@ class EventLog:
     async def _apply_op(self, raw: Doc, seq: int) -> None:
         collection = self._db[raw["collection"]]
         if raw["op"] == "put":
+            target = raw["doc"]["_id"]
             fields = {k: v for k, v in raw["doc"].items() if k != "_id"}
             fields["_seq"] = seq
             fields["_deleted"] = False
-            target = raw["doc"]["_id"]
-        else:
-            fields = {"_seq": seq, "_deleted": True}
-            target = raw["id"]
+            # Whole-document replace, not $set: nx-27017 stores a datetime given to $set on an
+            # existing document as a string (an insert or a replace keeps it a date).
+            replaced = await collection.replace_one({"_id": target, "_seq": {"$lt": seq}}, fields)
+            if replaced.matched_count:
+                return
+            # Missing, or already at this seq or newer (the insert then collides): nothing to redo.
+            with suppress(DuplicateKeyError):
+                await collection.insert_one({"_id": target, **fields})
+            return
         # A duplicate key means the document is already at this seq or newer: applying an event
         # twice changes nothing.
         with suppress(DuplicateKeyError):
-            await collection.update_one({"_id": target, "_seq": {"$lt": seq}}, {"$set": fields}, upsert=True)
+            await collection.update_one(
+                {"_id": raw["id"], "_seq": {"$lt": seq}},
+                {"$set": {"_seq": seq, "_deleted": True}},
+                upsert=True,
+            )
 
     async def _publish(self, event: Event) -> None:
         if self._sink is None:
