@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 
 from hub import keys
 from hub.http.auth import COOKIE_NAME
+from schemas.common import utc_now
 from tests.conftest import TEST_ORIGIN, AppFactory, UserFactory
 from tests.identity.helpers import expect_error
 
@@ -236,3 +238,20 @@ async def test_bad_login_bodies(client: TestClient[Any, Any]) -> None:
         await expect_error(await client.post("/api/auth/login", json=body), 422, "invalid_request")
     await expect_error(await client.post("/api/auth/login", data=b"{nope"), 400, "invalid_request")
     assert await client.app[keys.DB]["sessions"].count_documents({}) == 0
+
+
+async def test_sessions_slide_and_stay_dates(client: TestClient[Any, Any], make_user: UserFactory) -> None:
+    account = await make_user("member")
+    sessions = client.app[keys.DB]["sessions"]
+    stored = await sessions.find_one({"user_id": account.id})
+    assert stored is not None
+    # As if signed in two minutes ago: the next use pushes the expiry forward.
+    ttl = timedelta(seconds=client.app[keys.SETTINGS].session_ttl_s)
+    aged = utc_now() + ttl - timedelta(minutes=2)
+    await sessions.replace_one({"_id": stored["_id"]}, {**stored, "expires_at": aged})
+    for _ in range(2):
+        assert (await client.get("/api/me", headers=account.headers)).status == 200
+        slid = await sessions.find_one({"_id": stored["_id"]})
+        assert slid is not None
+        assert isinstance(slid["expires_at"], datetime), slid  # a date, so the TTL index can expire it
+        assert slid["expires_at"] > aged + timedelta(seconds=90)
