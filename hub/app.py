@@ -21,6 +21,7 @@ from hub.errors import StartupError
 from hub.events.bus import RedisEventSink
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
+from hub.identity import pages as identity_pages
 from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
@@ -64,12 +65,13 @@ def create_app(
     app.router.add_routes(system_views.routes)
     setup_openapi(app)
     app.router.add_routes(identity_views.routes)
-    app.router.add_routes(board_views.routes)
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
+    app.router.add_routes(board_views.routes)
     app.router.add_routes(realtime_socket.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
+    identity_pages.register_pages(app)
     add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
     return app
 

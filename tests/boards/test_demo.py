@@ -1,22 +1,30 @@
-"""The demo board of ``dejima dev``: made once, however often the seed runs."""
+"""The demo board of ``dejima dev``: filled once, however often the seed runs."""
 
 from __future__ import annotations
 
 from hub import keys
 from hub.boards.demo import COLUMNS, seed_demo_board
-from hub.identity.users import to_principal
-from hub.seed import _NAMES
-from tests.boards.conftest import Client
+from hub.seed import _seed
+from tests.boards.conftest import Board, Client, snapshot
 
 
-async def test_seeding_twice_makes_one_demo_board(client: Client) -> None:
+async def test_seeding_twice_fills_the_board_once(client: Client, board: Board) -> None:
     services = client.app[keys.SERVICES]
-    assert await seed_demo_board(services) is None  # no demo people yet: nothing to do
-    for email, role in (("sato@bandai.example", "member"), ("tanaka@partner.example", "partner")):
-        await services.users.create(email=email, name=_NAMES[email], role=role)
-    board_id = await seed_demo_board(services)
-    assert board_id is not None and await seed_demo_board(services) == board_id
-    owner = await services.users.by_email("sato@bandai.example")
-    snap = await services.boards.snapshot(to_principal(owner, session_id="t"), board_id)
-    assert [(c.title, [card.title for card in c.cards]) for c in snap.columns] == list(COLUMNS.items())
-    assert snap.seq == len(COLUMNS) + sum(len(cards) for cards in COLUMNS.values())
+    assert not await seed_demo_board(services, board_id=board.id, owner_email="nobody@dejima.test")
+    for _ in range(2):
+        assert await seed_demo_board(services, board_id=board.id, owner_email=board.owner.email)
+    snap = await snapshot(client, board)
+    assert [(c["title"], [card["title"] for card in c["cards"]]) for c in snap["columns"]] == list(
+        COLUMNS.items()
+    )
+    assert snap["seq"] == len(COLUMNS) + sum(len(cards) for cards in COLUMNS.values())
+
+
+async def test_the_demo_seed_fills_the_dx_lab_board(client: Client) -> None:
+    services = client.app[keys.SERVICES]
+    await _seed(services)
+    await _seed(services)
+    projects = await services.project_store.projects.find({"title": "磐梯町 DX ラボ"}).to_list()
+    assert len(projects) == 1
+    columns = await services.db["board_columns"].count_documents({"board_id": projects[0]["board_id"]})
+    assert columns == len(COLUMNS)
