@@ -139,9 +139,6 @@ class BoardService:
         the next seq; correctness never depends on the turn, only throughput does.
         """
         async with self._turns.turn(board_id):
-            # With the turn, the head is ours to extend: read it now, so the commit does not first
-            # collide with whatever another instance committed during its turn.
-            await self._events.catch_up(channel_of(board_id))
             for _ in range(3):
                 try:
                     return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
