@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from hub import keys, system_views
 from hub.http.middlewares import error_middleware, request_id_middleware
+from hub.hubs import views as hub_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
 from hub.metrics import Metrics, metrics_middleware
@@ -46,6 +47,7 @@ def create_app(
     app.on_shutdown.append(_mark_shutting_down)
     app.router.add_routes(system_views.routes)
     app.router.add_routes(identity_views.routes)
+    app.router.add_routes(hub_views.routes)
     return app
 
 

@@ -22,3 +22,11 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 # A writer that loses the race for a channel's next seq retries; past this many tries under
 # contention the request answers 503 rather than spinning (each try is a few milliseconds).
 COMMIT_MAX_ATTEMPTS = 50
+
+# One person's check-ins are serialised by a lease (docs/hubs.md). A check-in takes milliseconds;
+# the lease outlives any healthy one by far, and a holder that died frees it after this long.
+CHECKIN_LEASE_S = 10.0
+# How long a second check-in of the same person waits for the first before answering 503.
+CHECKIN_LEASE_WAIT_S = 5.0
+# Visit statistics and CSV exports cover at most this many days per request: a year and a leap day.
+VISIT_RANGE_MAX_DAYS = 366

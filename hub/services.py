@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
 from hub.events.log import EventLog, EventSink
+from hub.hubs.wiring import Hubs, build_hubs, collection_audit
 from hub.identity.sessions import SessionService
 from hub.identity.users import UserStore
 from hub.rights import Rights
@@ -30,11 +31,13 @@ class Services:
     users: UserStore
     sessions: SessionService
     rights: Rights
+    hubs: Hubs
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
         await self.users.ensure_indexes()
         await self.sessions.ensure_indexes()
+        await self.hubs.ensure_indexes()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -47,6 +50,7 @@ class Services:
                 password=settings.admin_password.get_secret_value(),
             )
             log.info("created the first admin account")
+        await self.hubs.bootstrap()
 
 
 def build_services(
@@ -57,12 +61,21 @@ def build_services(
     sink: EventSink | None = None,
 ) -> Services:
     users = UserStore(db)
+    events = EventLog(db, sink=sink)
+    rights = Rights()
     return Services(
         settings=settings,
         db=db,
         redis=redis,
-        events=EventLog(db, sink=sink),
+        events=events,
         users=users,
         sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
-        rights=Rights(),
+        rights=rights,
+        hubs=build_hubs(
+            db,
+            events=events,
+            rights=rights,
+            retention_days=settings.visitor_retention_days,
+            audit=collection_audit(db),
+        ),
     )
