@@ -6,7 +6,9 @@ The hub and the workers build the same services, so a worker calls the very code
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,6 +20,7 @@ from hub.identity.sessions import SessionService
 from hub.identity.users import UserStore
 from hub.rights import Rights
 from hub.settings import Settings
+from schemas.common import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,9 @@ def build_services(
     db: AsyncDatabase[dict[str, Any]],
     redis: Redis,
     sink: EventSink | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Services:
+    """``clock`` is "now" for the domain services that schedule by time (tests pass their own)."""
     users = UserStore(db)
     events = EventLog(db, sink=sink)
     rights = Rights()
@@ -77,5 +82,6 @@ def build_services(
             rights=rights,
             retention_days=settings.visitor_retention_days,
             audit=collection_audit(db),
+            clock=clock,
         ),
     )

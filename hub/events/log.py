@@ -184,17 +184,27 @@ class EventLog:
     async def _apply_op(self, raw: Doc, seq: int) -> None:
         collection = self._db[raw["collection"]]
         if raw["op"] == "put":
+            target = raw["doc"]["_id"]
             fields = {k: v for k, v in raw["doc"].items() if k != "_id"}
             fields["_seq"] = seq
             fields["_deleted"] = False
-            target = raw["doc"]["_id"]
-        else:
-            fields = {"_seq": seq, "_deleted": True}
-            target = raw["id"]
+            # Whole-document replace, not $set: nx-27017 stores a datetime given to $set on an
+            # existing document as a string (an insert or a replace keeps it a date).
+            replaced = await collection.replace_one({"_id": target, "_seq": {"$lt": seq}}, fields)
+            if replaced.matched_count:
+                return
+            # Missing, or already at this seq or newer (the insert then collides): nothing to redo.
+            with suppress(DuplicateKeyError):
+                await collection.insert_one({"_id": target, **fields})
+            return
         # A duplicate key means the document is already at this seq or newer: applying an event
         # twice changes nothing.
         with suppress(DuplicateKeyError):
-            await collection.update_one({"_id": target, "_seq": {"$lt": seq}}, {"$set": fields}, upsert=True)
+            await collection.update_one(
+                {"_id": raw["id"], "_seq": {"$lt": seq}},
+                {"$set": {"_seq": seq, "_deleted": True}},
+                upsert=True,
+            )
 
     async def _publish(self, event: Event) -> None:
         if self._sink is None:

@@ -11,7 +11,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,7 +19,6 @@ from pymongo.errors import DuplicateKeyError
 from hub.errors import Unavailable
 from hub.ids import new_id
 from hub.limits import CHECKIN_LEASE_S, CHECKIN_LEASE_WAIT_S
-from schemas.common import utc_now
 
 LEASES = "checkin_leases"
 _POLL_S = 0.02
@@ -42,12 +40,13 @@ class UserLeases:
         deadline = time.monotonic() + CHECKIN_LEASE_WAIT_S
         token = new_id()
         while True:
-            now = utc_now()
+            # Milliseconds since the epoch, not a date: nx-27017 turns a date given to $set into a string.
+            now_ms = int(time.time() * 1000)
             try:
                 # Takes a free or expired lease; a live one makes the upsert collide on _id.
                 await self._leases.update_one(
-                    {"_id": user_id, "until": {"$lt": now}},
-                    {"$set": {"until": now + timedelta(seconds=CHECKIN_LEASE_S), "token": token}},
+                    {"_id": user_id, "until_ms": {"$lt": now_ms}},
+                    {"$set": {"until_ms": now_ms + int(CHECKIN_LEASE_S * 1000), "token": token}},
                     upsert=True,
                 )
                 return token

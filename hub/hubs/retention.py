@@ -136,5 +136,6 @@ class VisitorRetention:
             changed = 0
         # After the state: any event logged before the erasure still carries the data; scrub them.
         await self._events.erase_fields(channel, resource_id=checkin_id, fields=ERASED_FIELDS)
+        # done_at is a marker only (nx-27017 may store a $set date as a string; nothing compares it).
         await self._erasures.update_one({"_id": checkin_id}, {"$set": {"done_at": now}})
         return changed
