@@ -30,3 +30,27 @@ CHECKIN_LEASE_S = 10.0
 CHECKIN_LEASE_WAIT_S = 5.0
 # Visit statistics and CSV exports cover at most this many days per request: a year and a leap day.
 VISIT_RANGE_MAX_DAYS = 366
+
+# Ids that callers send in bodies (user ids, org ids, hub ids): ours are 24 hex characters and hub
+# ids are short slugs; 64 leaves room and keeps junk out of queries and indexes.
+MAX_ID_CHARS = 64
+# RFC 5321: a forward path is at most 256 octets including the brackets, so an address ≤ 254.
+MAX_EMAIL_CHARS = 254
+# Longer than any passphrase a person types; short enough that argon2 never hashes megabytes.
+MAX_PASSWORD_CHARS = 1024
+# Ten characters of any kind is the least a person should choose; enforced when a password is set.
+MIN_PASSWORD_CHARS = 10
+# Idempotency-Key header: UUIDs and similar tokens fit with room to spare.
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+
+# Failed sign-ins before a lock. Five wrong guesses for one account is a typo storm at most; thirty
+# from one address covers an office behind one NAT where several people mistype at once.
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+# The window in which failures are counted, which is also how long a lock lasts: long enough that
+# guessing online is hopeless (≤ 480 guesses a day per account), short enough for a person to wait out.
+LOGIN_LOCKOUT_S = 15 * 60
+
+# Pages of the audit log: one screen by default, bounded so one request stays cheap.
+AUDIT_PAGE_DEFAULT = 50
+AUDIT_PAGE_MAX = 200

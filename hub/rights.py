@@ -31,8 +31,26 @@ class ProjectAccess:
         return self.members.get(user_id)
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectScope:
+    """Which projects someone may read, as a query: everything, or these visibilities plus the
+    projects they are a member of. The same rules as ``may_read_project``, for listing."""
+
+    everything: bool
+    visibilities: tuple[Visibility, ...]
+    member_id: str
+
+
 class Rights:
     # --- projects and their boards (API.md, Projects) ---------------------------------------------
+
+    def readable_projects(self, principal: Principal) -> ProjectScope:
+        if principal.role == "admin":
+            return ProjectScope(everything=True, visibilities=(), member_id=principal.id)
+        visibilities: tuple[Visibility, ...] = (
+            ("public", "internal") if principal.role == "member" else ("public",)
+        )
+        return ProjectScope(everything=False, visibilities=visibilities, member_id=principal.id)
 
     def may_read_project(self, principal: Principal, project: ProjectAccess) -> bool:
         if principal.role == "admin" or project.role_of(principal.id) is not None:
@@ -57,6 +75,10 @@ class Rights:
     def may_request_to_join(self, principal: Principal, project: ProjectAccess) -> bool:
         return principal.role in ("partner", "member") and project.role_of(principal.id) is None
 
+    def may_be_project_member(self, role: str) -> bool:
+        """Kiosks are devices in a hub, not people: they join no project."""
+        return role != "kiosk"
+
     def require_read_project(self, principal: Principal, project: ProjectAccess) -> None:
         if not self.may_read_project(principal, project):
             raise NotFound("no such project")
@@ -78,6 +100,9 @@ class Rights:
 
     def may_list_users(self, principal: Principal) -> bool:
         return principal.is_staff
+
+    def may_administer_orgs(self, principal: Principal) -> bool:
+        return principal.role == "admin"
 
     def may_manage_org_webhooks(self, principal: Principal, org_id: str) -> bool:
         return principal.role == "admin" or (principal.role == "partner" and principal.org_id == org_id)

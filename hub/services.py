@@ -15,9 +15,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
 from hub.events.log import EventLog, EventSink
-from hub.hubs.wiring import Hubs, build_hubs, collection_audit
+from hub.hubs.wiring import Hubs, build_hubs
+from hub.identity.accounts import AccountService
+from hub.identity.audit import AuditLog
+from hub.identity.orgs import OrgStore
 from hub.identity.sessions import SessionService
+from hub.identity.throttle import LoginThrottle
 from hub.identity.users import UserStore
+from hub.projects.join_requests import JoinRequestService
+from hub.projects.service import ProjectService
+from hub.projects.store import ProjectStore
 from hub.rights import Rights
 from hub.settings import Settings
 from schemas.common import utc_now
@@ -34,12 +41,22 @@ class Services:
     users: UserStore
     sessions: SessionService
     rights: Rights
+    orgs: OrgStore
+    audit: AuditLog
+    throttle: LoginThrottle
+    accounts: AccountService
+    project_store: ProjectStore
+    projects: ProjectService
+    join_requests: JoinRequestService
     hubs: Hubs
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
         await self.users.ensure_indexes()
         await self.sessions.ensure_indexes()
+        await self.orgs.ensure_indexes()
+        await self.audit.ensure_indexes()
+        await self.project_store.ensure_indexes()
         await self.hubs.ensure_indexes()
 
     async def bootstrap(self) -> None:
@@ -67,21 +84,40 @@ def build_services(
     """``clock`` is "now" for the domain services that schedule by time (tests pass their own)."""
     users = UserStore(db)
     events = EventLog(db, sink=sink)
+    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s)
     rights = Rights()
+    orgs = OrgStore(db)
+    audit = AuditLog(db)
+    project_store = ProjectStore(db)
+    projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
     return Services(
         settings=settings,
         db=db,
         redis=redis,
         events=events,
         users=users,
-        sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
+        sessions=sessions,
         rights=rights,
+        orgs=orgs,
+        audit=audit,
+        throttle=LoginThrottle(
+            redis,
+            max_per_account=settings.login_max_failures_per_account,
+            max_per_address=settings.login_max_failures_per_address,
+            window_s=settings.login_lockout_s,
+        ),
+        accounts=AccountService(users=users, orgs=orgs, sessions=sessions, audit=audit, rights=rights),
+        project_store=project_store,
+        projects=projects,
+        join_requests=JoinRequestService(
+            db=db, store=project_store, projects=projects, users=users, rights=rights, audit=audit
+        ),
         hubs=build_hubs(
             db,
             events=events,
             rights=rights,
             retention_days=settings.visitor_retention_days,
-            audit=collection_audit(db),
+            audit=audit,
             clock=clock,
         ),
     )

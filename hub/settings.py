@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from hub import limits
+
 _MONGO_SCHEMES = ("mongodb", "mongodb+srv")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
@@ -33,6 +35,15 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(default=False, description="Set the Secure flag (behind HTTPS).")
     session_ttl_s: int = Field(default=14 * 24 * 3600, gt=0, description="Sliding session lifetime.")
     event_retention_days: int = Field(default=7, ge=7, description="How long channel events are kept.")
+    trusted_proxy_count: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Reverse proxies in front of the hub whose X-Forwarded-For entries are trusted.",
+    )
+    login_max_failures_per_account: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ACCOUNT, gt=0)
+    login_max_failures_per_address: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ADDRESS, gt=0)
+    login_lockout_s: int = Field(default=limits.LOGIN_LOCKOUT_S, gt=0, description="Failure window and lock.")
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, gt=0, lt=65536)

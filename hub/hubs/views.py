@@ -11,6 +11,8 @@ from hub import keys
 from hub.errors import MalformedRequest
 from hub.http.auth import require_principal
 from hub.http.bodies import parse_body, query_model, validate
+from hub.http.client import client_address
+from hub.http.idempotency import idempotency_key
 from hub.http.responses import json_list, json_response
 from hub.hubs.wiring import Hubs
 from schemas.hubs import (
@@ -57,7 +59,7 @@ async def check_in(request: web.Request) -> web.Response:
     hub_id = request.match_info["hub_id"]
     service = _hubs(request).service
     raw = await _json_object(request)
-    key = request.headers.get("Idempotency-Key")
+    key = idempotency_key(request)
     if principal.role == "kiosk" or VISITOR_FIELDS & raw.keys():
         await service.hub(hub_id)  # an unknown hub is a 404 before anything else
         visitor = validate(VisitorCheckinBody, raw)
@@ -79,7 +81,9 @@ async def erase_visitor(request: web.Request) -> web.Response:
     """An admin erases one visitor's name, organisation and contact now (an addition to the contract)."""
     principal = await require_principal(request)
     return json_response(
-        await _hubs(request).retention.erase_now(principal, request.match_info["checkin_id"])
+        await _hubs(request).retention.erase_now(
+            principal, request.match_info["checkin_id"], address=client_address(request)
+        )
     )
 
 

@@ -8,9 +8,11 @@ from hub import keys
 from hub.errors import Unauthenticated
 from hub.http.auth import COOKIE_NAME, require_principal
 from hub.http.bodies import parse_body
+from hub.http.client import client_address
 from hub.http.responses import json_response
 from hub.identity.passwords import verify_password
-from hub.identity.users import to_user_out
+from hub.identity.users import normalise_email, to_user_out
+from schemas.events import Actor
 from schemas.identity import LoginBody, LoginOut
 
 routes = web.RouteTableDef()
@@ -20,12 +22,26 @@ routes = web.RouteTableDef()
 async def login(request: web.Request) -> web.Response:
     body = await parse_body(request, LoginBody)
     services = request.app[keys.SERVICES]
+    address = client_address(request)
+    await services.throttle.check(email=body.email, address=address)
     user = await services.users.by_email(body.email)
     # Verify even when the user is unknown, so both failures take the same time.
     ok = await verify_password(None if user is None else user.get("password_hash"), body.password)
     if user is None or not ok or user.get("disabled"):
+        await services.throttle.failed(email=body.email, address=address)
+        await services.audit.record(
+            "auth.login_failed",
+            actor=None,
+            address=address,
+            subject_id=None if user is None else user["_id"],
+            data={"email": normalise_email(body.email)},
+        )
         raise Unauthenticated("wrong e-mail address or password")
+    await services.throttle.succeeded(email=body.email)
     token = await services.sessions.open(user["_id"])
+    await services.audit.record(
+        "auth.login", actor=Actor(id=user["_id"], name=user["name"]), address=address, subject_id=user["_id"]
+    )
     response = json_response(LoginOut(user=to_user_out(user), token=token))
     settings = request.app[keys.SETTINGS]
     response.set_cookie(
