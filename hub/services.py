@@ -14,7 +14,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
+from hub.events.presence import PresenceStore
 from hub.hubs.wiring import Hubs, build_hubs
 from hub.identity.accounts import AccountService
 from hub.identity.audit import AuditLog
@@ -49,6 +51,7 @@ class Services:
     projects: ProjectService
     join_requests: JoinRequestService
     hubs: Hubs
+    presence: PresenceStore
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
@@ -83,7 +86,9 @@ def build_services(
 ) -> Services:
     """``clock`` is "now" for the domain services that schedule by time (tests pass their own)."""
     users = UserStore(db)
-    events = EventLog(db, sink=sink)
+    # Every event is published for the other instances' sockets, from requests and workers alike.
+    events = EventLog(db, sink=sink or RedisEventSink(redis))
+    presence = PresenceStore(redis)
     sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s)
     rights = Rights()
     orgs = OrgStore(db)
@@ -119,5 +124,7 @@ def build_services(
             retention_days=settings.visitor_retention_days,
             audit=audit,
             clock=clock,
+            user_hub_hook=presence.set_user_hub,
         ),
+        presence=presence,
     )

@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.events.log import EventLog
 from hub.hubs.model import Doc
 from hub.hubs.retention import VisitorRetention
-from hub.hubs.service import Clock, HubService
+from hub.hubs.service import Clock, HubService, UserHubHook
 from hub.hubs.stats import VisitStats
 from hub.identity.audit import AuditLog
 from hub.rights import Rights
@@ -38,8 +38,9 @@ def build_hubs(
     retention_days: int,
     audit: AuditLog,
     clock: Clock = utc_now,
+    user_hub_hook: UserHubHook | None = None,
 ) -> Hubs:
-    service = HubService(db, events=events, rights=rights, clock=clock)
+    service = HubService(db, events=events, rights=rights, clock=clock, user_hub_hook=user_hub_hook)
     return Hubs(
         service=service,
         stats=VisitStats(db, hubs=service, events=events, rights=rights, clock=clock),
