@@ -70,6 +70,7 @@ def create_app(
     app.router.add_routes(realtime_socket.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
+    hub_views.add_pages(app)
     return app
 
 

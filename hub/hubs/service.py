@@ -78,9 +78,11 @@ class HubService:
         *,
         events: EventLog,
         rights: Rights,
+        visitor_retention_days: int,
         clock: Clock = utc_now,
         user_hub_hook: UserHubHook | None = None,
     ) -> None:
+        self._visitor_retention_days = visitor_retention_days
         self._hubs = db[HUBS]
         self._checkins = db[CHECKINS]
         self._events = events
@@ -311,6 +313,7 @@ class HubService:
             hub=hub_out(state[HUBS][hub_id], occupancy=len(present)),
             seq=seq,
             checkins=[checkin_out(doc, names=True, contact=contact) for doc in present] if names else None,
+            visitor_retention_days=self._visitor_retention_days,
         )
 
     # --- internals ----------------------------------------------------------------------------------

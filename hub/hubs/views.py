@@ -16,6 +16,7 @@ from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
 from hub.hubs.wiring import Hubs
+from hub.web_pages import add_page
 from schemas.hubs import (
     VISITOR_FIELDS,
     CheckinOut,
@@ -31,6 +32,12 @@ from schemas.hubs import (
 )
 
 routes = web.RouteTableDef()
+
+
+def add_pages(app: web.Application) -> None:
+    """The kiosk of a hub (signed in as its kiosk account) and the wall screen of both hubs."""
+    add_page(app, path="/kiosk/{hub_id}", name="kiosk", title_key="hubs.kiosk_title")
+    add_page(app, path="/wall", name="wall", title_key="hubs.wall_title", nav=True)
 
 
 def _hubs(request: web.Request) -> Hubs:

@@ -40,7 +40,14 @@ def build_hubs(
     clock: Clock = utc_now,
     user_hub_hook: UserHubHook | None = None,
 ) -> Hubs:
-    service = HubService(db, events=events, rights=rights, clock=clock, user_hub_hook=user_hub_hook)
+    service = HubService(
+        db,
+        events=events,
+        rights=rights,
+        visitor_retention_days=retention_days,
+        clock=clock,
+        user_hub_hook=user_hub_hook,
+    )
     return Hubs(
         service=service,
         stats=VisitStats(db, hubs=service, events=events, rights=rights, clock=clock),
