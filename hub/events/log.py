@@ -21,7 +21,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING
@@ -115,6 +115,11 @@ class EventLog:
         for channel in sorted(channels):
             await self.catch_up(channel)
         return len(channels)
+
+    async def recent_channels(self, *, since: datetime) -> list[str]:
+        """Channels with an event stamped at or after ``since`` (for followers of the log)."""
+        docs = await self._events.find({"at": {"$gte": since}}, {"ch": 1}).to_list()
+        return sorted({doc["ch"] for doc in docs})
 
     async def read(self, channel: str, read_state: Callable[[], Awaitable[State]]) -> tuple[State, int]:
         """Read a state that reflects every event of the channel up to the returned seq, none after."""

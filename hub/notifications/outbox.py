@@ -1,0 +1,256 @@
+"""The outbox in MongoDB: causes waiting to be fanned out, and deliveries waiting to be sent.
+
+Design note: docs/notifications.md. Both are plain documents with deterministic ids, so writing one
+twice is a no-op, and both carry their own state, so that any worker (or the sweeper after a crash)
+can pick up exactly where a dead process stopped:
+
+- ``notification_causes``: ``{_id, kind, priority, user_ids, data, content, state: pending|done}``.
+- ``deliveries``: one per message to send, ``{_id, channel: email|line|webhook, state:
+  pending|sent|failed|cancelled, attempts, next_at, lease_until, ...}``. A sender *claims* a delivery
+  (a lease, counted as an attempt) before it talks to the outside world, so two workers never send
+  the same delivery at once; a lease left by a killed worker simply runs out.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from schemas.notifications import DeliveryChannel, DeliveryState
+
+Doc = dict[str, Any]
+
+CAUSES = "notification_causes"
+DELIVERIES = "deliveries"
+
+
+class Outbox:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._causes = db[CAUSES]
+        self._deliveries = db[DELIVERIES]
+
+    async def ensure_indexes(self) -> None:
+        await self._causes.create_index([("state", ASCENDING), ("updated_at", ASCENDING)])
+        await self._deliveries.create_index([("state", ASCENDING), ("next_at", ASCENDING)])
+        await self._deliveries.create_index("cause_id")
+        await self._deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
+        await self._deliveries.create_index([("batch_id", ASCENDING)])
+        await self._deliveries.create_index([("text_key", ASCENDING), ("state", ASCENDING)])
+
+    # --- causes -----------------------------------------------------------------------------------
+
+    async def add_cause(self, doc: Doc) -> bool:
+        """Insert a cause; False when it exists already (the same cause, recorded before)."""
+        try:
+            await self._causes.insert_one({**doc, "state": "pending", "updated_at": doc["created_at"]})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def cause(self, cause_id: str) -> Doc | None:
+        return await self._causes.find_one({"_id": cause_id})
+
+    async def touch_cause(self, cause_id: str, *, now: datetime) -> None:
+        await self._causes.update_one({"_id": cause_id}, {"$set": {"updated_at": now}, "$inc": {"runs": 1}})
+
+    async def finish_cause(self, cause_id: str, *, now: datetime) -> None:
+        await self._causes.update_one({"_id": cause_id}, {"$set": {"state": "done", "done_at": now}})
+
+    async def stale_causes(self, *, updated_before: datetime, limit: int) -> list[str]:
+        """Causes still pending that nobody has worked on since ``updated_before``."""
+        docs = (
+            await self._causes.find({"state": "pending", "updated_at": {"$lt": updated_before}}, {"_id": 1})
+            .sort("updated_at", ASCENDING)
+            .limit(limit)
+            .to_list()
+        )
+        return [doc["_id"] for doc in docs]
+
+    # --- deliveries -------------------------------------------------------------------------------
+
+    async def add_delivery(self, doc: Doc) -> bool:
+        fields = {
+            "state": "pending",
+            "attempts": 0,
+            "lease_until": None,
+            "sent_at": None,
+            "last_error": None,
+            "last_status": None,
+            "updated_at": doc["created_at"],
+        }
+        try:
+            await self._deliveries.insert_one({**fields, **doc})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, delivery_id: str) -> Doc | None:
+        return await self._deliveries.find_one({"_id": delivery_id})
+
+    async def claim(self, delivery_id: str, *, now: datetime, lease_s: float) -> Doc | None:
+        """Take the delivery for one attempt, or None when it is not pending, not due, or leased."""
+        return await self._deliveries.find_one_and_update(
+            {
+                "_id": delivery_id,
+                "state": "pending",
+                "next_at": {"$lte": now},
+                "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+            },
+            {
+                "$set": {"lease_until": now + timedelta(seconds=lease_s), "updated_at": now},
+                "$inc": {"attempts": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def mark_sent(
+        self,
+        delivery_ids: list[str],
+        *,
+        now: datetime,
+        status: int | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        fields: Doc = {
+            "state": "sent",
+            "sent_at": now,
+            "lease_until": None,
+            "updated_at": now,
+            "last_status": status,
+            "last_error": None,
+        }
+        await self._set_pending(delivery_ids, fields, attempts)
+
+    async def mark_retry(
+        self,
+        delivery_ids: list[str],
+        *,
+        now: datetime,
+        next_at: datetime,
+        error: str,
+        status: int | None,
+        attempts: int | None = None,
+    ) -> None:
+        fields: Doc = {
+            "next_at": next_at,
+            "lease_until": None,
+            "updated_at": now,
+            "last_error": error[:500],
+            "last_status": status,
+        }
+        await self._set_pending(delivery_ids, fields, attempts)
+
+    async def mark_final(
+        self,
+        delivery_ids: list[str],
+        *,
+        state: DeliveryState,
+        now: datetime,
+        error: str,
+        status: int | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        fields: Doc = {
+            "state": state,
+            "lease_until": None,
+            "updated_at": now,
+            "last_error": error[:500],
+            "last_status": status,
+        }
+        await self._set_pending(delivery_ids, fields, attempts)
+
+    async def _set_pending(self, delivery_ids: list[str], fields: Doc, attempts: int | None) -> None:
+        """Record an outcome on deliveries still pending (a finished one is never reopened here)."""
+        if attempts is not None:
+            fields = {**fields, "attempts": attempts}
+        await self._deliveries.update_many(
+            {"_id": {"$in": delivery_ids}, "state": "pending"}, {"$set": fields}
+        )
+
+    async def reopen(self, delivery_id: str, *, now: datetime) -> Doc | None:
+        """Send a finished delivery again (the webhook admin's "send again"): same id, new attempts."""
+        return await self._deliveries.find_one_and_update(
+            {"_id": delivery_id, "state": {"$in": ["sent", "failed", "cancelled"]}},
+            {
+                "$set": {
+                    "state": "pending",
+                    "next_at": now,
+                    "lease_until": None,
+                    "updated_at": now,
+                    "attempts": 0,
+                },
+                "$inc": {"resends": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def due(self, *, now: datetime, limit: int) -> list[Doc]:
+        return (
+            await self._deliveries.find(
+                {"state": "pending", "next_at": {"$lte": now}}, {"_id": 1, "next_at": 1}
+            )
+            .sort("next_at", ASCENDING)
+            .limit(limit)
+            .to_list()
+        )
+
+    async def pending_of_cause(self, cause_id: str) -> list[Doc]:
+        return await self._deliveries.find(
+            {"cause_id": cause_id, "state": "pending"}, {"_id": 1, "next_at": 1}
+        ).to_list()
+
+    async def find(
+        self,
+        *,
+        state: DeliveryState | None = None,
+        channel: DeliveryChannel | None = None,
+        webhook_id: str | None = None,
+        limit: int = 100,
+    ) -> list[Doc]:
+        query: Doc = {}
+        if state is not None:
+            query["state"] = state
+        if channel is not None:
+            query["channel"] = channel
+        if webhook_id is not None:
+            query["webhook_id"] = webhook_id
+        return await self._deliveries.find(query).sort("created_at", DESCENDING).limit(limit).to_list()
+
+    async def count(self, query: Doc) -> int:
+        return await self._deliveries.count_documents(query)
+
+    # --- LINE batches: deliveries that share one text, sent in one multicast ------------------------
+
+    async def batchable_line(self, *, text_key: str, now: datetime, limit: int) -> list[str]:
+        docs = (
+            await self._deliveries.find(
+                {
+                    "channel": "line",
+                    "text_key": text_key,
+                    "state": "pending",
+                    "batch_id": None,
+                    "next_at": {"$lte": now},
+                },
+                {"_id": 1},
+            )
+            .sort("_id", ASCENDING)
+            .limit(limit)
+            .to_list()
+        )
+        return [doc["_id"] for doc in docs]
+
+    async def join_batch(self, delivery_ids: list[str], *, batch_id: str) -> None:
+        # Per document atomic: a delivery already in another batch keeps it.
+        with suppress(DuplicateKeyError):
+            await self._deliveries.update_many(
+                {"_id": {"$in": delivery_ids}, "batch_id": None, "state": "pending"},
+                {"$set": {"batch_id": batch_id}},
+            )
+
+    async def of_batch(self, batch_id: str) -> list[Doc]:
+        return await self._deliveries.find({"batch_id": batch_id}).sort("_id", ASCENDING).to_list()
