@@ -158,6 +158,26 @@ class Rights:
     def may_administer_hubs(self, principal: Principal) -> bool:
         return principal.role == "admin"
 
+    def may_check_in_self(self, principal: Principal) -> bool:
+        # A kiosk is a device, not a person: it checks visitors in, never itself.
+        return principal.role != "kiosk"
+
+    def may_check_out(self, principal: Principal, hub_id: str, person_id: str | None) -> bool:
+        """The person themselves, staff, or the kiosk of the hub the check-in belongs to."""
+        return (person_id is not None and principal.id == person_id) or self.may_see_visitors(
+            principal, hub_id
+        )
+
+    def may_see_visitor_contacts(self, principal: Principal) -> bool:
+        # Contacts are for following up with a visitor: the DX office only, never a kiosk screen.
+        return principal.is_staff
+
+    def may_read_visit_stats(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    def may_erase_visitor(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
     # --- announcements ----------------------------------------------------------------------------
 
     def may_announce(self, principal: Principal) -> bool:

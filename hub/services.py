@@ -6,13 +6,16 @@ The hub and the workers build the same services, so a worker calls the very code
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
 from hub.events.log import EventLog, EventSink
+from hub.hubs.wiring import Hubs, build_hubs, collection_audit
 from hub.identity.accounts import AccountService
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
@@ -24,6 +27,7 @@ from hub.projects.service import ProjectService
 from hub.projects.store import ProjectStore
 from hub.rights import Rights
 from hub.settings import Settings
+from schemas.common import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ class Services:
     project_store: ProjectStore
     projects: ProjectService
     join_requests: JoinRequestService
+    hubs: Hubs
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
@@ -52,6 +57,7 @@ class Services:
         await self.orgs.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
+        await self.hubs.ensure_indexes()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -64,6 +70,7 @@ class Services:
                 password=settings.admin_password.get_secret_value(),
             )
             log.info("created the first admin account")
+        await self.hubs.bootstrap()
 
 
 def build_services(
@@ -72,7 +79,9 @@ def build_services(
     db: AsyncDatabase[dict[str, Any]],
     redis: Redis,
     sink: EventSink | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Services:
+    """``clock`` is "now" for the domain services that schedule by time (tests pass their own)."""
     users = UserStore(db)
     sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s)
     rights = Rights()
@@ -80,11 +89,12 @@ def build_services(
     audit = AuditLog(db)
     project_store = ProjectStore(db)
     projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
+    events = EventLog(db, sink=sink)
     return Services(
         settings=settings,
         db=db,
         redis=redis,
-        events=EventLog(db, sink=sink),
+        events=events,
         users=users,
         sessions=sessions,
         rights=rights,
@@ -101,5 +111,13 @@ def build_services(
         projects=projects,
         join_requests=JoinRequestService(
             db=db, store=project_store, projects=projects, users=users, rights=rights, audit=audit
+        ),
+        hubs=build_hubs(
+            db,
+            events=events,
+            rights=rights,
+            retention_days=settings.visitor_retention_days,
+            audit=collection_audit(db),
+            clock=clock,
         ),
     )

@@ -14,6 +14,7 @@ from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
+from workers.hubs import auto_checkout, purge_visitors
 from workers.sweeper import catch_up_channels
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ FUNCTIONS: list[WorkerCoroutine] = []
 CRON_JOBS: list[CronJob] = [
     # Every 10 s: a change whose writer died before publishing reaches live pages within seconds.
     cron(catch_up_channels, second=set(range(0, 60, 10)), run_at_startup=True, unique=True),
+    # Every minute: open check-ins end within a minute of their hub's closing time (any time zone).
+    cron(auto_checkout, second=5, run_at_startup=True, unique=True),
+    # Hourly: erasure is due "N days after the visit"; an hour late is fine, a day would not be.
+    cron(purge_visitors, minute=17, second=30, run_at_startup=True, unique=True),
 ]
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -158,6 +158,21 @@ class EventLog:
         doc = await self._events.find_one({"ch": channel, "seq": seq})
         return None if doc is None else _to_event(doc)
 
+    async def erase_fields(self, channel: str, *, resource_id: str, fields: Sequence[str]) -> int:
+        """Blank personal ``fields`` of one resource in every logged event of a channel; → how many.
+
+        The one exception to "events never change": a person's data must be erasable (APPI), and
+        replays with ``since`` must not bring an erased name back. Seqs and event names stay.
+        """
+        changed = 0
+        for doc in await self._events.find({"ch": channel, "data.id": resource_id}).to_list():
+            data = {k: (None if k in fields else v) for k, v in (doc.get("data") or {}).items()}
+            ops = [_erase_op(raw, resource_id, fields) for raw in doc.get("ops", [])]
+            if data != doc.get("data") or ops != doc.get("ops", []):
+                await self._events.update_one({"_id": doc["_id"]}, {"$set": {"data": data, "ops": ops}})
+                changed += 1
+        return changed
+
     async def _applied(self, channel: str) -> int:
         doc = await self._channels.find_one({"_id": channel})
         return 0 if doc is None else int(doc.get("applied", 0))
@@ -174,17 +189,27 @@ class EventLog:
     async def _apply_op(self, raw: Doc, seq: int) -> None:
         collection = self._db[raw["collection"]]
         if raw["op"] == "put":
+            target = raw["doc"]["_id"]
             fields = {k: v for k, v in raw["doc"].items() if k != "_id"}
             fields["_seq"] = seq
             fields["_deleted"] = False
-            target = raw["doc"]["_id"]
-        else:
-            fields = {"_seq": seq, "_deleted": True}
-            target = raw["id"]
+            # Whole-document replace, not $set: nx-27017 stores a datetime given to $set on an
+            # existing document as a string (an insert or a replace keeps it a date).
+            replaced = await collection.replace_one({"_id": target, "_seq": {"$lt": seq}}, fields)
+            if replaced.matched_count:
+                return
+            # Missing, or already at this seq or newer (the insert then collides): nothing to redo.
+            with suppress(DuplicateKeyError):
+                await collection.insert_one({"_id": target, **fields})
+            return
         # A duplicate key means the document is already at this seq or newer: applying an event
         # twice changes nothing.
         with suppress(DuplicateKeyError):
-            await collection.update_one({"_id": target, "_seq": {"$lt": seq}}, {"$set": fields}, upsert=True)
+            await collection.update_one(
+                {"_id": raw["id"], "_seq": {"$lt": seq}},
+                {"$set": {"_seq": seq, "_deleted": True}},
+                upsert=True,
+            )
 
     async def _publish(self, event: Event) -> None:
         if self._sink is None:
@@ -206,6 +231,12 @@ def _event_doc(*, channel: str, seq: int, change: Change, actor: Actor | None) -
         "actor": None if actor is None else actor.model_dump(),
         "at": utc_now(),
     }
+
+
+def _erase_op(raw: Doc, resource_id: str, fields: Sequence[str]) -> Doc:
+    if raw.get("op") != "put" or raw["doc"].get("_id") != resource_id:
+        return raw
+    return {**raw, "doc": {k: (None if k in fields else v) for k, v in raw["doc"].items()}}
 
 
 def _to_event(doc: Doc) -> Event:
