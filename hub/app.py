@@ -14,11 +14,8 @@ from redis.asyncio import Redis
 
 from hub import keys, system_views
 from hub.http.middlewares import error_middleware, request_id_middleware
-<<<<<<< HEAD
-from hub.identity import people_views
-=======
 from hub.hubs import views as hub_views
->>>>>>> hubs
+from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
 from hub.metrics import Metrics, metrics_middleware
@@ -52,12 +49,9 @@ def create_app(
     app.on_shutdown.append(_mark_shutting_down)
     app.router.add_routes(system_views.routes)
     app.router.add_routes(identity_views.routes)
-<<<<<<< HEAD
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
-=======
     app.router.add_routes(hub_views.routes)
->>>>>>> hubs
     return app
 
 

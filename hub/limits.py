@@ -23,7 +23,6 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 # contention the request answers 503 rather than spinning (each try is a few milliseconds).
 COMMIT_MAX_ATTEMPTS = 50
 
-<<<<<<< HEAD
 # Ids that callers send in bodies (user ids, org ids, hub ids): ours are 24 hex characters and hub
 # ids are short slugs; 64 leaves room and keeps junk out of queries and indexes.
 MAX_ID_CHARS = 64
@@ -75,7 +74,6 @@ WEBHOOK_FOLLOW_BATCH = 500
 # that stalled longer than this between taking its time stamp and inserting is found with the
 # channel's next event instead.
 WEBHOOK_FOLLOW_WINDOW_S = 120
-=======
 # One person's check-ins are serialised by a lease (docs/hubs.md). A check-in takes milliseconds;
 # the lease outlives any healthy one by far, and a holder that died frees it after this long.
 CHECKIN_LEASE_S = 10.0
@@ -83,4 +81,3 @@ CHECKIN_LEASE_S = 10.0
 CHECKIN_LEASE_WAIT_S = 5.0
 # Visit statistics and CSV exports cover at most this many days per request: a year and a leap day.
 VISIT_RANGE_MAX_DAYS = 366
->>>>>>> hubs
