@@ -95,7 +95,9 @@ async def _arq_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
-    services = build_services(settings=app[keys.SETTINGS], db=app[keys.DB], redis=app[keys.REDIS])
+    services = build_services(
+        settings=app[keys.SETTINGS], db=app[keys.DB], redis=app[keys.REDIS], arq=app[keys.ARQ]
+    )
     await services.ensure_indexes()
     await services.bootstrap()
     app[keys.SERVICES] = services

@@ -69,7 +69,9 @@ class Settings(BaseSettings):
         default=[5, 30, 120, 600, 3600, 3 * 3600, 8 * 3600, 24 * 3600], min_length=1
     )
     job_timeout_s: int = Field(
-        default=120, gt=0, description="Longest an arq job may run; a killed worker's jobs rerun after it + 10 s."
+        default=120,
+        gt=0,
+        description="Longest an arq job may run; a killed worker's jobs rerun after it + 10 s.",
     )
 
     log_format: Literal["json", "text"] | None = Field(

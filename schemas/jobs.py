@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Final
 
-# One delivery (e-mail, LINE or webhook): ``_job_id`` = the delivery id.
-DELIVER: Final = "deliver"
+# One delivery: ``_job_id`` = the delivery id; one job function per channel.
+SEND_EMAIL: Final = "send_email"
+SEND_LINE: Final = "send_line"
+SEND_WEBHOOK: Final = "send_webhook"
+SEND_JOB = {"email": SEND_EMAIL, "line": SEND_LINE, "webhook": SEND_WEBHOOK}
 # Turn a cause into notification records and deliveries: ``_job_id`` = "fanout:" + cause id.
 FANOUT: Final = "fanout"
 # Publish a scheduled announcement: ``_job_id`` = "publish:" + announcement id.

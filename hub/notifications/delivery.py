@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
 from hub.identity.users import UserStore
-from hub.notifications import line, mail, messages
+from hub.notifications import line, mail, messages, times
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_at
 from hub.notifications.webhook_send import WebhookSender
@@ -60,8 +60,9 @@ class DeliveryRunner:
         if doc is None or doc["state"] != "pending":
             return None
         now = self._clock()
-        if doc["next_at"] > now:
-            return doc["next_at"]
+        next_at = times.at(doc["next_at_ms"])
+        if next_at is not None and next_at > now:
+            return next_at
         expires_at = doc.get("expires_at")
         if expires_at is not None and expires_at <= now:
             await self._outbox.mark_final(
@@ -111,21 +112,22 @@ class DeliveryRunner:
     async def _run_line(self, doc: Doc) -> datetime | None:
         batch_id = doc.get("batch_id") or await self._form_batch(doc)
         now = self._clock()
+        now_ms = times.ms(now)
         batch = await self._batches.find_one_and_update(
             {
                 "_id": batch_id,
                 "state": "pending",
-                "next_at": {"$lte": now},
-                "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+                "next_at_ms": {"$lte": now_ms},
+                "lease_until_ms": {"$lte": now_ms},
             },
-            {"$set": {"lease_until": now + timedelta(seconds=self._lease_s)}, "$inc": {"attempts": 1}},
+            {"$set": {"lease_until_ms": now_ms + int(self._lease_s * 1000)}, "$inc": {"attempts": 1}},
             return_document=ReturnDocument.AFTER,
         )
         if batch is None:
             # Another job holds the batch (it records every member), or it waits for a retry.
             current = await self._batches.find_one({"_id": batch_id})
-            if current is not None and current["state"] == "pending" and current["next_at"] > now:
-                return current["next_at"]
+            if current is not None and current["state"] == "pending" and current["next_at_ms"] > now_ms:
+                return times.at(current["next_at_ms"])
             return None
         members = [m for m in await self._outbox.of_batch(batch_id) if m["state"] == "pending"]
         users = await self._users.names(sorted({m["user_id"] for m in members}))
@@ -163,7 +165,14 @@ class DeliveryRunner:
             state = "failed"
         await self._batches.update_one(
             {"_id": batch_id},
-            {"$set": {"state": state, "lease_until": None, "next_at": next_at or now, "recipients": len(to)}},
+            {
+                "$set": {
+                    "state": state,
+                    "lease_until_ms": 0,
+                    "next_at_ms": times.ms(next_at or now),
+                    "recipients": len(to),
+                }
+            },
         )
         return next_at
 
@@ -183,8 +192,8 @@ class DeliveryRunner:
                 "text": doc["text"],
                 "state": "pending",
                 "attempts": 0,
-                "lease_until": None,
-                "next_at": now,
+                "lease_until_ms": 0,
+                "next_at_ms": times.ms(now),
                 "created_at": now,
             }
         )

@@ -21,13 +21,13 @@ from typing import Any
 from hub.clock import Clock
 from hub.identity.users import UserStore
 from hub.limits import INLINE_FANOUT_MAX
-from hub.notifications import messages, unsubscribe
+from hub.notifications import messages, times, unsubscribe
 from hub.notifications.outbox import Outbox
 from hub.notifications.preferences import PreferenceStore, hold_until
 from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords, notification_id
 from hub.settings import Settings
-from schemas.jobs import DELIVER, FANOUT, fanout_job_id
+from schemas.jobs import FANOUT, fanout_job_id
 from schemas.notifications import Priority
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,9 @@ class Notifier:
         else:
             await self._queue.enqueue(FANOUT, job_id=fanout_job_id(cause_id), cause_id=cause_id)
 
+    async def has_cause(self, cause_id: str) -> bool:
+        return await self._outbox.cause(cause_id) is not None
+
     async def fanout(self, cause_id: str) -> int:
         """Make every record and delivery of the cause; return how many records this call made."""
         cause = await self._outbox.cause(cause_id)
@@ -117,8 +120,9 @@ class Notifier:
     async def enqueue_pending(self, cause_id: str) -> None:
         now = self._clock()
         for doc in await self._outbox.pending_of_cause(cause_id):
-            later = doc["next_at"] if doc["next_at"] > now else None
-            await self._queue.enqueue(DELIVER, job_id=doc["_id"], defer_until=later, delivery_id=doc["_id"])
+            next_at = times.at(doc["next_at_ms"])
+            later = next_at if next_at is not None and next_at > now else None
+            await self._queue.delivery(doc["_id"], channel=doc["channel"], defer_until=later)
 
     async def _one(self, cause: Doc, user_id: str) -> int:
         user = await self._users.get(user_id)
@@ -153,7 +157,6 @@ class Notifier:
             "priority": priority,
             "expires_at": expires_at,
             "locale": text.locale,
-            "next_at": next_at,
             "created_at": now,
         }
         if prefs.email and user.get("email"):
@@ -172,7 +175,8 @@ class Notifier:
                     "text": mail.text,
                     "html": mail.html,
                     "unsubscribe_url": unsubscribe_url,
-                }
+                },
+                next_at=next_at,
             )
         if prefs.line and user.get("line_user_id"):
             line_text = messages.line_text(text, urgent=urgent, link=link)
@@ -183,7 +187,8 @@ class Notifier:
                     "channel": "line",
                     "text": line_text,
                     "text_key": hashlib.sha256(line_text.encode()).hexdigest()[:32],
-                    "batch_id": None,
-                }
+                    "batch_id": "",
+                },
+                next_at=next_at,
             )
         return int(created)

@@ -6,21 +6,23 @@ can pick up exactly where a dead process stopped:
 
 - ``notification_causes``: ``{_id, kind, priority, user_ids, data, content, state: pending|done}``.
 - ``deliveries``: one per message to send, ``{_id, channel: email|line|webhook, state:
-  pending|sent|failed|cancelled, attempts, next_at, lease_until, ...}``. A sender *claims* a delivery
-  (a lease, counted as an attempt) before it talks to the outside world, so two workers never send
-  the same delivery at once; a lease left by a killed worker simply runs out.
+  pending|sent|failed|cancelled, attempts, next_at_ms, lease_until_ms, ...}``. A sender *claims* a
+  delivery (a lease, counted as an attempt) before it talks to the outside world, so two workers
+  never send the same delivery at once; a lease left by a killed worker simply runs out.
+
+Times that change are integer milliseconds (hub/notifications/times.py explains why).
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from hub.notifications.times import ms
 from schemas.notifications import DeliveryChannel, DeliveryState
 
 Doc = dict[str, Any]
@@ -35,11 +37,11 @@ class Outbox:
         self._deliveries = db[DELIVERIES]
 
     async def ensure_indexes(self) -> None:
-        await self._causes.create_index([("state", ASCENDING), ("updated_at", ASCENDING)])
-        await self._deliveries.create_index([("state", ASCENDING), ("next_at", ASCENDING)])
+        await self._causes.create_index([("state", ASCENDING), ("updated_at_ms", ASCENDING)])
+        await self._deliveries.create_index([("state", ASCENDING), ("next_at_ms", ASCENDING)])
         await self._deliveries.create_index("cause_id")
         await self._deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
-        await self._deliveries.create_index([("batch_id", ASCENDING)])
+        await self._deliveries.create_index("batch_id")
         await self._deliveries.create_index([("text_key", ASCENDING), ("state", ASCENDING)])
 
     # --- causes -----------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ class Outbox:
     async def add_cause(self, doc: Doc) -> bool:
         """Insert a cause; False when it exists already (the same cause, recorded before)."""
         try:
-            await self._causes.insert_one({**doc, "state": "pending", "updated_at": doc["created_at"]})
+            await self._causes.insert_one({**doc, "state": "pending", "updated_at_ms": ms(doc["created_at"])})
         except DuplicateKeyError:
             return False
         return True
@@ -56,32 +58,44 @@ class Outbox:
         return await self._causes.find_one({"_id": cause_id})
 
     async def touch_cause(self, cause_id: str, *, now: datetime) -> None:
-        await self._causes.update_one({"_id": cause_id}, {"$set": {"updated_at": now}, "$inc": {"runs": 1}})
+        await self._causes.update_one(
+            {"_id": cause_id}, {"$set": {"updated_at_ms": ms(now)}, "$inc": {"runs": 1}}
+        )
 
     async def finish_cause(self, cause_id: str, *, now: datetime) -> None:
-        await self._causes.update_one({"_id": cause_id}, {"$set": {"state": "done", "done_at": now}})
+        await self._causes.update_one({"_id": cause_id}, {"$set": {"state": "done", "done_at_ms": ms(now)}})
 
     async def stale_causes(self, *, updated_before: datetime, limit: int) -> list[str]:
         """Causes still pending that nobody has worked on since ``updated_before``."""
         docs = (
-            await self._causes.find({"state": "pending", "updated_at": {"$lt": updated_before}}, {"_id": 1})
-            .sort("updated_at", ASCENDING)
+            await self._causes.find(
+                {"state": "pending", "updated_at_ms": {"$lt": ms(updated_before)}}, {"_id": 1}
+            )
+            .sort("updated_at_ms", ASCENDING)
             .limit(limit)
             .to_list()
         )
         return [doc["_id"] for doc in docs]
 
+    async def deferred_causes(self, *, limit: int) -> list[str]:
+        """Causes recorded by code that cannot fan out itself (``create_notification``)."""
+        docs = (
+            await self._causes.find({"state": "pending", "inline": False}, {"_id": 1}).limit(limit).to_list()
+        )
+        return [doc["_id"] for doc in docs]
+
     # --- deliveries -------------------------------------------------------------------------------
 
-    async def add_delivery(self, doc: Doc) -> bool:
-        fields = {
+    async def add_delivery(self, doc: Doc, *, next_at: datetime) -> bool:
+        fields: Doc = {
             "state": "pending",
             "attempts": 0,
-            "lease_until": None,
-            "sent_at": None,
-            "last_error": None,
-            "last_status": None,
-            "updated_at": doc["created_at"],
+            "next_at_ms": ms(next_at),
+            "lease_until_ms": 0,
+            "sent_at_ms": 0,
+            "last_error": "",
+            "last_status": 0,
+            "updated_at_ms": ms(doc["created_at"]),
         }
         try:
             await self._deliveries.insert_one({**fields, **doc})
@@ -94,15 +108,16 @@ class Outbox:
 
     async def claim(self, delivery_id: str, *, now: datetime, lease_s: float) -> Doc | None:
         """Take the delivery for one attempt, or None when it is not pending, not due, or leased."""
+        now_ms = ms(now)
         return await self._deliveries.find_one_and_update(
             {
                 "_id": delivery_id,
                 "state": "pending",
-                "next_at": {"$lte": now},
-                "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+                "next_at_ms": {"$lte": now_ms},
+                "lease_until_ms": {"$lte": now_ms},
             },
             {
-                "$set": {"lease_until": now + timedelta(seconds=lease_s), "updated_at": now},
+                "$set": {"lease_until_ms": now_ms + int(lease_s * 1000), "updated_at_ms": now_ms},
                 "$inc": {"attempts": 1},
             },
             return_document=ReturnDocument.AFTER,
@@ -116,15 +131,8 @@ class Outbox:
         status: int | None = None,
         attempts: int | None = None,
     ) -> None:
-        fields: Doc = {
-            "state": "sent",
-            "sent_at": now,
-            "lease_until": None,
-            "updated_at": now,
-            "last_status": status,
-            "last_error": None,
-        }
-        await self._set_pending(delivery_ids, fields, attempts)
+        fields: Doc = {"state": "sent", "sent_at_ms": ms(now), "last_status": status or 0, "last_error": ""}
+        await self._set_pending(delivery_ids, fields, now=now, attempts=attempts)
 
     async def mark_retry(
         self,
@@ -136,14 +144,8 @@ class Outbox:
         status: int | None,
         attempts: int | None = None,
     ) -> None:
-        fields: Doc = {
-            "next_at": next_at,
-            "lease_until": None,
-            "updated_at": now,
-            "last_error": error[:500],
-            "last_status": status,
-        }
-        await self._set_pending(delivery_ids, fields, attempts)
+        fields: Doc = {"next_at_ms": ms(next_at), "last_error": error[:500], "last_status": status or 0}
+        await self._set_pending(delivery_ids, fields, now=now, attempts=attempts)
 
     async def mark_final(
         self,
@@ -155,19 +157,16 @@ class Outbox:
         status: int | None = None,
         attempts: int | None = None,
     ) -> None:
-        fields: Doc = {
-            "state": state,
-            "lease_until": None,
-            "updated_at": now,
-            "last_error": error[:500],
-            "last_status": status,
-        }
-        await self._set_pending(delivery_ids, fields, attempts)
+        fields: Doc = {"state": state, "last_error": error[:500], "last_status": status or 0}
+        await self._set_pending(delivery_ids, fields, now=now, attempts=attempts)
 
-    async def _set_pending(self, delivery_ids: list[str], fields: Doc, attempts: int | None) -> None:
+    async def _set_pending(
+        self, delivery_ids: list[str], fields: Doc, *, now: datetime, attempts: int | None
+    ) -> None:
         """Record an outcome on deliveries still pending (a finished one is never reopened here)."""
+        fields = {**fields, "lease_until_ms": 0, "updated_at_ms": ms(now)}
         if attempts is not None:
-            fields = {**fields, "attempts": attempts}
+            fields["attempts"] = attempts
         await self._deliveries.update_many(
             {"_id": {"$in": delivery_ids}, "state": "pending"}, {"$set": fields}
         )
@@ -179,9 +178,9 @@ class Outbox:
             {
                 "$set": {
                     "state": "pending",
-                    "next_at": now,
-                    "lease_until": None,
-                    "updated_at": now,
+                    "next_at_ms": ms(now),
+                    "lease_until_ms": 0,
+                    "updated_at_ms": ms(now),
                     "attempts": 0,
                 },
                 "$inc": {"resends": 1},
@@ -190,18 +189,19 @@ class Outbox:
         )
 
     async def due(self, *, now: datetime, limit: int) -> list[Doc]:
+        """Pending deliveries whose time has come: ``{_id, channel}``."""
         return (
             await self._deliveries.find(
-                {"state": "pending", "next_at": {"$lte": now}}, {"_id": 1, "next_at": 1}
+                {"state": "pending", "next_at_ms": {"$lte": ms(now)}}, {"_id": 1, "channel": 1}
             )
-            .sort("next_at", ASCENDING)
+            .sort("next_at_ms", ASCENDING)
             .limit(limit)
             .to_list()
         )
 
     async def pending_of_cause(self, cause_id: str) -> list[Doc]:
         return await self._deliveries.find(
-            {"cause_id": cause_id, "state": "pending"}, {"_id": 1, "next_at": 1}
+            {"cause_id": cause_id, "state": "pending"}, {"_id": 1, "next_at_ms": 1, "channel": 1}
         ).to_list()
 
     async def find(
@@ -230,11 +230,10 @@ class Outbox:
         docs = (
             await self._deliveries.find(
                 {
-                    "channel": "line",
                     "text_key": text_key,
                     "state": "pending",
-                    "batch_id": None,
-                    "next_at": {"$lte": now},
+                    "batch_id": "",
+                    "next_at_ms": {"$lte": ms(now)},
                 },
                 {"_id": 1},
             )
@@ -246,11 +245,10 @@ class Outbox:
 
     async def join_batch(self, delivery_ids: list[str], *, batch_id: str) -> None:
         # Per document atomic: a delivery already in another batch keeps it.
-        with suppress(DuplicateKeyError):
-            await self._deliveries.update_many(
-                {"_id": {"$in": delivery_ids}, "batch_id": None, "state": "pending"},
-                {"$set": {"batch_id": batch_id}},
-            )
+        await self._deliveries.update_many(
+            {"_id": {"$in": delivery_ids}, "batch_id": "", "state": "pending"},
+            {"$set": {"batch_id": batch_id}},
+        )
 
     async def of_batch(self, batch_id: str) -> list[Doc]:
         return await self._deliveries.find({"batch_id": batch_id}).sort("_id", ASCENDING).to_list()

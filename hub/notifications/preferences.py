@@ -40,9 +40,10 @@ class PreferenceStore:
         return _to_out(doc, user)
 
     async def put(self, user_id: str, body: PreferencesIn, *, actor: Actor | None) -> PreferencesOut:
-        user = await self._users.get(user_id)
-        if user is None:
+        found = await self._users.get(user_id)
+        if found is None:
             raise NotFound("no such user")
+        user: Doc = found
         stored: Doc = {"_id": user_id, **body.model_dump(mode="json")}
 
         async def decide() -> Change | None:

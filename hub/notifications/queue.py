@@ -11,6 +11,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from schemas.jobs import SEND_JOB
+
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
@@ -37,3 +39,9 @@ class JobQueue:
             log.warning("could not enqueue %s %s; the sweeper will", function, job_id, exc_info=True)
             return False
         return job is not None
+
+    async def delivery(self, delivery_id: str, *, channel: str, defer_until: datetime | None = None) -> bool:
+        """Prompt the sender of ``channel`` for one delivery; the job id is the delivery id."""
+        return await self.enqueue(
+            SEND_JOB[channel], job_id=delivery_id, defer_until=defer_until, delivery_id=delivery_id
+        )

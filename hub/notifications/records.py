@@ -122,15 +122,15 @@ class NotificationRecords:
         event = await commit_once(self._events, user_channel(user_id), decide, actor=None)
         return event is not None
 
-    async def list(self, user_id: str, *, unread: bool, limit: int) -> list[NotificationOut]:
+    async def of_user(self, user_id: str, *, unread: bool, limit: int) -> list[NotificationOut]:
         query: Doc = {"user_id": user_id, **_LIVE}
         if unread:
-            query["read_at"] = None
+            query["read_at"] = {"$eq": None}
         docs = await self._records.find(query).sort("created_at", DESCENDING).limit(limit).to_list()
         return [to_out(doc) for doc in docs]
 
     async def unread_count(self, user_id: str) -> int:
-        return await self._records.count_documents({"user_id": user_id, "read_at": None, **_LIVE})
+        return await self._records.count_documents({"user_id": user_id, "read_at": {"$eq": None}, **_LIVE})
 
     async def mark_read(self, *, user_id: str, record_id: str, now: datetime) -> NotificationOut:
         """Mark one of the caller's records read (``notification.read`` on their channel)."""

@@ -30,7 +30,6 @@ from hub.notifications.webhooks import WebhookStore, matches
 from hub.projects.service import ProjectService
 from hub.rights import OrgAccess, ProjectAccess, Rights
 from schemas.events import Event
-from schemas.jobs import DELIVER
 from schemas.notifications import WebhookPayload
 
 log = logging.getLogger(__name__)
@@ -147,7 +146,7 @@ class WebhookFollower:
                 if await self._add(hook, event):
                     made.append(delivery_id(hook["_id"], channel, event.seq))
         for made_id in made:
-            await self._queue.enqueue(DELIVER, job_id=made_id, delivery_id=made_id)
+            await self._queue.delivery(made_id, channel="webhook")
         await self._cursors.update_one({"_id": channel}, {"$max": {"seq": events[-1].seq}}, upsert=True)
         if made:
             log.info("webhooks: %d deliveries for %s up to #%d", len(made), channel, events[-1].seq)
@@ -177,7 +176,7 @@ class WebhookFollower:
                 "priority": "normal",
                 "cause_id": None,
                 "expires_at": None,
-                "next_at": now,
                 "created_at": now,
-            }
+            },
+            next_at=now,
         )

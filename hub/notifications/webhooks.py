@@ -128,7 +128,7 @@ class WebhookStore:
             doc = await self._hooks.find_one({"_id": webhook_id}) or doc
         return WebhookCreatedOut.model_validate({**doc, "id": webhook_id})
 
-    async def list(self, principal: Principal, org_id: str) -> list[WebhookOut]:
+    async def of_org(self, principal: Principal, org_id: str) -> list[WebhookOut]:
         await self._require(principal, org_id)
         docs = await self._hooks.find({"org_id": org_id}).sort("created_at", ASCENDING).to_list()
         return [to_out(doc) for doc in docs]
