@@ -58,6 +58,7 @@ class EmbeddedStack:
     redis_port: int = 0
     _children: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _redis: subprocess.Popen[bytes] | None = None
+    _mongo: subprocess.Popen[bytes] | None = None
 
     @property
     def mongodb_url(self) -> str:
@@ -97,7 +98,7 @@ class EmbeddedStack:
             "--log-file",
             str(log_file),
         ]
-        self._spawn(args, name="nx-27017", port=self.mongo_port, log_file=log_file)
+        self._mongo = self._spawn(args, name="nx-27017", port=self.mongo_port, log_file=log_file)
 
     def _start_redis(self) -> None:
         folder = self.data_dir / "redis"
@@ -149,6 +150,11 @@ class EmbeddedStack:
                 process.kill()
                 process.wait()
         self._children.clear()
+
+    @property
+    def mongo_pid(self) -> int | None:
+        """For fault tests (e.g. SIGSTOP to hold a request in flight)."""
+        return None if self._mongo is None else self._mongo.pid
 
     def kill_redis(self) -> None:
         """For fault tests: stop Redis at once (SIGKILL)."""

@@ -14,9 +14,11 @@ from hub.settings import Settings
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
+    from hub.http.openapi import OpenApiDocument
     from hub.identity.principal import Principal
     from hub.metrics import Metrics
     from hub.services import Services
+    from hub.web_pages import WebShell
 
 SETTINGS = web.AppKey("settings", Settings)
 MONGO_CLIENT: web.AppKey[AsyncMongoClient[dict[str, Any]]] = web.AppKey("mongo_client")
@@ -25,6 +27,8 @@ REDIS = web.AppKey("redis", Redis)
 ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+WEB: web.AppKey[WebShell] = web.AppKey("web")
+OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
 # Set when SIGTERM arrives: /readyz answers 503 so the proxy stops sending new work here.
 SHUTTING_DOWN: web.AppKey[list[bool]] = web.AppKey("shutting_down")
 
