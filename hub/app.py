@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub import keys, system_views
+from hub.announcements import views as announcement_views
 from hub.errors import StartupError
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
@@ -23,6 +24,8 @@ from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
 from hub.metrics import Metrics, metrics_middleware
+from hub.notifications import views as notification_views
+from hub.notifications import webhook_views
 from hub.projects import views as project_views
 from hub.services import build_services
 from hub.settings import Settings
@@ -58,6 +61,9 @@ def create_app(
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
     app.router.add_routes(hub_views.routes)
+    app.router.add_routes(notification_views.routes)
+    app.router.add_routes(webhook_views.routes)
+    app.router.add_routes(announcement_views.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
     return app

@@ -46,6 +46,11 @@ class UnreadCountOut(Out):
     unread: int
 
 
+class NotificationQuery(Strict):
+    unread: bool = False
+    limit: int = Field(default=50, ge=1, le=200)
+
+
 class QuietHours(Strict):
     start: str = Field(description="HH:MM, local time of the user")
     end: str = Field(description="HH:MM; an end before the start spans midnight")
@@ -99,6 +104,12 @@ class PreferencesOut(Out):
 class LineLinkCodeOut(Out):
     code: str
     expires_at: UtcDatetime
+    # The bot to send the code to, when configured (DEJIMA_LINE_BOT_ID).
+    bot_id: str | None = None
+
+
+class UnsubscribeOut(Out):
+    status: Literal["unsubscribed"] = "unsubscribed"
 
 
 class DeliveryOut(Out):
@@ -151,6 +162,10 @@ class WebhookOut(Out):
     active: bool
     disabled_reason: str | None = None
     created_at: UtcDatetime
+
+
+class WebhookPatch(Strict):
+    active: bool
 
 
 class WebhookCreatedOut(WebhookOut):

@@ -22,8 +22,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from hub.notifications.times import ms
-from schemas.notifications import DeliveryChannel, DeliveryState
+from hub.notifications.times import at, ms
+from schemas.notifications import DeliveryChannel, DeliveryOut, DeliveryState
 
 Doc = dict[str, Any]
 
@@ -252,3 +252,21 @@ class Outbox:
 
     async def of_batch(self, batch_id: str) -> list[Doc]:
         return await self._deliveries.find({"batch_id": batch_id}).sort("_id", ASCENDING).to_list()
+
+
+def to_delivery_out(doc: Doc) -> DeliveryOut:
+    return DeliveryOut(
+        id=doc["_id"],
+        channel=doc["channel"],
+        state=doc["state"],
+        attempts=int(doc.get("attempts", 0)),
+        user_id=doc.get("user_id"),
+        notification_id=doc.get("notification_id"),
+        webhook_id=doc.get("webhook_id"),
+        event_type=doc.get("event_type"),
+        created_at=doc["created_at"],
+        next_at=at(doc.get("next_at_ms")) if doc["state"] == "pending" else None,
+        sent_at=at(doc.get("sent_at_ms")),
+        last_error=doc.get("last_error") or None,
+        last_status=doc.get("last_status") or None,
+    )

@@ -40,6 +40,7 @@ class Notifications:
     follower: WebhookFollower
     line_linking: LineLinking
     sweeper: Sweeper
+    clock: Clock
 
     async def ensure_indexes(self) -> None:
         await self.outbox.ensure_indexes()
@@ -100,4 +101,5 @@ def build_notifications(
         follower=follower,
         line_linking=LineLinking(db, settings=settings, users=users, notifier=notifier, clock=clock),
         sweeper=Sweeper(outbox=outbox, notifier=notifier, queue=queue, clock=clock),
+        clock=clock,
     )
