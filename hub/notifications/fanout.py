@@ -28,9 +28,13 @@ from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords, notification_id
 from hub.settings import Settings
 from schemas.jobs import FANOUT, fanout_job_id
-from schemas.notifications import Priority
+from schemas.notifications import PreferencesOut, Priority
 
 log = logging.getLogger(__name__)
+
+# People read and written per round of a fan-out: one query for their accounts, one for their
+# preferences, one insert of their deliveries.
+FANOUT_CHUNK = 200
 
 Doc = dict[str, Any]
 
@@ -108,13 +112,21 @@ class Notifier:
             return 0
         await self._outbox.touch_cause(cause_id, now=self._clock())
         made = 0
-        for user_id in cause["user_ids"]:
-            made += await self._one(cause, user_id)
+        user_ids: list[str] = cause["user_ids"]
+        for start in range(0, len(user_ids), FANOUT_CHUNK):
+            chunk = user_ids[start : start + FANOUT_CHUNK]
+            users = await self._users.names(chunk)
+            live = [users[uid] for uid in chunk if uid in users and not users[uid].get("disabled")]
+            prefs = await self._preferences.of_users(live)
+            deliveries: list[tuple[Doc, datetime]] = []
+            for user in live:
+                made += await self._one(cause, user, prefs[user["_id"]], deliveries)
+            await self._outbox.add_deliveries(deliveries)
+            # Progress: a long fan-out that is alive never looks abandoned to the sweeper.
+            await self._outbox.touch_cause(cause_id, now=self._clock())
         await self.enqueue_pending(cause_id)
         await self._outbox.finish_cause(cause_id, now=self._clock())
-        log.info(
-            "fanned out %s (%s) to %d people, %d new", cause_id, cause["kind"], len(cause["user_ids"]), made
-        )
+        log.info("fanned out %s (%s) to %d people, %d new", cause_id, cause["kind"], len(user_ids), made)
         return made
 
     async def enqueue_pending(self, cause_id: str) -> None:
@@ -124,12 +136,12 @@ class Notifier:
             later = next_at if next_at is not None and next_at > now else None
             await self._queue.delivery(doc["_id"], channel=doc["channel"], defer_until=later)
 
-    async def _one(self, cause: Doc, user_id: str) -> int:
-        user = await self._users.get(user_id)
-        if user is None or user.get("disabled"):
-            return 0
+    async def _one(
+        self, cause: Doc, user: Doc, prefs: PreferencesOut, deliveries: list[tuple[Doc, datetime]]
+    ) -> int:
+        """Record the notification of one person and add their deliveries to ``deliveries``."""
+        user_id: str = user["_id"]
         now = self._clock()
-        prefs = await self._preferences.of_user(user)
         text = messages.render(cause, prefs.locale)
         priority: Priority = cause["priority"]
         urgent = priority == "urgent"
@@ -166,29 +178,25 @@ class Notifier:
                 public_url=self._settings.public_url,
             )
             mail = messages.email(text, urgent=urgent, link=link, unsubscribe_url=unsubscribe_url)
-            await self._outbox.add_delivery(
-                {
-                    **common,
-                    "_id": email_delivery_id(record_id),
-                    "channel": "email",
-                    "subject": mail.subject,
-                    "text": mail.text,
-                    "html": mail.html,
-                    "unsubscribe_url": unsubscribe_url,
-                },
-                next_at=next_at,
-            )
+            email_doc: Doc = {
+                **common,
+                "_id": email_delivery_id(record_id),
+                "channel": "email",
+                "subject": mail.subject,
+                "text": mail.text,
+                "html": mail.html,
+                "unsubscribe_url": unsubscribe_url,
+            }
+            deliveries.append((email_doc, next_at))
         if prefs.line and user.get("line_user_id"):
             line_text = messages.line_text(text, urgent=urgent, link=link)
-            await self._outbox.add_delivery(
-                {
-                    **common,
-                    "_id": line_delivery_id(record_id),
-                    "channel": "line",
-                    "text": line_text,
-                    "text_key": hashlib.sha256(line_text.encode()).hexdigest()[:32],
-                    "batch_id": "",
-                },
-                next_at=next_at,
-            )
+            line_doc: Doc = {
+                **common,
+                "_id": line_delivery_id(record_id),
+                "channel": "line",
+                "text": line_text,
+                "text_key": hashlib.sha256(line_text.encode()).hexdigest()[:32],
+                "batch_id": "",
+            }
+            deliveries.append((line_doc, next_at))
         return int(created)

@@ -20,12 +20,14 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hub.notifications.times import at, ms
 from schemas.notifications import DeliveryChannel, DeliveryOut, DeliveryState
 
 Doc = dict[str, Any]
+
+_DUPLICATE_KEY = 11000
 
 CAUSES = "notification_causes"
 DELIVERIES = "deliveries"
@@ -87,21 +89,22 @@ class Outbox:
     # --- deliveries -------------------------------------------------------------------------------
 
     async def add_delivery(self, doc: Doc, *, next_at: datetime) -> bool:
-        fields: Doc = {
-            "state": "pending",
-            "attempts": 0,
-            "next_at_ms": ms(next_at),
-            "lease_until_ms": 0,
-            "sent_at_ms": 0,
-            "last_error": "",
-            "last_status": 0,
-            "updated_at_ms": ms(doc["created_at"]),
-        }
         try:
-            await self._deliveries.insert_one({**fields, **doc})
+            await self._deliveries.insert_one(_new_delivery(doc, next_at))
         except DuplicateKeyError:
             return False
         return True
+
+    async def add_deliveries(self, docs: list[tuple[Doc, datetime]]) -> None:
+        """Insert many deliveries at once; those that exist already (same id) are left as they are."""
+        if not docs:
+            return
+        try:
+            await self._deliveries.insert_many([_new_delivery(doc, at) for doc, at in docs], ordered=False)
+        except BulkWriteError as error:
+            others = [e for e in error.details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
+            if others:
+                raise
 
     async def get(self, delivery_id: str) -> Doc | None:
         return await self._deliveries.find_one({"_id": delivery_id})
@@ -252,6 +255,20 @@ class Outbox:
 
     async def of_batch(self, batch_id: str) -> list[Doc]:
         return await self._deliveries.find({"batch_id": batch_id}).sort("_id", ASCENDING).to_list()
+
+
+def _new_delivery(doc: Doc, next_at: datetime) -> Doc:
+    return {
+        "state": "pending",
+        "attempts": 0,
+        "next_at_ms": ms(next_at),
+        "lease_until_ms": 0,
+        "sent_at_ms": 0,
+        "last_error": "",
+        "last_status": 0,
+        "updated_at_ms": ms(doc["created_at"]),
+        **doc,
+    }
 
 
 def to_delivery_out(doc: Doc) -> DeliveryOut:

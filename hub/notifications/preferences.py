@@ -39,6 +39,13 @@ class PreferenceStore:
         doc = await self._prefs.find_one({"_id": user["_id"], "_deleted": {"$ne": True}})
         return _to_out(doc, user)
 
+    async def of_users(self, users: list[Doc]) -> dict[str, PreferencesOut]:
+        """The preferences of many people in one query, by user id."""
+        ids = [user["_id"] for user in users]
+        docs = await self._prefs.find({"_id": {"$in": ids}, "_deleted": {"$ne": True}}).to_list()
+        stored = {doc["_id"]: doc for doc in docs}
+        return {user["_id"]: _to_out(stored.get(user["_id"]), user) for user in users}
+
     async def put(self, user_id: str, body: PreferencesIn, *, actor: Actor | None) -> PreferencesOut:
         found = await self._users.get(user_id)
         if found is None:
