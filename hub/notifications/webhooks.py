@@ -26,6 +26,7 @@ from hub.identity.principal import Principal
 from hub.ids import idempotent_id
 from hub.limits import MAX_WEBHOOKS_PER_ORG, WEBHOOK_ROTATION_OVERLAP_S
 from hub.notifications import netguard
+from hub.notifications.times import ms
 from hub.rights import Rights
 from hub.settings import Settings
 from schemas.notifications import WebhookCreatedOut, WebhookIn, WebhookOut, WebhookSecretOut
@@ -62,9 +63,8 @@ def matches(patterns: list[str], event: str) -> bool:
 
 def signing_secrets(doc: Doc, *, now: datetime) -> list[str]:
     keys = [doc["secret"]]
-    previous, until = doc.get("previous_secret"), doc.get("previous_valid_until")
-    if previous and until is not None and until > now:
-        keys.append(previous)
+    if doc.get("previous_secret") and int(doc.get("previous_valid_until_ms") or 0) > ms(now):
+        keys.append(doc["previous_secret"])
     return keys
 
 
@@ -115,8 +115,8 @@ class WebhookStore:
             "events": body.events,
             "description": body.description,
             "secret": new_secret(),
-            "previous_secret": None,
-            "previous_valid_until": None,
+            "previous_secret": "",
+            "previous_valid_until_ms": 0,
             "active": True,
             "disabled_reason": None,
             "created_by": principal.id,
@@ -163,7 +163,13 @@ class WebhookStore:
         secret = new_secret()
         await self._hooks.update_one(
             {"_id": webhook_id},
-            {"$set": {"secret": secret, "previous_secret": doc["secret"], "previous_valid_until": until}},
+            {
+                "$set": {
+                    "secret": secret,
+                    "previous_secret": doc["secret"],
+                    "previous_valid_until_ms": ms(until),
+                }
+            },
         )
         return WebhookSecretOut(secret=secret, previous_valid_until=until)
 

@@ -181,6 +181,8 @@ class WebhookReceiver:
         body = await request.read()
         ok = self.verify(request.headers, body)
         record = {
+            "headers": dict(request.headers),
+            "body": body,
             "id": request.headers.get("webhook-id"),
             "signature": request.headers.get("webhook-signature", ""),
             "payload": json.loads(body),
