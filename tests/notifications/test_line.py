@@ -105,7 +105,7 @@ async def test_multicast_batches_hold_at_most_500(
         for n in range(505)
     ]  # fmt: skip
     await services.db["users"].insert_many(people)
-    # E-mail off for all of them: this test is about LINE, and 520 e-mails take seconds to send.
+    # E-mail off for all of them: this test is about LINE, and 505 e-mails take seconds to send.
     await services.db["preferences"].insert_many(
         [{"_id": p["_id"], "email": False, "line": True, "quiet_hours": None, "locale": "ja"} for p in people]
     )
