@@ -14,7 +14,10 @@ from tests.conftest import UserFactory
 from tests.notifications.fakes import Mailbox
 from tests.notifications.fixtures import deliver_all
 
-CONTENT = {"ja": {"title": "会議室の予約", "body": "明日 10 時から"}, "en": {"title": "Room booked", "body": "10 am"}}
+CONTENT = {
+    "ja": {"title": "会議室の予約", "body": "明日 10 時から"},
+    "en": {"title": "Room booked", "body": "10 am"},
+}
 
 
 async def _notify(services: Services, cause_id: str, user_ids: list[str]) -> None:
@@ -42,10 +45,14 @@ async def test_in_app_record_event_unread_count_and_read(
     assert count == {"unread": 1}
 
     # Someone else's notification is not there for you.
-    assert (await client.post(f"/api/notifications/{event.data['id']}/read", headers=other.headers)).status == 404
+    assert (
+        await client.post(f"/api/notifications/{event.data['id']}/read", headers=other.headers)
+    ).status == 404
     read = await client.post(f"/api/notifications/{event.data['id']}/read", headers=reader.headers)
     assert read.status == 200 and (await read.json())["read"] is True
-    assert (await client.post(f"/api/notifications/{event.data['id']}/read", headers=reader.headers)).status == 200
+    assert (
+        await client.post(f"/api/notifications/{event.data['id']}/read", headers=reader.headers)
+    ).status == 200
     events = await services.events.since(user_channel(reader.id), 0)
     assert [e.event for e in events] == ["notification.created", "notification.read"]  # read once
     assert await (await client.get("/api/notifications?unread=true", headers=reader.headers)).json() == []
@@ -79,10 +86,14 @@ async def test_a_decided_join_request_notifies_the_requester(
     box, _ = mailbox
     owner = await make_user("member")
     requester = await make_user("partner")
-    created = await client.post("/api/projects", json={"title": "除雪 DX", "visibility": "public"}, headers=owner.headers)
+    created = await client.post(
+        "/api/projects", json={"title": "除雪 DX", "visibility": "public"}, headers=owner.headers
+    )
     project = await created.json()
     asked = await client.post(
-        f"/api/projects/{project['id']}/join-requests", json={"message": "参加したいです"}, headers=requester.headers
+        f"/api/projects/{project['id']}/join-requests",
+        json={"message": "参加したいです"},
+        headers=requester.headers,
     )
     request_id = (await asked.json())["id"]
     decided = await client.post(
@@ -108,7 +119,9 @@ async def test_a_refused_address_fails_at_once_and_admins_see_it(
     box.refuse.add("gone@dejima.test")
     await _notify(services, "cause-3", [gone.id])
     await deliver_all(services)
-    failed = await (await client.get("/api/deliveries?state=failed&channel=email", headers=admin.headers)).json()
+    failed = await (
+        await client.get("/api/deliveries?state=failed&channel=email", headers=admin.headers)
+    ).json()
     assert [(d["user_id"], d["attempts"], d["last_status"]) for d in failed] == [(gone.id, 1, 550)]
     assert "No such user" in failed[0]["last_error"]
     assert (await client.get("/api/deliveries?state=nonsense", headers=admin.headers)).status == 422
@@ -120,8 +133,13 @@ async def test_preferences_are_validated_and_the_locale_is_the_account_locale(
     person = await make_user("member")
     defaults = await (await client.get("/api/me/preferences", headers=person.headers)).json()
     assert defaults == {
-        "email": True, "line": True, "quiet_hours": None, "locale": "ja", "time_zone": None, "line_linked": False
-    }  # fmt: skip
+        "email": True,
+        "line": True,
+        "quiet_hours": None,
+        "locale": "ja",
+        "time_zone": None,
+        "line_linked": False,
+    }
     body = {"email": False, "line": True, "quiet_hours": {"start": "22:00", "end": "07:00"}, "locale": "en"}
     saved = await client.put("/api/me/preferences", json=body, headers=person.headers)
     assert saved.status == 200
