@@ -114,3 +114,30 @@ BUS_SUBSCRIBE_TIMEOUT_S = 2.0
 # (when it wakes up it notices and joins its connections again).
 PRESENCE_HEARTBEAT_S = 1.0
 PRESENCE_TTL_S = 5.0
+# --- notifications (docs/notifications.md) -------------------------------------------------------
+# A cause for this many people or fewer is fanned out inside the request, so the in-app record is
+# there at once; a larger one (a town-wide notice) goes to a worker so that no request waits on it.
+INLINE_FANOUT_MAX = 20
+# A pending cause untouched this long was left by a process that died: the sweeper runs it again.
+# Longer than any inline fan-out takes, short enough that a notice is late by half a minute at most.
+CAUSE_STALE_S = 30
+# Deliveries re-enqueued per sweeper round (every few seconds): bounds one round's Redis work.
+SWEEP_BATCH = 1_000
+# A one-time LINE linking code: long enough to open LINE and type it, short enough to be useless
+# to someone who sees it later. Six digits: a guess among a million, and only live codes count.
+LINE_LINK_CODE_TTL_S = 15 * 60
+LINE_LINK_CODE_DIGITS = 6
+# The LINE webhook body: LINE batches events, but a megabyte is far beyond what it sends.
+MAX_LINE_WEBHOOK_BYTES = 256 * 1024
+# A partner endpoint has this long to answer one delivery (Standard Webhooks suggests 15 s or less).
+WEBHOOK_TIMEOUT_S = 10.0
+# After a secret rotation the old secret also signs deliveries this long, so partners can switch.
+WEBHOOK_ROTATION_OVERLAP_S = 24 * 3600
+# Webhook endpoints per organisation: room for staging and production of several systems.
+MAX_WEBHOOKS_PER_ORG = 20
+# Events the webhook follower reads per channel per round; the rest wait for the next round.
+WEBHOOK_FOLLOW_BATCH = 500
+# Channels written this recently are looked at by the follower; an event committed by a writer
+# that stalled longer than this between taking its time stamp and inserting is found with the
+# channel's next event instead.
+WEBHOOK_FOLLOW_WINDOW_S = 120

@@ -41,6 +41,28 @@ class ProjectScope:
     member_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class OrgAccess:
+    """What the rules need to know of an organisation that receives webhooks: its people's ids."""
+
+    id: str
+    people: frozenset[str] = frozenset()
+
+    def as_principal(self) -> Principal:
+        """The organisation seen as one of its partners with no personal membership."""
+        return Principal(
+            id=f"org:{self.id}",
+            name="",
+            email="",
+            role="partner",
+            org_id=self.id,
+            locale="ja",
+            home_hub=None,
+            hub_id=None,
+            session_id="",
+        )
+
+
 class Rights:
     # --- projects and their boards (API.md, Projects) ---------------------------------------------
 
@@ -107,6 +129,17 @@ class Rights:
     def may_manage_org_webhooks(self, principal: Principal, org_id: str) -> bool:
         return principal.role == "admin" or (principal.role == "partner" and principal.org_id == org_id)
 
+    def may_org_read_project(self, org: OrgAccess, project: ProjectAccess) -> bool:
+        """Partner webhooks carry a project's events only when this holds: what any partner of the
+        org may read (public projects), plus the projects one of the org's people is a member of."""
+        if self.may_read_project(org.as_principal(), project):
+            return True
+        return any(project.role_of(person) is not None for person in org.people)
+
+    def may_see_deliveries(self, principal: Principal) -> bool:
+        """The outbox of every e-mail, LINE message and webhook, failed ones included."""
+        return principal.role == "admin"
+
     def may_read_audit(self, principal: Principal) -> bool:
         return principal.role == "admin"
 
@@ -149,6 +182,9 @@ class Rights:
 
     def may_announce(self, principal: Principal) -> bool:
         return principal.is_staff
+
+    def may_read_acks(self, principal: Principal, *, author_id: str) -> bool:
+        return principal.role == "admin" or principal.id == author_id
 
     # --- channels (API.md, Realtime) --------------------------------------------------------------
 

@@ -9,11 +9,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+if TYPE_CHECKING:
+    from arq.connections import ArqRedis
+
+from hub.announcements.wiring import Announcements, build_announcements
 from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
 from hub.events.presence import PresenceStore
@@ -24,6 +28,8 @@ from hub.identity.orgs import OrgStore
 from hub.identity.sessions import SessionService
 from hub.identity.throttle import LoginThrottle
 from hub.identity.users import UserStore
+from hub.notifications.queue import JobQueue
+from hub.notifications.wiring import Notifications, build_notifications
 from hub.projects.join_requests import JoinRequestService
 from hub.projects.service import ProjectService
 from hub.projects.store import ProjectStore
@@ -52,6 +58,8 @@ class Services:
     join_requests: JoinRequestService
     hubs: Hubs
     presence: PresenceStore
+    notifications: Notifications
+    announcements: Announcements
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
@@ -61,6 +69,8 @@ class Services:
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
         await self.hubs.ensure_indexes()
+        await self.notifications.ensure_indexes()
+        await self.announcements.ensure_indexes()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -83,8 +93,10 @@ def build_services(
     redis: Redis,
     sink: EventSink | None = None,
     clock: Callable[[], datetime] = utc_now,
+    arq: ArqRedis | None = None,
 ) -> Services:
-    """``clock`` is "now" for the domain services that schedule by time (tests pass their own)."""
+    """``clock`` is "now" for the domain services that schedule by time (tests pass their own).
+    ``arq`` enqueues jobs (the hub's pool, or a worker's own); without it the sweeper does."""
     users = UserStore(db)
     # Every event is published for the other instances' sockets, from requests and workers alike.
     events = EventLog(db, sink=sink or RedisEventSink(redis))
@@ -95,6 +107,26 @@ def build_services(
     audit = AuditLog(db)
     project_store = ProjectStore(db)
     projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
+    hubs = build_hubs(
+        db,
+        events=events,
+        rights=rights,
+        retention_days=settings.visitor_retention_days,
+        audit=audit,
+        clock=clock,
+        user_hub_hook=presence.set_user_hub,
+    )
+    notifications = build_notifications(
+        db,
+        settings=settings,
+        events=events,
+        users=users,
+        orgs=orgs,
+        projects=projects,
+        rights=rights,
+        queue=JobQueue(arq),
+        clock=clock,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -117,14 +149,18 @@ def build_services(
         join_requests=JoinRequestService(
             db=db, store=project_store, projects=projects, users=users, rights=rights, audit=audit
         ),
-        hubs=build_hubs(
+        hubs=hubs,
+        notifications=notifications,
+        announcements=build_announcements(
             db,
+            settings=settings,
             events=events,
+            users=users,
+            hubs=hubs.service,
+            projects=projects,
             rights=rights,
-            retention_days=settings.visitor_retention_days,
-            audit=audit,
+            notifications=notifications,
             clock=clock,
-            user_hub_hook=presence.set_user_hub,
         ),
         presence=presence,
     )

@@ -116,6 +116,11 @@ class EventLog:
             await self.catch_up(channel)
         return len(channels)
 
+    async def recent_channels(self, *, since: datetime) -> list[str]:
+        """Channels with an event stamped at or after ``since`` (for followers of the log)."""
+        docs = await self._events.find({"at": {"$gte": since}}, {"ch": 1}).to_list()
+        return sorted({doc["ch"] for doc in docs})
+
     async def read(self, channel: str, read_state: Callable[[], Awaitable[State]]) -> tuple[State, int]:
         """Read a state that reflects every event of the channel up to the returned seq, none after."""
         applied = await self.catch_up(channel)

@@ -130,6 +130,15 @@ class HubService:
     async def list_hubs(self) -> list[HubOut]:
         return [hub_out(doc, occupancy=await self.occupancy(doc["_id"])) for doc in await self.hub_docs()]
 
+    async def users_inside(self, hub_ids: list[str]) -> list[str]:
+        """Accounts checked in at these hubs now (an announcement to a hub reaches them)."""
+        for hub_id in hub_ids:
+            await self._events.catch_up(channel_of(hub_id))
+        docs = await self._checkins.find(
+            {"hub_id": {"$in": hub_ids}, **OPEN, **LIVE}, {"user_id": 1}
+        ).to_list()
+        return sorted({doc["user_id"] for doc in docs if doc.get("user_id")})
+
     async def occupancy(self, hub_id: str) -> int:
         await self._events.catch_up(channel_of(hub_id))
         return await self._count_open(hub_id)
