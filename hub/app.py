@@ -16,6 +16,8 @@ from redis.exceptions import RedisError
 
 from hub import keys, system_views
 from hub.announcements import views as announcement_views
+from hub.boards import views as board_views
+from hub.boards.channel import board_channel
 from hub.errors import StartupError
 from hub.events.bus import RedisEventSink
 from hub.http.middlewares import error_middleware, request_id_middleware
@@ -36,7 +38,7 @@ from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
-from hub.web_pages import not_found_page_middleware, setup_web
+from hub.web_pages import add_page, not_found_page_middleware, setup_web
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ def create_app(
     app[keys.SHUTTING_DOWN] = [False]
     app[keys.CHANNELS] = build_channel_table()
     hub_channel.register(app[keys.CHANNELS])
+    app[keys.CHANNELS].register(board_channel())
     app.cleanup_ctx.append(_mongo_ctx(mongo))
     app.cleanup_ctx.append(_redis_ctx(redis))
     app.cleanup_ctx.append(_arq_ctx)
@@ -67,6 +70,7 @@ def create_app(
     app.router.add_routes(system_views.routes)
     setup_openapi(app)
     app.router.add_routes(identity_views.routes)
+    app.router.add_routes(board_views.routes)
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
     app.router.add_routes(hub_views.routes)
@@ -76,6 +80,7 @@ def create_app(
     app.router.add_routes(realtime_socket.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
+    add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
     hub_views.add_pages(app)
     return app
 

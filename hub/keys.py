@@ -29,11 +29,11 @@ REDIS = web.AppKey("redis", Redis)
 ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
-WEB: web.AppKey[WebShell] = web.AppKey("web")
-OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
 # The kinds of channel /ws knows (each domain registers its own) and the instance's realtime core.
 CHANNELS: web.AppKey[ChannelTable] = web.AppKey("channels")
 REALTIME: web.AppKey[Realtime] = web.AppKey("realtime")
+WEB: web.AppKey[WebShell] = web.AppKey("web")
+OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
 # Set when SIGTERM arrives: /readyz answers 503 so the proxy stops sending new work here.
 SHUTTING_DOWN: web.AppKey[list[bool]] = web.AppKey("shutting_down")
 

@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
 from hub.announcements.wiring import Announcements, build_announcements
+from hub.boards.access import ProjectBoards
+from hub.boards.cards import CardService
+from hub.boards.comments import CardNotes
+from hub.boards.notices import Notices
+from hub.boards.service import BoardService
+from hub.errors import Conflict
 from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
 from hub.events.presence import PresenceStore
@@ -49,6 +55,10 @@ class Services:
     users: UserStore
     sessions: SessionService
     rights: Rights
+    boards: BoardService
+    cards: CardService
+    card_notes: CardNotes
+    board_notices: Notices
     orgs: OrgStore
     audit: AuditLog
     throttle: LoginThrottle
@@ -76,12 +86,16 @@ class Services:
         """Create the first admin from the settings when no admin exists yet."""
         settings = self.settings
         if settings.admin_email and settings.admin_password and not await self.users.any_admin():
-            await self.users.create(
-                email=settings.admin_email,
-                name="Admin",
-                role="admin",
-                password=settings.admin_password.get_secret_value(),
-            )
+            try:
+                await self.users.create(
+                    email=settings.admin_email,
+                    name="Admin",
+                    role="admin",
+                    password=settings.admin_password.get_secret_value(),
+                )
+            except Conflict:
+                # Another instance starting at the same moment created it first.
+                return
             log.info("created the first admin account")
         await self.hubs.bootstrap()
 
@@ -127,6 +141,10 @@ def build_services(
         queue=JobQueue(arq),
         clock=clock,
     )
+    board_notices = Notices(db, users=users, rights=rights)
+    boards = BoardService(
+        db, events=events, rights=rights, directory=ProjectBoards(projects=projects, store=project_store)
+    )
     return Services(
         settings=settings,
         db=db,
@@ -163,4 +181,8 @@ def build_services(
             clock=clock,
         ),
         presence=presence,
+        boards=boards,
+        cards=CardService(boards=boards, notices=board_notices),
+        card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
+        board_notices=board_notices,
     )

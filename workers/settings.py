@@ -15,6 +15,7 @@ from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
 from schemas.common import utc_now
+from workers.boards import sweep_board_notifications
 from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS
 from workers.hubs import auto_checkout, purge_visitors
 from workers.sweeper import catch_up_channels
@@ -33,6 +34,8 @@ CRON_JOBS: list[CronJob] = [
     # Hourly: erasure is due "N days after the visit"; an hour late is fine, a day would not be.
     cron(purge_visitors, minute=17, second=30, run_at_startup=True, unique=True),
     *NOTIFICATION_CRON_JOBS,
+    # Every minute: notifications of board changes whose process died right after the commit.
+    cron(sweep_board_notifications, second={30}, run_at_startup=True, unique=True),
 ]
 
 

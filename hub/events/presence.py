@@ -119,39 +119,48 @@ return 1
 """
 )
 
+# Remove every member of a dead incarnation, one diff of leaves per channel.
+_REAP = """
+local function reap(inc)
+  local prefix = inc .. '.'
+  for _, ch in ipairs(redis.call('SMEMBERS', 'dejima:presence-inc:' .. inc)) do
+    local hkey = 'dejima:presence:' .. ch
+    local all = redis.call('HGETALL', hkey)
+    local leaves = {}
+    for i = 1, #all, 2 do
+      if string.sub(all[i], 1, #prefix) == prefix then
+        local user = cjson.decode(all[i + 1])['user']
+        redis.call('HDEL', hkey, all[i])
+        redis.call('SREM', 'dejima:presence-user:' .. user, ch .. ' ' .. all[i])
+        leaves[#leaves + 1] = entry(all[i + 1], redis.call('GET', 'dejima:user-hub:' .. user))
+      end
+    end
+    if #leaves > 0 then publish(ch, {}, leaves) end
+  end
+  redis.call('DEL', 'dejima:presence-inc:' .. inc, 'dejima:presence-alive:' .. inc)
+  redis.call('SREM', 'dejima:presence-incs', inc)
+end
+"""
+
 # KEYS: own alive key, incarnation set. ARGV: own incarnation, ttl ms.
-# Refresh our heartbeat, then remove the members of every incarnation whose heartbeat expired.
-# Returns whether we were still registered (false after Redis lost its data or we were taken for dead).
+# Refresh our heartbeat, then reap every incarnation whose heartbeat expired. Returns whether we were
+# still registered (false after Redis lost its data, or after a stall long enough to be taken for dead).
 _TICK = (
     _ENTRY
+    + _REAP
     + """
 local known = redis.call('SISMEMBER', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 for _, inc in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if redis.call('EXISTS', 'dejima:presence-alive:' .. inc) == 0 then
-    local prefix = inc .. '.'
-    for _, ch in ipairs(redis.call('SMEMBERS', 'dejima:presence-inc:' .. inc)) do
-      local hkey = 'dejima:presence:' .. ch
-      local all = redis.call('HGETALL', hkey)
-      local leaves = {}
-      for i = 1, #all, 2 do
-        if string.sub(all[i], 1, #prefix) == prefix then
-          local user = cjson.decode(all[i + 1])['user']
-          redis.call('HDEL', hkey, all[i])
-          redis.call('SREM', 'dejima:presence-user:' .. user, ch .. ' ' .. all[i])
-          leaves[#leaves + 1] = entry(all[i + 1], redis.call('GET', 'dejima:user-hub:' .. user))
-        end
-      end
-      if #leaves > 0 then publish(ch, {}, leaves) end
-    end
-    redis.call('DEL', 'dejima:presence-inc:' .. inc)
-    redis.call('SREM', KEYS[2], inc)
-  end
+  if redis.call('EXISTS', 'dejima:presence-alive:' .. inc) == 0 then reap(inc) end
 end
 return known
 """
 )
+
+# ARGV: own incarnation. A clean shutdown: whatever members are left leave now.
+_RETIRE = _ENTRY + _REAP + "reap(ARGV[1])\nreturn 1\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +208,7 @@ class PresenceStore:
         self._snapshot = redis.register_script(_SNAPSHOT)
         self._set_hub = redis.register_script(_SET_HUB)
         self._tick = redis.register_script(_TICK)
+        self._retire = redis.register_script(_RETIRE)
 
     async def set_user_hub(self, user_id: str, hub_id: str | None) -> None:
         """The user checked in at ``hub_id`` (or out: None). Every meta of theirs follows, as diffs.
@@ -238,8 +248,5 @@ class PresenceStore:
         return bool(known)
 
     async def retire(self, incarnation: str) -> None:
-        """A clean shutdown: forget this incarnation now (its connections have left already)."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(_ALIVE + incarnation, _INCARNATION + incarnation)
-            pipe.srem(_INCARNATIONS, incarnation)
-            await pipe.execute()
+        """A clean shutdown: the members this instance still has leave now, and it is forgotten."""
+        await self._retire(keys=[], args=[incarnation])

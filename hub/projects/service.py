@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from redis.asyncio import Redis
 
 from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
+from hub.events.bus import publish_rights_changed
 from hub.identity.audit import AuditLog
 from hub.identity.principal import Principal
 from hub.identity.users import UserStore
@@ -229,7 +230,7 @@ class ProjectService:
 
     async def announce_rights_change(self, project_id: str) -> None:
         try:
-            await self._redis.publish(RIGHTS_CHANNEL, project_id)
+            await publish_rights_changed(self._redis, project_id=project_id)
         except Exception:
             # Sockets re-check rights on their own schedule too; the change itself is stored.
             log.exception("announcing a rights change of project %s failed", project_id)

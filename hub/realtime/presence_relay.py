@@ -67,7 +67,7 @@ class PresenceRelay:
         """Join this connection's meta, then (for a new subscriber) send it the members."""
         if not sub.joined_at:
             sub.joined_at = _now_text()
-        if send_state:
+        if send_state and sub.presence_pending is None:
             sub.presence_pending = []
         try:
             await self._store_join(sub)
@@ -86,13 +86,23 @@ class PresenceRelay:
             if diff_seq > seq:
                 sub.conn.write(frame)
 
-    async def update(self, sub: Subscription, state: dict[str, Any]) -> None:
+    def join_soon(self, sub: Subscription) -> None:
+        # In the background: a handler cancelled mid-way must not leave a half-made join behind.
+        self._realtime.spawn(self.join(sub, send_state=True))
+
+    def leave_soon(self, subs: list[Subscription]) -> None:
+        if subs:
+            self._realtime.spawn(self.leave_all(subs))
+
+    def update(self, sub: Subscription, state: dict[str, Any]) -> None:
         size = len(json.dumps(state, ensure_ascii=False).encode())
         if size > PRESENCE_STATE_MAX_BYTES:
             raise InvalidRequest(f"presence state is {size} bytes; at most {PRESENCE_STATE_MAX_BYTES}")
         sub.state = state
-        if sub in self._to_join:
-            return  # the retry joins with the new state
+        if sub not in self._to_join:  # else the retry joins with the new state
+            self._realtime.spawn(self._rejoin(sub))
+
+    async def _rejoin(self, sub: Subscription) -> None:
         # Joining again replaces the meta: one diff with the old meta leaving and the new one joining.
         try:
             await self._store_join(sub)

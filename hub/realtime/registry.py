@@ -86,6 +86,8 @@ class Realtime:
             await asyncio.wait([asyncio.ensure_future(c) for c in closing], timeout=5.0)
 
     async def stop(self) -> None:
+        if self._tasks:  # presence leaves of the sockets just closed: let them finish
+            await asyncio.wait(list(self._tasks), timeout=2.0)
         for task in [*self._loops, *self._tasks]:
             task.cancel()
         await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
@@ -121,7 +123,9 @@ class Realtime:
         self.metrics.open_websockets.inc()
         return conn
 
-    async def disconnect(self, conn: Connection) -> None:
+    def disconnect(self, conn: Connection) -> None:
+        """Forget a closed socket. Synchronous, so that even a cancelled handler completes it; the
+        presence leaves go on in the background."""
         if conn not in self.connections:
             return
         self.connections.discard(conn)
@@ -131,7 +135,7 @@ class Realtime:
         conn.subs.clear()
         for sub in subs:
             sub.feed.detach(sub)
-        await self.presence.leave_all([sub for sub in subs if sub.feed.kind.presence])
+        self.presence.leave_soon([sub for sub in subs if sub.feed.kind.presence])
 
     # --- subscribe / unsubscribe ------------------------------------------------------------------
 
@@ -164,6 +168,8 @@ class Realtime:
             head = feed.head
             if since is not None and since != head:
                 sub.pending = []
+            if kind.presence:
+                sub.presence_pending = []  # diffs wait for this subscriber's presence_state
             conn.subs[channel] = sub
             feed.attach(sub)
         finally:
@@ -174,7 +180,7 @@ class Realtime:
             assert since is not None
             await self._recover(sub, since=since, head=head, ref=msg.ref)
         if kind.presence and sub.active:
-            await self.presence.join(sub, send_state=True)
+            self.presence.join_soon(sub)
 
     async def _recover(self, sub: Subscription, *, since: int, head: int, ref: str | int | None) -> None:
         conn, feed = sub.conn, sub.feed
@@ -231,26 +237,26 @@ class Realtime:
             await asyncio.sleep(0.02)
         return not conn.closed
 
-    async def unsubscribe(self, conn: Connection, channel: str) -> None:
+    def unsubscribe(self, conn: Connection, channel: str) -> None:
         sub = conn.subs.pop(channel, None)
         if sub is not None:
             sub.feed.detach(sub)
             if sub.feed.kind.presence:
-                await self.presence.leave_all([sub])
+                self.presence.leave_soon([sub])
 
-    async def update_presence(self, conn: Connection, msg: PresenceUpdateMessage) -> None:
+    def update_presence(self, conn: Connection, msg: PresenceUpdateMessage) -> None:
         sub = conn.subs.get(msg.channel)
         if sub is None:
             raise InvalidRequest(f"subscribe to {msg.channel[:80]} first")
         if not sub.feed.kind.presence:
             raise InvalidRequest("this channel has no presence")
-        await self.presence.update(sub, msg.state)
+        self.presence.update(sub, msg.state)
 
     async def _end(self, sub: Subscription, *, code: str, message: str) -> None:
         """End a subscription the server no longer allows, telling the client why."""
         if not sub.active:
             return
-        await self.unsubscribe(sub.conn, sub.feed.channel)
+        self.unsubscribe(sub.conn, sub.feed.channel)
         sub.conn.send(ErrorMessage(ref=None, code=code, message=message, channel=sub.feed.channel))
         sub.conn.send(Unsubscribed(ref=None, channel=sub.feed.channel))
 

@@ -92,7 +92,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 else:
                     break
     finally:
-        await realtime.disconnect(conn)
+        realtime.disconnect(conn)
     return ws
 
 
@@ -165,12 +165,12 @@ async def _handle(realtime: Realtime, conn: Connection, text: str) -> None:
             await realtime.subscribe(conn, parsed)
         elif isinstance(parsed, UnsubscribeMessage):
             realtime.channels.resolve(parsed.channel)
-            await realtime.unsubscribe(conn, parsed.channel)
+            realtime.unsubscribe(conn, parsed.channel)
             conn.send(Unsubscribed(ref=ref, channel=parsed.channel))
         elif isinstance(parsed, PingMessage):
             conn.send(Pong(ref=ref))
         elif isinstance(parsed, PresenceUpdateMessage):
-            await realtime.update_presence(conn, parsed)
+            realtime.update_presence(conn, parsed)
         else:
             raise InvalidRequest("already authenticated")
     except DomainError as domain_error:

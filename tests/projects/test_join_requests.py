@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,7 +27,8 @@ async def rights_messages(redis: Redis) -> AsyncIterator[list[str]]:
     async def listen() -> None:
         async for message in pubsub.listen():
             if message["type"] == "message":
-                received.append(message["data"])
+                # The realtime bus's format: {"project_id": ...} (schemas/realtime.py RightsChanged).
+                received.append(json.loads(message["data"]).get("project_id"))
 
     task = asyncio.create_task(listen())
     try:

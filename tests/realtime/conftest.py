@@ -210,10 +210,10 @@ def start_instance(settings: Settings, tmp_path: Path) -> Iterator[StartProcess]
             command = [sys.executable, str(REPO / "tests" / "realtime" / "instance.py"), str(port)]
         else:
             command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)]
-        log = (tmp_path / f"instance-{port}.log").open("wb")
-        process = subprocess.Popen(
-            command, env=env, cwd=REPO, stdout=log, stderr=log, stdin=subprocess.DEVNULL
-        )
+        with (tmp_path / f"instance-{port}.log").open("wb") as log:
+            process = subprocess.Popen(
+                command, env=env, cwd=REPO, stdout=log, stderr=log, stdin=subprocess.DEVNULL
+            )
         instance = Process(process, port)
         started.append(instance)
         deadline = time.monotonic() + 30

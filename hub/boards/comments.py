@@ -1,0 +1,121 @@
+"""Comments on cards, with ``@mentions``, and the history of a card.
+
+A comment is one ``comment.created`` event of the card's board: a Put of the comment and a Put of a
+history entry naming who it mentions (hub/boards/notices.py turns those into notifications).
+"""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING
+
+from hub.boards import model
+from hub.boards.cards import history_entry
+from hub.boards.mentions import mentioned
+from hub.boards.model import COMMENTS, HISTORY, Doc, channel_of
+from hub.boards.notices import MENTIONED, Notices
+from hub.boards.service import BoardService
+from hub.events.log import EventLog
+from hub.identity.principal import Principal
+from hub.ids import idempotent_id
+from schemas.boards import CommentCreate, CommentOut, FieldChange, HistoryEntry
+from schemas.common import utc_now
+from schemas.events import Change, Put
+
+
+class _Existing(Exception):
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+
+
+class CardNotes:
+    def __init__(self, *, boards: BoardService, events: EventLog, notices: Notices) -> None:
+        self._boards = boards
+        self._events = events
+        self._notices = notices
+
+    async def comment(
+        self,
+        principal: Principal,
+        card_id: str,
+        body: CommentCreate,
+        *,
+        idempotency_key: str | None,
+    ) -> CommentOut:
+        card = await self._boards.card_for_change(principal, card_id)
+        board_id = card["board_id"]
+        access = await self._boards.access(board_id)
+        readers = await self._notices.readers(access)
+        mentions = mentioned(body.body, readers)
+        notify = [{"user_id": user_id, "kind": MENTIONED} for user_id in mentions if user_id != principal.id]
+        comment_id = idempotent_id(caller_id=principal.id, scope=f"comment:{card_id}", key=idempotency_key)
+        comments = self._boards.collection(COMMENTS)
+
+        async def decide() -> Change:
+            existing = await comments.find_one({"_id": comment_id})
+            if existing is not None:
+                raise _Existing(existing)
+            current = model.live(await self._boards.collection(model.CARDS).find_one({"_id": card_id}))
+            doc = {
+                "_id": comment_id,
+                "card_id": card_id,
+                "board_id": board_id,
+                "author": principal.actor.model_dump(),
+                "body": body.body,
+                "mentions": mentions,
+                "created_at": utc_now(),
+            }
+            entry = history_entry(
+                card=current or card,
+                event="comment.created",
+                principal=principal,
+                changes={},
+                notify=notify,
+                extra={"comment_id": comment_id},
+            )
+            return Change(
+                event="comment.created",
+                data=model.comment_out(doc).model_dump(mode="json"),
+                ops=[Put(collection=COMMENTS, doc=doc), Put(collection=HISTORY, doc=entry)],
+            )
+
+        try:
+            event = await self._boards.commit(board_id, decide, principal)
+        except _Existing as existing:
+            return model.comment_out(existing.doc)
+        await self._notices.deliver_for(event)
+        return CommentOut.model_validate(event.data)
+
+    async def comments(self, principal: Principal, card_id: str) -> list[CommentOut]:
+        card = await self._boards.card_for_reading(principal, card_id)
+        await self._events.catch_up(channel_of(card["board_id"]))
+        docs = (
+            await self._boards.collection(COMMENTS)
+            .find({"card_id": card_id, "_deleted": False})
+            .sort("created_at", ASCENDING)
+            .to_list()
+        )
+        return [model.comment_out(doc) for doc in docs]
+
+    async def history(self, principal: Principal, card_id: str) -> list[HistoryEntry]:
+        card = await self._boards.card_for_reading(principal, card_id)
+        await self._events.catch_up(channel_of(card["board_id"]))
+        docs = (
+            await self._boards.collection(HISTORY)
+            .find({"card_id": card_id, "_deleted": False})
+            .sort("_seq", ASCENDING)
+            .to_list()
+        )
+        return [
+            HistoryEntry(
+                seq=doc["_seq"],
+                event=doc["event"],
+                actor=doc.get("actor"),
+                at=doc["at"],
+                changes={
+                    name: FieldChange(before=change.get("from"), after=change.get("to"))
+                    for name, change in doc.get("changes", {}).items()
+                },
+                comment_id=doc.get("comment_id"),
+            )
+            for doc in docs
+        ]

@@ -1,0 +1,169 @@
+"""Live boards on the wire (API.md, Live boards): columns, cards, comments, history, request bodies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from schemas.common import Out, Strict, UtcDatetime
+from schemas.events import Actor
+from schemas.text import Id, Text, Title, single_line
+
+# A label is a short tag ("要確認", "urgent"); twenty of them fill a card's edge.
+_MAX_LABEL_CHARS = 50
+MAX_ASSIGNEES = 20
+MAX_LABELS = 20
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("must not repeat an item")
+    return values
+
+
+CommentText = Annotated[Text, StringConstraints(min_length=1), AfterValidator(_not_blank)]
+Label = Annotated[
+    str, StringConstraints(min_length=1, max_length=_MAX_LABEL_CHARS), AfterValidator(single_line)
+]
+Assignees = Annotated[list[Id], Field(max_length=MAX_ASSIGNEES), AfterValidator(_unique)]
+Labels = Annotated[list[Label], Field(max_length=MAX_LABELS), AfterValidator(_unique)]
+Version = Annotated[int, Field(ge=1, strict=True)]
+
+
+# --- responses ------------------------------------------------------------------------------------
+
+
+class CardOut(Out):
+    id: str
+    board_id: str
+    column_id: str
+    title: str
+    description: str
+    assignees: list[str]
+    labels: list[str]
+    due: date | None
+    position: str
+    version: int
+    archived: bool
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class ColumnOut(Out):
+    id: str
+    board_id: str
+    title: str
+    position: str
+    version: int
+
+
+class ColumnWithCards(ColumnOut):
+    cards: list[CardOut]
+
+
+class BoardOut(Out):
+    id: str
+    project_id: str
+    title: str
+    seq: int
+    columns: list[ColumnWithCards]
+
+
+class CommentOut(Out):
+    id: str
+    card_id: str
+    board_id: str
+    author: Actor
+    body: str
+    mentions: list[str]
+    created_at: UtcDatetime
+
+
+class FieldChange(Out):
+    model_config = ConfigDict(extra="ignore", serialize_by_alias=True, populate_by_name=True)
+
+    before: Any = Field(serialization_alias="from")
+    after: Any = Field(serialization_alias="to")
+
+
+class HistoryEntry(Out):
+    seq: int
+    event: str
+    actor: Actor | None
+    at: UtcDatetime
+    changes: dict[str, FieldChange]
+    comment_id: str | None = None
+
+
+# --- request bodies -------------------------------------------------------------------------------
+
+
+class ColumnCreate(Strict):
+    title: Title
+    after: Id | None = None
+
+
+class ColumnPatch(Strict):
+    version: Version
+    title: Title | None = None
+
+    @model_validator(mode="after")
+    def _no_null_title(self) -> ColumnPatch:
+        if "title" in self.model_fields_set and self.title is None:
+            raise ValueError("title may be changed but not set to null")
+        return self
+
+
+class ColumnMove(Strict):
+    after: Id | None = None
+    version: Version | None = None
+
+
+class CardCreate(Strict):
+    column_id: Id
+    title: Title
+    description: Text = ""
+    assignees: Assignees = Field(default_factory=list)
+    labels: Labels = Field(default_factory=list)
+    due: date | None = None
+    after: Id | None = None
+
+
+class CardPatch(Strict):
+    version: Version
+    title: Title | None = None
+    description: Text | None = None
+    assignees: Assignees | None = None
+    labels: Labels | None = None
+    due: date | None = None
+
+    @model_validator(mode="after")
+    def _no_null_text(self) -> CardPatch:
+        for name in ("title", "description", "assignees", "labels"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may be changed but not set to null")
+        return self
+
+
+class CardMove(Strict):
+    column_id: Id
+    after: Id | None = None
+    version: Version | None = None
+
+
+class CardVersion(Strict):
+    """Archive and restore: ``version`` is optional, checked when given."""
+
+    version: Version | None = None
+
+
+class CommentCreate(Strict):
+    body: CommentText

@@ -1,0 +1,14 @@
+"""Board jobs: the sweep that makes assignment and mention notifications survive a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workers.context import services_of
+
+# The sweep runs every minute; ten minutes of history covers a worker restart or two.
+NOTICE_SWEEP_WINDOW_S = 600.0
+
+
+async def sweep_board_notifications(ctx: dict[str, Any]) -> int:
+    return await services_of(ctx).board_notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)
