@@ -75,6 +75,15 @@ async def test_the_wall_follows_the_other_instance_live(
     partner = await make_account("partner", name="田中 健")
     kiosk = await make_account("kiosk", hub_id="shibuya")
 
+    staff_token = await api_token(second.url, member.email, member.password)
+    boards = {}
+    for visibility in ("public", "internal"):
+        project = await post(
+            second.url, "/api/projects", staff_token, {"title": f"{visibility} 観光DX", "visibility": visibility}
+        )
+        column = await post(second.url, f"/api/boards/{project['board_id']}/columns", staff_token, {"title": "ToDo"})
+        boards[visibility] = (project["board_id"], column["id"])
+
     problems: list[str] = []
     staff_page = await page_that_goes_offline(browser, problems)
     partner_page = await (await new_context()).new_page()
@@ -85,6 +94,16 @@ async def test_the_wall_follows_the_other_instance_live(
         await expect(hub_card(page, "渋谷ハブ")).to_contain_text("0 / 20 人")
         await expect(page.locator("#wall-state")).to_have_text("リアルタイムで更新中")
     await assert_accessible(staff_page)
+
+    # Board activity of public projects only, live from the other instance.
+    for visibility, (board_id, column_id) in boards.items():
+        card = {"column_id": column_id, "title": f"{visibility} のカード"}
+        await post(second.url, f"/api/boards/{board_id}/cards", staff_token, card)
+    activity = staff_page.get_by_role("region", name="公開プロジェクトの動き")
+    await expect(activity).to_contain_text("カード「public のカード」が作られました")
+    await expect(activity).to_contain_text("public 観光DX")
+    await expect(partner_page.get_by_role("region", name="公開プロジェクトの動き")).to_contain_text("public のカード")
+    assert "internal のカード" not in await staff_page.content()
 
     # A visitor checks in at Shibuya's kiosk, served by the other instance.
     token = await api_token(second.url, kiosk.email, kiosk.password)
@@ -116,7 +135,6 @@ async def test_the_wall_follows_the_other_instance_live(
     await expect(hub_card(staff_page, "渋谷ハブ")).to_contain_text("1 / 20 人")
 
     # An announcement to Bandai reaches both walls live (it is posted on the hub's channel).
-    staff_token = await api_token(second.url, member.email, member.password)
     notice = {"title": "停電のお知らせ", "body": "15時から点検します。", "audience": {"hubs": ["bandai"]}}
     await post(second.url, "/api/announcements", staff_token, notice)
     for page in (staff_page, partner_page):

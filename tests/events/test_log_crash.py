@@ -43,6 +43,10 @@ class DyingCollection:
         self._budget.spend()
         return await self._real.update_one(*args, **kwargs)
 
+    async def replace_one(self, *args: Any, **kwargs: Any) -> Any:
+        self._budget.spend()
+        return await self._real.replace_one(*args, **kwargs)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)  # reads pass through
 
@@ -88,8 +92,9 @@ def visible(state: State, collection: str) -> dict[str, int]:
     return {k: d["v"] for k, d in state.get(collection, {}).items() if not d.get("_deleted")}
 
 
-# Writes of the commit under test: insert the event, 3 ops, the channel's "applied" mark; then publish.
-STEPS = 6
+# Writes of the commit under test: insert the event; 3 ops (a put replaces the stored document, and a
+# put of a new one then inserts it: 2 writes for "b"); the channel's "applied" mark; then publish.
+STEPS = 7
 
 
 @pytest.mark.parametrize("writes_before_death", range(STEPS + 1))
