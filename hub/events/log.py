@@ -10,7 +10,10 @@ stored state is a view of it, so that no multi-document transaction is needed (n
 2. Only then are the event's ``ops`` applied to the state collections, each guarded by the ``_seq``
    it was written at, so that re-applying an event (after a crash, or by two instances at once) is a
    no-op. A crash between 1 and 2 leaves an event whose ops the next reader or writer applies.
-3. ``read`` gives a state that reflects exactly the events up to the ``seq`` it returns, without
+3. A process remembers the head it applied last per channel and, while no other writer moved it,
+   commits on top of it without the catch-up reads; another writer's event makes the insert collide
+   and the retry catches up, so the hint can cost a retry but never a wrong decision.
+4. ``read`` gives a state that reflects exactly the events up to the ``seq`` it returns, without
    locks: it overlays, in memory, the events logged but not yet applied when the state was read.
 """
 
@@ -40,6 +43,8 @@ Doc = dict[str, Any]
 State = dict[str, dict[str, Doc]]
 
 EVENTS = "events"
+# Channels whose head a process remembers: enough for every board being edited at once.
+_KNOWN_HEADS_MAX = 10_000
 CHANNELS = "channels"
 
 
@@ -53,6 +58,8 @@ class EventLog:
         self._events = db[EVENTS]
         self._channels = db[CHANNELS]
         self._sink = sink
+        # channel → a head whose events this process applied itself (a hint, least recent first).
+        self._heads: dict[str, int] = {}
 
     async def ensure_indexes(self, *, retention_days: int) -> None:
         await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
@@ -73,16 +80,26 @@ class EventLog:
         when another writer takes the next seq first; it must only read.
         """
         for attempt in range(COMMIT_MAX_ATTEMPTS):
-            head = await self.catch_up(channel)
+            # The head this process itself last applied saves the catch-up reads when it is still the
+            # head; if it is not, the insert below collides and the next attempt catches up.
+            head = self._heads.get(channel) if attempt == 0 else None
+            if head is None:
+                head = await self.catch_up(channel)
             change = await decide()
             doc = _event_doc(channel=channel, seq=head + 1, change=change, actor=actor)
             try:
                 await self._events.insert_one(doc)
             except DuplicateKeyError:
                 # Another writer took head + 1: back off a little so that racers spread out.
+                self._heads.pop(channel, None)
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                 continue
-            await self._apply(channel, [doc])
+            try:
+                await self._apply(channel, [doc])
+            except BaseException:
+                self._heads.pop(channel, None)  # state may lag the log: catch up next time
+                raise
+            self._remember(channel, int(doc["seq"]))
             event = _to_event(doc)
             await self._publish(event)
             return event
@@ -95,12 +112,23 @@ class EventLog:
             await self._events.find({"ch": channel, "seq": {"$gt": applied}}).sort("seq", ASCENDING).to_list()
         )
         if not pending:
+            self._remember(channel, applied)
             return applied
         await self._apply(channel, pending)
+        head = int(pending[-1]["seq"])
+        self._remember(channel, head)
         for doc in pending:
             # The writer of these may have died before publishing; receivers drop repeats by seq.
             await self._publish(_to_event(doc))
-        return int(pending[-1]["seq"])
+        return head
+
+    def _remember(self, channel: str, head: int) -> None:
+        """Every event up to ``head`` is applied: a next commit here may decide without catching up."""
+        heads = self._heads
+        heads.pop(channel, None)
+        heads[channel] = head
+        if len(heads) > _KNOWN_HEADS_MAX:
+            del heads[next(iter(heads))]
 
     async def catch_up_recent(self, *, window_s: float) -> int:
         """Roll forward every channel written in the last ``window_s`` seconds; return how many.
@@ -183,7 +211,8 @@ class EventLog:
             data = {k: (None if k in fields else v) for k, v in (doc.get("data") or {}).items()}
             ops = [_erase_op(raw, resource_id, fields) for raw in doc.get("ops", [])]
             if data != doc.get("data") or ops != doc.get("ops", []):
-                await self._events.update_one({"_id": doc["_id"]}, {"$set": {"data": data, "ops": ops}})
+                # A whole-document replace: $set would turn the dates inside ``ops`` into strings.
+                await self._events.replace_one({"_id": doc["_id"]}, {**doc, "data": data, "ops": ops})
                 changed += 1
         return changed
 
@@ -204,26 +233,16 @@ class EventLog:
         collection = self._db[raw["collection"]]
         if raw["op"] == "put":
             target = raw["doc"]["_id"]
-            fields = {k: v for k, v in raw["doc"].items() if k != "_id"}
-            fields["_seq"] = seq
-            fields["_deleted"] = False
-            # Whole-document replace, not $set: nx-27017 stores a datetime given to $set on an
-            # existing document as a string (an insert or a replace keeps it a date).
-            replaced = await collection.replace_one({"_id": target, "_seq": {"$lt": seq}}, fields)
-            if replaced.matched_count:
-                return
-            # Missing, or already at this seq or newer (the insert then collides): nothing to redo.
-            with suppress(DuplicateKeyError):
-                await collection.insert_one({"_id": target, **fields})
-            return
+            stored = {**raw["doc"], "_seq": seq, "_deleted": False}
+        else:
+            target = raw["id"]
+            stored = {"_id": target, "_seq": seq, "_deleted": True}
+        # The whole document is replaced (a Put carries the whole document), never ``$set``: on
+        # nx-27017 a top-level ``$set`` stores datetimes as strings and booleans as 0/1.
         # A duplicate key means the document is already at this seq or newer: applying an event
         # twice changes nothing.
         with suppress(DuplicateKeyError):
-            await collection.update_one(
-                {"_id": raw["id"], "_seq": {"$lt": seq}},
-                {"$set": {"_seq": seq, "_deleted": True}},
-                upsert=True,
-            )
+            await collection.replace_one({"_id": target, "_seq": {"$lt": seq}}, stored, upsert=True)
 
     async def _publish(self, event: Event) -> None:
         if self._sink is None:
@@ -282,5 +301,5 @@ def _overlay(state: State, event_doc: Doc) -> None:
             continue
         if isinstance(op, Put):
             docs[target] = {**op.doc, "_seq": seq, "_deleted": False}
-        elif current is not None:
-            docs[target] = {**current, "_seq": seq, "_deleted": True}
+        else:
+            docs[target] = {"_id": target, "_seq": seq, "_deleted": True}

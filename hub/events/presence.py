@@ -43,10 +43,11 @@ local function publish(ch, joins, leaves)
   local seq = redis.call('INCR', 'dejima:presence-seq:' .. ch)
   redis.call('PUBLISH', 'dejima:pr:' .. ch, '{"seq":' .. seq .. ',"joins":[' .. table.concat(joins, ',')
     .. '],"leaves":[' .. table.concat(leaves, ',') .. ']}')
+  return seq
 end
 """
 
-# KEYS: hash, user set, incarnation set, user hub. ARGV: channel, conn, record.
+# KEYS: hash, user set, incarnation set, user hub. ARGV: channel, conn, record. Returns the diff's seq.
 _JOIN = (
     _ENTRY
     + """
@@ -57,8 +58,7 @@ redis.call('SADD', KEYS[3], ARGV[1])
 local hub = redis.call('GET', KEYS[4])
 local leaves = {}
 if old then leaves = {entry(old, hub)} end
-publish(ARGV[1], {entry(ARGV[3], hub)}, leaves)
-return 1
+return publish(ARGV[1], {entry(ARGV[3], hub)}, leaves)
 """
 )
 
@@ -71,19 +71,6 @@ if not rec then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[2])
 redis.call('SREM', KEYS[2], ARGV[1] .. ' ' .. ARGV[2])
 publish(ARGV[1], {}, {entry(rec, redis.call('GET', KEYS[3]))})
-return 1
-"""
-)
-
-# KEYS: hash, user hub. ARGV: channel, conn, new record.
-_UPDATE = (
-    _ENTRY
-    + """
-local old = redis.call('HGET', KEYS[1], ARGV[2])
-if not old then return 0 end
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-local hub = redis.call('GET', KEYS[2])
-publish(ARGV[1], {entry(ARGV[3], hub)}, {entry(old, hub)})
 return 1
 """
 )
@@ -163,11 +150,15 @@ return known
 _RETIRE = _ENTRY + _REAP + "reap(ARGV[1])\nreturn 1\n"
 
 
+# One connection's presence: (user id, user name, meta).
+Entry = tuple[str, str, PresenceMeta]
+
+
 @dataclass(frozen=True, slots=True)
 class Diff:
     seq: int
-    joins: dict[str, PresenceMember]
-    leaves: dict[str, PresenceMember]
+    joins: list[Entry]
+    leaves: list[Entry]
 
 
 def record(*, user_id: str, name: str, conn: str, since: str, state: dict[str, Any]) -> str:
@@ -176,13 +167,18 @@ def record(*, user_id: str, name: str, conn: str, since: str, state: dict[str, A
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
-def _members(entries: Iterable[tuple[dict[str, Any], str | None]]) -> dict[str, PresenceMember]:
+def _entry(rec: dict[str, Any], hub: str | None) -> Entry:
+    meta = PresenceMeta(conn=rec["conn"], state=rec["state"], since=rec["since"], hub=hub)
+    return rec["user"], rec["name"], meta
+
+
+def members_of(entries: Iterable[Entry]) -> dict[str, PresenceMember]:
+    """The contract's shape: user id → name and one meta per connection."""
     members: dict[str, PresenceMember] = {}
-    for rec, hub in entries:
-        meta = PresenceMeta(conn=rec["conn"], state=rec["state"], since=rec["since"], hub=hub)
-        member = members.get(rec["user"])
+    for user_id, name, meta in entries:
+        member = members.get(user_id)
         if member is None:
-            members[rec["user"]] = PresenceMember(name=rec["name"], metas=[meta])
+            members[user_id] = PresenceMember(name=name, metas=[meta])
         else:
             member.metas.append(meta)
     return members
@@ -192,8 +188,8 @@ def parse_diff(payload: bytes) -> Diff:
     raw = json.loads(payload)
     return Diff(
         seq=int(raw["seq"]),
-        joins=_members((item["r"], item["hub"]) for item in raw["joins"]),
-        leaves=_members((item["r"], item["hub"]) for item in raw["leaves"]),
+        joins=[_entry(item["r"], item["hub"]) for item in raw["joins"]],
+        leaves=[_entry(item["r"], item["hub"]) for item in raw["leaves"]],
     )
 
 
@@ -204,7 +200,6 @@ class PresenceStore:
         self._redis = redis
         self._join = redis.register_script(_JOIN)
         self._leave = redis.register_script(_LEAVE)
-        self._update = redis.register_script(_UPDATE)
         self._snapshot = redis.register_script(_SNAPSHOT)
         self._set_hub = redis.register_script(_SET_HUB)
         self._tick = redis.register_script(_TICK)
@@ -221,26 +216,19 @@ class PresenceStore:
         hub: str | None = await self._redis.get(_USER_HUB + user_id)
         return hub
 
-    async def join(self, *, channel: str, incarnation: str, conn: str, user_id: str, rec: str) -> None:
+    async def join(self, *, channel: str, incarnation: str, conn: str, user_id: str, rec: str) -> int:
+        """Add or replace one connection's meta; the seq of the diff that says so."""
         keys = [_HASH + channel, _USER + user_id, _INCARNATION + incarnation, _USER_HUB + user_id]
-        await self._join(keys=keys, args=[channel, conn, rec])
+        return int(await self._join(keys=keys, args=[channel, conn, rec]))
 
     async def leave(self, *, channel: str, conn: str, user_id: str) -> None:
         await self._leave(keys=[_HASH + channel, _USER + user_id, _USER_HUB + user_id], args=[channel, conn])
 
-    async def update(self, *, channel: str, conn: str, user_id: str, rec: str) -> bool:
-        done = await self._update(keys=[_HASH + channel, _USER_HUB + user_id], args=[channel, conn, rec])
-        return bool(done)
-
-    async def snapshot(self, channel: str) -> tuple[int, dict[str, PresenceMember]]:
-        """The members now and the seq of the last diff they reflect."""
+    async def snapshot(self, channel: str) -> tuple[int, list[Entry]]:
+        """Every connection present now and the seq of the last diff this reflects."""
         out = await self._snapshot(keys=[_HASH + channel, _SEQ + channel])
         seq, flat = int(out[0]), out[1:]
-        entries = ((json.loads(flat[i]), flat[i + 1] or None) for i in range(0, len(flat), 2))
-        return seq, _members(entries)
-
-    async def seq(self, channel: str) -> int:
-        return int(await self._redis.get(_SEQ + channel) or 0)
+        return seq, [_entry(json.loads(flat[i]), flat[i + 1] or None) for i in range(0, len(flat), 2)]
 
     async def tick(self, *, incarnation: str, ttl_ms: int) -> bool:
         """Heartbeat of this instance and reaping of dead ones; False if we had been forgotten."""

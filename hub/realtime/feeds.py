@@ -15,13 +15,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hub.events.log import EventLog
-from hub.events.presence import parse_diff
 from hub.limits import WS_CATCH_UP_PAGE, WS_PENDING_EVENTS_MAX
 from hub.realtime.channels import ChannelKind
 from hub.realtime.connection import CLOSE_TOO_SLOW, Connection
-from hub.realtime.frames import message_frame, text_frame
+from hub.realtime.frames import text_frame
+from hub.realtime.presence_view import ChannelPresence
 from schemas.events import Event
-from schemas.realtime import PresenceDiff
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +34,14 @@ _FILL_TRIES = 5
 
 class Subscription:
     __slots__ = (
+        "announced",
         "channel_id",
         "conn",
         "feed",
         "full",
         "joined_at",
         "pending",
-        "presence_pending",
+        "presence_ready",
         "scope",
         "state",
     )
@@ -56,8 +56,9 @@ class Subscription:
         self.scope = scope
         # While catching up from the log: live frames held back, (seq, frame), delivered after.
         self.pending: list[tuple[int, bytes]] | None = None
-        # While waiting for its presence_state: diffs held back, (presence seq, frame).
-        self.presence_pending: list[tuple[int, bytes]] | None = None
+        # Its "subscribed" was sent; it received a presence_state (diffs go to it from then on).
+        self.announced = False
+        self.presence_ready = False
         self.state: dict[str, Any] = {}
         self.joined_at = ""
 
@@ -87,9 +88,7 @@ class Feed:
         self.empty_since: float | None = time.monotonic()
         # Subscribes in flight that will attach: the feed must not be closed under them.
         self.reserved = 0
-        # Presence: the seq of the last diff delivered, and diffs held while the state is re-read.
-        self.pseq = 0
-        self.presence_held: list[tuple[int, bytes]] | None = None
+        self.presence = ChannelPresence(channel, self.subs.values) if kind.presence else None
 
     # --- subscribers ------------------------------------------------------------------------------
 
@@ -211,40 +210,3 @@ class Feed:
         finally:
             self.filling = False
             self.idle.set()
-
-    # --- presence ---------------------------------------------------------------------------------
-
-    def offer_presence(self, seq: int, payload: bytes) -> bool:
-        """A presence diff from Redis. Returns True when one was lost and the state must be re-read."""
-        if self.presence_held is not None:
-            self.presence_held.append((seq, payload))
-            return False
-        if seq <= self.pseq:
-            return False
-        if seq != self.pseq + 1:
-            self.presence_held = [(seq, payload)]
-            return True
-        self.pseq = seq
-        diff = parse_diff(payload)
-        frame = message_frame(PresenceDiff(channel=self.channel, joins=diff.joins, leaves=diff.leaves))
-        for sub in self.subs.values():
-            if sub.presence_pending is None:
-                sub.conn.write(frame)
-            else:
-                sub.presence_pending.append((seq, frame))
-        return False
-
-    def hold_presence(self) -> None:
-        if self.presence_held is None:
-            self.presence_held = []
-
-    def release_presence(self, seq: int) -> bool:
-        """The state was re-read at ``seq`` and sent: replay what came meanwhile; True on a new hole."""
-        held, self.presence_held = sorted(self.presence_held or [], key=lambda item: item[0]), None
-        self.pseq = seq
-        for index, (diff_seq, payload) in enumerate(held):
-            if self.offer_presence(diff_seq, payload):
-                assert self.presence_held is not None
-                self.presence_held.extend(held[index + 1 :])
-                return True
-        return False

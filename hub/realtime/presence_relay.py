@@ -16,9 +16,7 @@ from hub.errors import InvalidRequest
 from hub.events.presence import PresenceStore, record
 from hub.limits import PRESENCE_HEARTBEAT_S, PRESENCE_STATE_MAX_BYTES, PRESENCE_TTL_S
 from hub.realtime.feeds import Feed, Subscription
-from hub.realtime.frames import message_frame
 from schemas.common import utc_now
-from schemas.realtime import PresenceState
 
 if TYPE_CHECKING:
     from hub.realtime.registry import Realtime
@@ -38,9 +36,9 @@ class PresenceRelay:
         self._incarnation = realtime.incarnation
         self._registered = False
         # Work Redis refused, retried every heartbeat.
-        self._to_join: dict[Subscription, bool] = {}  # subscription → it still needs its presence_state
+        self._to_join: set[Subscription] = set()
         self._to_leave: list[tuple[str, str, str]] = []  # (channel, conn id, user id)
-        self._to_resync: set[Feed] = set()
+        self._to_reload: set[Feed] = set()
 
     def _record(self, sub: Subscription) -> str:
         principal = sub.conn.principal
@@ -49,46 +47,45 @@ class PresenceRelay:
             user_id=principal.id, name=principal.name, conn=sub.conn.id, since=sub.joined_at, state=sub.state
         )
 
-    async def _store_join(self, sub: Subscription) -> None:
+    async def _store_join(self, sub: Subscription) -> int:
         principal = sub.conn.principal
         assert principal is not None
-        await self._store.join(
+        seq = await self._store.join(
             channel=sub.feed.channel,
             incarnation=self._incarnation,
             conn=sub.conn.id,
             user_id=principal.id,
             rec=self._record(sub),
         )
-        if not sub.active:
-            # The socket closed while we joined: its leave may have run first; leave again.
+        if sub.conn.closed or sub.feed.channel not in sub.conn.subs:
+            # The socket closed or left while we joined: its leave may have run first; leave again.
             await self._store.leave(channel=sub.feed.channel, conn=sub.conn.id, user_id=principal.id)
+        return seq
 
-    async def join(self, sub: Subscription, *, send_state: bool) -> None:
-        """Join this connection's meta, then (for a new subscriber) send it the members."""
+    async def join(self, sub: Subscription) -> None:
+        """Add this connection's meta to the channel; the first time, greet it with the members.
+
+        The greeting waits until this instance's mirror has the join, so that the state a new
+        subscriber gets includes itself, as every other member sees it.
+        """
         if not sub.joined_at:
             sub.joined_at = _now_text()
-        if send_state and sub.presence_pending is None:
-            sub.presence_pending = []
+        view = sub.feed.presence
+        assert view is not None
         try:
-            await self._store_join(sub)
-            if not send_state:
-                return
-            seq, members = await self._store.snapshot(sub.feed.channel)
+            seq = await self._store_join(sub)
         except Exception as error:
             log.warning("presence join on %s failed (%s); retrying", sub.feed.channel, error)
-            self._to_join[sub] = send_state or self._to_join.get(sub, False)
-            return
-        if not sub.active:
-            return
-        sub.conn.send(PresenceState(channel=sub.feed.channel, members=members))
-        pending, sub.presence_pending = sub.presence_pending or [], None
-        for diff_seq, frame in pending:
-            if diff_seq > seq:
-                sub.conn.write(frame)
+            self._to_join.add(sub)
+        else:
+            if not sub.presence_ready:
+                await view.reached(seq)
+        if sub.active:
+            view.greet(sub)
 
     def join_soon(self, sub: Subscription) -> None:
         # In the background: a handler cancelled mid-way must not leave a half-made join behind.
-        self._realtime.spawn(self.join(sub, send_state=True))
+        self._realtime.spawn(self.join(sub))
 
     def leave_soon(self, subs: list[Subscription]) -> None:
         if subs:
@@ -100,20 +97,13 @@ class PresenceRelay:
             raise InvalidRequest(f"presence state is {size} bytes; at most {PRESENCE_STATE_MAX_BYTES}")
         sub.state = state
         if sub not in self._to_join:  # else the retry joins with the new state
-            self._realtime.spawn(self._rejoin(sub))
-
-    async def _rejoin(self, sub: Subscription) -> None:
-        # Joining again replaces the meta: one diff with the old meta leaving and the new one joining.
-        try:
-            await self._store_join(sub)
-        except Exception as error:
-            log.warning("presence update on %s failed (%s); retrying", sub.feed.channel, error)
-            self._to_join[sub] = False
+            # Joining again replaces the meta: one diff where the old meta leaves and the new joins.
+            self._realtime.spawn(self.join(sub))
 
     async def leave_all(self, subs: list[Subscription]) -> None:
         leaves = []
         for sub in subs:
-            self._to_join.pop(sub, None)
+            self._to_join.discard(sub)
             principal = sub.conn.principal
             if principal is not None:
                 leaves.append((sub.feed.channel, sub.conn.id, principal.id))
@@ -126,25 +116,19 @@ class PresenceRelay:
                 log.warning("presence leave on %s failed (%s); retrying", leave[0], result)
                 self._to_leave.append(leave)
 
-    async def resync(self, feed: Feed, *, send: bool) -> None:
-        """Re-read a channel's members (a lost diff, a Redis reconnect) and send them to its sockets."""
+    async def reload(self, feed: Feed) -> None:
+        """Read a channel's members from Redis (at open, after a lost diff or a Redis reconnect)."""
+        view = feed.presence
+        assert view is not None
+        view.hold()
         try:
-            if send:
-                seq, members = await self._store.snapshot(feed.channel)
-            else:
-                seq, members = await self._store.seq(feed.channel), {}
+            seq, entries = await self._store.snapshot(feed.channel)
         except Exception as error:
             log.warning("reading presence of %s failed (%s); retrying", feed.channel, error)
-            self._to_resync.add(feed)
+            self._to_reload.add(feed)
             return
-        if send:
-            frame = message_frame(PresenceState(channel=feed.channel, members=members))
-            for sub in feed.subs.values():
-                if sub.presence_pending is None:
-                    sub.conn.write(frame)
-        if feed.release_presence(seq):
-            feed.hold_presence()
-            self._realtime.spawn(self.resync(feed, send=True))
+        if not feed.closed and view.reload(seq, entries, broadcast=view.ready):
+            self._realtime.spawn(self.reload(feed))
 
     async def loop(self) -> None:
         ttl_ms = int(PRESENCE_TTL_S * 1000)
@@ -156,8 +140,7 @@ class PresenceRelay:
                     log.warning("presence of this instance was lost; joining every connection again")
                     for feed in self._realtime.feeds.values():
                         if feed.kind.presence:
-                            for sub in feed.subs.values():
-                                self._to_join.setdefault(sub, False)
+                            self._to_join.update(feed.subs.values())
                 self._registered = True
                 await self._retry()
             except asyncio.CancelledError:
@@ -170,14 +153,14 @@ class PresenceRelay:
         leaves, self._to_leave = self._to_leave, []
         if leaves:
             await self.leave_all_raw(leaves)
-        joins, self._to_join = self._to_join, {}
-        for sub, send_state in joins.items():
+        joins, self._to_join = self._to_join, set()
+        for sub in joins:
             if sub.active:
-                await self.join(sub, send_state=send_state)
-        feeds, self._to_resync = self._to_resync, set()
+                await self.join(sub)
+        feeds, self._to_reload = self._to_reload, set()
         for feed in feeds:
             if not feed.closed:
-                await self.resync(feed, send=True)
+                await self.reload(feed)
 
     async def leave_all_raw(self, leaves: list[tuple[str, str, str]]) -> None:
         for index, (channel, conn, user) in enumerate(leaves):

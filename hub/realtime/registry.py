@@ -32,7 +32,7 @@ from hub.limits import (
     WS_SEND_QUEUE_BYTES,
 )
 from hub.metrics import Metrics
-from hub.realtime.channels import ChannelKind, ChannelTable
+from hub.realtime.channels import ChannelKind, ChannelTable, Grant
 from hub.realtime.connection import CLOSE_POLICY, CLOSE_TOO_SLOW, Connection
 from hub.realtime.feeds import Feed, Subscription
 from hub.realtime.presence_relay import PresenceRelay
@@ -108,6 +108,7 @@ class Realtime:
     def connect(
         self,
         ws: web.WebSocketResponse,
+        *,
         transport: asyncio.Transport,
         principal: Principal | None,
         token: str | None,
@@ -151,36 +152,57 @@ class Realtime:
             previous.feed.detach(previous)  # its presence meta is replaced by the new join
         elif len(conn.subs) >= WS_MAX_SUBSCRIPTIONS:
             raise InvalidRequest(f"a socket may follow at most {WS_MAX_SUBSCRIPTIONS} channels")
+        try:
+            sub, head = await self._attach(
+                conn, kind=kind, channel_id=channel_id, channel=channel, grant=grant, since=msg.since
+            )
+        except BaseException:
+            if previous is not None and kind.presence:
+                self.presence.leave_soon([previous])
+            raise
+        if sub is None:
+            return
+        since = msg.since
+        if sub.pending is None:
+            conn.send(Subscribed(ref=msg.ref, channel=channel, seq=head, recovered=True))
+            sub.announced = True
+        else:
+            assert since is not None
+            await self._recover(sub, since=since, head=head, ref=msg.ref)
+        if sub.feed.presence is not None and sub.active:
+            self.presence.join_soon(sub)
+
+    async def _attach(
+        self,
+        conn: Connection,
+        kind: ChannelKind,
+        channel_id: str,
+        channel: str,
+        grant: Grant,
+        since: int | None,
+    ) -> tuple[Subscription | None, int]:
+        """Attach a new subscription to its feed; the head it starts from (None: the socket went)."""
         feed = await self._feed(channel, kind)
         feed.reserved += 1
         try:
             sub = Subscription(
                 conn=conn, feed=feed, channel_id=channel_id, full=grant.full, scope=grant.scope
             )
-            since = msg.since
             if since is not None and since > feed.head:
                 # The client saw events this instance has not received yet (it came from another
                 # instance a moment ago): bring the feed up to the log first.
                 feed.request_fill(self.spawn)
                 await feed.idle.wait()
             if conn.closed or channel in conn.subs:
-                return  # the socket closed, or a second subscribe overtook this one
+                return None, 0  # the socket closed, or a second subscribe overtook this one
             head = feed.head
             if since is not None and since != head:
                 sub.pending = []
-            if kind.presence:
-                sub.presence_pending = []  # diffs wait for this subscriber's presence_state
             conn.subs[channel] = sub
             feed.attach(sub)
+            return sub, head
         finally:
             feed.reserved -= 1
-        if sub.pending is None:
-            conn.send(Subscribed(ref=msg.ref, channel=channel, seq=head, recovered=True))
-        else:
-            assert since is not None
-            await self._recover(sub, since=since, head=head, ref=msg.ref)
-        if kind.presence and sub.active:
-            self.presence.join_soon(sub)
 
     async def _recover(self, sub: Subscription, *, since: int, head: int, ref: str | int | None) -> None:
         conn, feed = sub.conn, sub.feed
@@ -191,6 +213,7 @@ class Realtime:
             # Events after ``since`` are gone (retention) or never existed here: the client reloads
             # its snapshot; it gets live events from ``head`` on meanwhile.
             oldest = await self._log.oldest_kept(feed.channel)
+            sub.announced = True
             conn.send(
                 Subscribed(
                     ref=ref,
@@ -203,6 +226,7 @@ class Realtime:
             self._go_live(sub)
             return
         conn.send(Subscribed(ref=ref, channel=feed.channel, seq=head, recovered=True))
+        sub.announced = True
         last = since
         while sub.active:
             for event in page:
@@ -281,9 +305,8 @@ class Realtime:
 
     async def _open(self, feed: Feed) -> None:
         topics = [events_topic(feed.channel)]
-        if feed.kind.presence:
+        if feed.presence is not None:
             topics.append(presence_topic(feed.channel))
-            feed.hold_presence()
         try:
             await self.bus.subscribe(topics)
             head = await self._log.head(feed.channel)
@@ -292,11 +315,13 @@ class Realtime:
             self._close_feed(feed)
             return
         feed.started(head, self.spawn)
-        if feed.kind.presence:
-            await self.presence.resync(feed, send=False)
+        if feed.presence is not None:
+            await self.presence.reload(feed)
 
     def _close_feed(self, feed: Feed) -> None:
         feed.closed = True
+        if feed.presence is not None:
+            feed.presence.close()
         feed.idle.set()
         if self.feeds.get(feed.channel) is feed:
             del self.feeds[feed.channel]
@@ -337,16 +362,18 @@ class Realtime:
 
     def on_presence(self, channel: str, payload: bytes) -> None:
         feed = self.feeds.get(channel)
-        if feed is not None and feed.offer_presence(int(json.loads(payload)["seq"]), payload):
-            self.spawn(self.presence.resync(feed, send=True))
+        view = None if feed is None else feed.presence
+        if view is not None and view.offer(int(json.loads(payload)["seq"]), payload):
+            assert feed is not None
+            self.spawn(self.presence.reload(feed))
 
     def on_reconnect(self) -> None:
         log.info("pub/sub is back: checking %d channels against the log", len(self.feeds))
         for feed in self.feeds.values():
             feed.request_fill(self.spawn)
-            if feed.kind.presence:
-                feed.hold_presence()
-                self.spawn(self.presence.resync(feed, send=True))
+            if feed.presence is not None:
+                feed.presence.hold()
+                self.spawn(self.presence.reload(feed))
 
     def on_rights(self, change: RightsChanged) -> None:
         self.spawn(self._recheck(change))

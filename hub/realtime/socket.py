@@ -79,7 +79,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if raw_socket is not None:
         raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_SEND_BUFFER_BYTES)
     realtime = app[keys.REALTIME]
-    conn = realtime.connect(ws, transport, principal, token)
+    conn = realtime.connect(ws, transport=transport, principal=principal, token=token)
     try:
         if principal is not None or await _authenticate(realtime, conn):
             async for message in ws:
@@ -117,7 +117,7 @@ def _parse(text: str) -> tuple[BaseModel | None, Ref, DomainError | None]:
         return None, ref, InvalidRequest("invalid message", details={"fields": fields})
 
 
-def _reply_error(conn: Connection, error: DomainError, ref: Ref, channel: str | None = None) -> None:
+def _reply_error(conn: Connection, error: DomainError, *, ref: Ref, channel: str | None = None) -> None:
     conn.send(
         ErrorMessage(ref=ref, code=error.code, message=error.message, channel=channel, details=error.details)
     )
@@ -149,7 +149,7 @@ async def _authenticate(realtime: Realtime, conn: Connection) -> bool:
             error = Unauthenticated("the token is not valid")
         elif error is None:
             error = Unauthenticated('authenticate first: {"type": "auth", "token": "..."}')
-        _reply_error(conn, error, ref)
+        _reply_error(conn, error, ref=ref)
 
 
 async def _handle(realtime: Realtime, conn: Connection, text: str) -> None:
@@ -157,7 +157,7 @@ async def _handle(realtime: Realtime, conn: Connection, text: str) -> None:
     if error is None and not conn.allow_message():
         error = RateLimited("too many messages; slow down", retry_after_s=1)
     if error is not None or parsed is None:
-        _reply_error(conn, error or InvalidRequest("invalid message"), ref)
+        _reply_error(conn, error or InvalidRequest("invalid message"), ref=ref)
         return
     channel = getattr(parsed, "channel", None)
     try:
@@ -174,4 +174,4 @@ async def _handle(realtime: Realtime, conn: Connection, text: str) -> None:
         else:
             raise InvalidRequest("already authenticated")
     except DomainError as domain_error:
-        _reply_error(conn, domain_error, ref, channel)
+        _reply_error(conn, domain_error, ref=ref, channel=channel)

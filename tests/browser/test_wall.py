@@ -79,9 +79,14 @@ async def test_the_wall_follows_the_other_instance_live(
     boards = {}
     for visibility in ("public", "internal"):
         project = await post(
-            second.url, "/api/projects", staff_token, {"title": f"{visibility} 観光DX", "visibility": visibility}
+            second.url,
+            "/api/projects",
+            staff_token,
+            {"title": f"{visibility} 観光DX", "visibility": visibility},
         )
-        column = await post(second.url, f"/api/boards/{project['board_id']}/columns", staff_token, {"title": "ToDo"})
+        column = await post(
+            second.url, f"/api/boards/{project['board_id']}/columns", staff_token, {"title": "ToDo"}
+        )
         boards[visibility] = (project["board_id"], column["id"])
 
     problems: list[str] = []
@@ -102,7 +107,9 @@ async def test_the_wall_follows_the_other_instance_live(
     activity = staff_page.get_by_role("region", name="公開プロジェクトの動き")
     await expect(activity).to_contain_text("カード「public のカード」が作られました")
     await expect(activity).to_contain_text("public 観光DX")
-    await expect(partner_page.get_by_role("region", name="公開プロジェクトの動き")).to_contain_text("public のカード")
+    await expect(partner_page.get_by_role("region", name="公開プロジェクトの動き")).to_contain_text(
+        "public のカード"
+    )
     assert "internal のカード" not in await staff_page.content()
 
     # A visitor checks in at Shibuya's kiosk, served by the other instance.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -69,3 +70,28 @@ async def test_read_reflects_exactly_the_returned_seq(
     assert seq == 2
     assert state["things"]["a"]["v"] == 2
     assert (await db["things"].find_one({"_id": "a"}))["v"] == 2
+
+
+async def test_stored_documents_keep_their_types(
+    mongo: AsyncMongoClient[dict[str, Any]], database_name: str
+) -> None:
+    """Datetimes stay datetimes and booleans stay booleans, on the first write and on every later one."""
+    db = mongo[database_name]
+    log = EventLog(db)
+    await log.ensure_indexes(retention_days=7)
+    when = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
+
+    async def put(version: int) -> None:
+        async def decide() -> Change:
+            doc = {"_id": "c1", "version": version, "archived": version % 2 == 0, "updated_at": when}
+            return Change(event="card.updated", data={}, ops=[Put(collection="cards", doc=doc)])
+
+        await log.commit("test:types", decide, actor=None)
+
+    for version in (1, 2):
+        await put(version)
+        stored = await db["cards"].find_one({"_id": "c1"})
+        assert stored is not None
+        assert stored["updated_at"] == when
+        assert stored["archived"] is (version % 2 == 0)
+        assert stored["_deleted"] is False

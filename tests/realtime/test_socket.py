@@ -240,3 +240,31 @@ async def test_shutdown_closes_sockets_with_going_away(
     closing = asyncio.create_task(ws.closed_code())
     await other.close()
     assert await closing == 1001
+
+
+async def test_server_heartbeats_drop_a_dead_peer(
+    client: TestClient[Any, Any], make_user: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that stopped answering (a pulled cable) is dropped after the heartbeat: with 30 s it is
+    within 45 s (ping after 30 s idle, pong due 15 s later); here with 0.4 s to keep the test quick."""
+    from websockets.client import ClientProtocol
+    from websockets.uri import parse_uri
+
+    monkeypatch.setattr("hub.realtime.socket.WS_HEARTBEAT_S", 0.4)
+    user = await make_user("member")
+    protocol = ClientProtocol(parse_uri(ws_url(client)))
+    request = protocol.connect()
+    request.headers["Authorization"] = f"Bearer {user.token}"
+    protocol.send_request(request)
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    for data in protocol.data_to_send():
+        writer.write(data)
+    await reader.readuntil(b"\r\n\r\n")  # 101 Switching Protocols; from now on we never answer
+    realtime = client.app[keys.REALTIME]
+    assert len(realtime.connections) == 1
+    started = time.monotonic()
+    await asyncio.wait_for(reader.read(), 5)  # the server's pings go unanswered; then it hangs up
+    assert time.monotonic() - started < 0.4 * 1.5 + 0.5
+    await asyncio.sleep(0.05)
+    assert not realtime.connections
+    writer.close()
