@@ -171,7 +171,11 @@ class HubService:
     async def check_in_self(
         self, principal: Principal, hub_id: str, body: SelfCheckinBody, *, idempotency_key: str | None
     ) -> tuple[CheckinOut, bool]:
-        """Check the caller in; ends their open check-in at the other hub first. → (check-in, created)."""
+        """Check the caller in; ends their open check-in at the other hub first.
+
+        → (check-in, fresh): ``fresh`` is False only when the caller was in at this hub already; a
+        repeated Idempotency-Key answers the first check-in as it was answered (fresh).
+        """
         hub = await self.hub(hub_id)
         if not self._rights.may_check_in_self(principal):
             raise Forbidden("a kiosk checks visitors in: send the visitor's name, purpose and consent")
@@ -180,7 +184,7 @@ class HubService:
             await self._events.catch_up(channel_of(hub_id))
             replay = await self._checkins.find_one({"_id": checkin_id, **LIVE})
             if replay is not None:
-                return self._own_copy(replay), False
+                return self._own_copy(replay), True
             open_docs = await self._open_of_user(principal.id)
             for doc in open_docs:
                 if doc["hub_id"] == hub_id:
@@ -205,9 +209,9 @@ class HubService:
                 at=now,
                 by=principal.id,
             )
-            stored, created = await self._create(doc, actor=principal.actor)
+            stored, _ = await self._create(doc, actor=principal.actor)
             await self._sync_user_hub(principal.id)
-        return self._own_copy(stored), created
+        return self._own_copy(stored), True
 
     async def check_in_visitor(
         self, principal: Principal, hub_id: str, body: VisitorCheckinBody, *, idempotency_key: str | None
@@ -227,9 +231,10 @@ class HubService:
             by=principal.id,
         )
         doc.update(organization=body.organization, contact=body.contact, consent_at=now)
-        stored, created = await self._create(doc, actor=principal.actor)
+        # A repeated Idempotency-Key answers the first check-in again, as it was answered (201).
+        stored, _ = await self._create(doc, actor=principal.actor)
         contact = self._rights.may_see_visitor_contacts(principal)
-        return checkin_out(stored, names=True, contact=contact), created
+        return checkin_out(stored, names=True, contact=contact), True
 
     async def check_out(self, principal: Principal, checkin_id: str) -> CheckinOut:
         doc = await self._checkins.find_one({"_id": checkin_id, **LIVE})

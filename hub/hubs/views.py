@@ -79,8 +79,9 @@ async def snapshot(request: web.Request) -> web.Response:
     summary="Check in: yourself with {}, or a visitor (that hub's kiosk, admin, member)",
     description=(
         "A signed-in user checks themselves in with {} (optionally {purpose}); a visitor's body needs "
-        "consent: true (APPI). 201 when created; 200 when the caller is already in at this hub or "
-        "repeats an Idempotency-Key. Checking in at the other hub ends the open check-in there."
+        "consent: true (APPI). 201 when created (and again for a repeated Idempotency-Key); 200 with "
+        "the open check-in when the caller is in at this hub already. Checking in at the other hub "
+        "ends the open check-in there first."
     ),
     body=VisitorCheckinBody,
     response=CheckinOut,

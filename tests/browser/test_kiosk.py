@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import aiohttp
 from playwright.async_api import Locator, Page, expect
 
 from tests.browser.conftest import (
     AccountFactory,
     ContextFactory,
     LiveServer,
+    LiveServerFactory,
     assert_accessible,
     has_horizontal_scroll,
     sign_in,
@@ -175,3 +177,24 @@ async def test_kiosk_fits_a_small_phone_in_english(
     await tap(page.get_by_role("button", name="Something else"))
     assert not await has_horizontal_scroll(page)
     await assert_accessible(page)
+
+
+async def test_the_start_screen_counts_live(
+    make_live_server: LiveServerFactory, page: Page, make_account: AccountFactory
+) -> None:
+    first, second = await make_live_server(), await make_live_server()
+    kiosk = await make_account("kiosk", hub_id="bandai")
+    member = await make_account("member")
+    await sign_in(page, first.url, kiosk.email, kiosk.password)
+    await page.goto(first.url + "/kiosk/bandai")
+    await expect(page.locator("#kiosk-count")).to_have_text("いま 0 人が利用しています（定員 30 人）。")
+    async with aiohttp.ClientSession() as session:
+        login = await session.post(
+            second.url + "/api/auth/login", json={"email": member.email, "password": member.password}
+        )
+        token = (await login.json())["token"]
+        response = await session.post(
+            second.url + "/api/hubs/bandai/checkins", json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status == 201
+    await expect(page.locator("#kiosk-count")).to_have_text("いま 1 人が利用しています（定員 30 人）。")

@@ -2,6 +2,7 @@
 // checks out by tapping their name. Built for someone who has never used a tablet: one question per
 // screen, big targets, plain words, and the screen goes back to the start by itself.
 import { ApiError, announce, api, clearError, describeError, locale, onLocaleChange, setLocale, showError, t } from "/static/app.js";
+import { connect } from "/static/channel.js";
 
 const HUB = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 // A finished visitor's screen stays this long; an abandoned one (name typed, then walked away) is
@@ -133,16 +134,16 @@ async function checkIn() {
 
 async function showLeaving() {
   clearError();
-  const list = $("out-list");
-  list.replaceChildren();
+  $("out-list").replaceChildren();
   show("step-out");
-  let checkins = [];
-  try {
-    const snapshot = await refresh();
-    checkins = (snapshot && snapshot.checkins) || [];
-  } catch {
-    checkins = [];
-  }
+  await renderLeaving();
+}
+
+async function renderLeaving() {
+  const list = $("out-list");
+  const snapshot = await refresh();
+  const checkins = (snapshot && snapshot.checkins) || [];
+  list.replaceChildren();
   $("out-empty").hidden = checkins.length > 0;
   for (const checkin of checkins) {
     const item = document.createElement("li");
@@ -214,8 +215,30 @@ for (const kind of ["pointerdown", "keydown", "input"]) {
   document.addEventListener(kind, () => armTimer(), { passive: true });
 }
 
+// Live: the count on the start screen and the list of names follow check-ins made elsewhere (the
+// staff's screens, the other kiosk, closing time); a periodic refresh covers a long network cut.
+async function follow() {
+  const snapshot = await refresh();
+  if (!snapshot) return;
+  connect().channel(`hub:${HUB}`, {
+    since: snapshot.seq,
+    onEvent(event) {
+      if (event.event === "hub.occupancy" && hub) {
+        hub = { ...hub, occupancy: event.data.occupancy, capacity: event.data.capacity };
+        renderHub();
+      } else if (event.event.startsWith("checkin.") && current === "step-out") {
+        renderLeaving();
+      }
+    },
+    async onReset() {
+      const fresh = await refresh();
+      return fresh ? fresh.seq : null;
+    },
+  });
+}
+
 renderHub();
-refresh();
+follow();
 window.setInterval(() => {
   if (current === "step-start") refresh();
 }, COUNT_REFRESH_MS);

@@ -1,8 +1,9 @@
 // The wall (/wall): both hubs side by side, live — who is in (names on staff screens, counts on
 // others), occupancy against capacity, today's announcements and the latest board activity of
-// public projects. Follows hub:, board: and announcements channels; survives network cuts (live.js).
+// public projects. Follows hub:, board: and announcements channels through channel.js, which
+// reconnects after a network cut and catches up with `since` (or has the page reload a snapshot).
 import { announce, api, locale, onLocaleChange, t } from "/static/app.js";
-import { Live } from "/static/live.js";
+import { connect } from "/static/channel.js";
 
 const ACTIVITY_SHOWN = 12;
 const NEWS_SHOWN = 8;
@@ -15,13 +16,31 @@ const hubs = new Map(); // id → {hub, people: Map|null, section}
 const news = new Map(); // announcement id → announcement
 const activity = []; // {key, at, project, event}
 
-const live = new Live({
-  onState: (up) => {
-    const state = $("wall-state");
-    state.textContent = up ? t("hubs.wall_live") : t("hubs.wall_reconnecting");
-    state.classList.toggle("wall__state--down", !up);
-  },
+const socket = connect();
+const STATUS_TEXT = {
+  connecting: "hubs.wall_connecting",
+  live: "hubs.wall_live",
+  offline: "hubs.wall_reconnecting",
+  "signed-out": "hubs.wall_signed_out",
+};
+let status = "connecting";
+
+function renderStatus() {
+  const line = $("wall-state");
+  line.textContent = t(STATUS_TEXT[status]);
+  line.classList.toggle("wall__state--down", status === "offline" || status === "signed-out");
+}
+
+socket.onStatus((value) => {
+  // "connecting" after a drop keeps saying "reconnecting" until the socket is live again.
+  if (value === "connecting" && status === "offline") return;
+  status = value;
+  renderStatus();
 });
+
+function follow(channel, since, onEvent, reload) {
+  socket.channel(channel, { since, onEvent, onReset: reload });
+}
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -138,12 +157,14 @@ async function loadNews() {
     // A screen account may receive no announcements of its own; the channels still bring them.
   }
   renderNews();
-  live.follow("announcements", null, {
-    onEvent: (event) => {
+  follow(
+    "announcements",
+    null,
+    (event) => {
       if (event.event === "announcement.published") addNews(event.data);
     },
-    reload: async () => null,
-  });
+    async () => null,
+  );
 }
 
 // --- public boards ------------------------------------------------------------------------------
@@ -191,7 +212,7 @@ async function loadBoards() {
       return Math.max(0, board.seq - BOARD_BACKLOG);
     };
     try {
-      live.follow(channel, await boardSeq(), { onEvent: (event) => addActivity(project, event), reload: boardSeq });
+      follow(channel, await boardSeq(), (event) => addActivity(project, event), boardSeq);
     } catch {
       // The board went away or is not readable: leave it out.
     }
@@ -209,7 +230,7 @@ async function start() {
     container.append(section);
     hubs.set(hub.id, { hub, people: null, section });
     const seq = await loadHub(hub.id);
-    live.follow(`hub:${hub.id}`, seq, { onEvent: (event) => onHubEvent(hub.id, event), reload: () => loadHub(hub.id) });
+    follow(`hub:${hub.id}`, seq, (event) => onHubEvent(hub.id, event), () => loadHub(hub.id));
   }
   await Promise.all([loadNews(), loadBoards()]);
 }
@@ -218,7 +239,7 @@ onLocaleChange(() => {
   for (const id of hubs.keys()) renderHub(id);
   renderNews();
   renderActivity();
-  live.onState(live.up);
+  renderStatus();
 });
 
 start();
