@@ -43,8 +43,10 @@ async def test_a_visit_by_touch(live_server: LiveServer, page: Page, make_accoun
     await tap(page.get_by_role("button", name="次へ"))  # nothing typed yet
     await expect(page.get_by_role("alert")).to_have_text("お名前を入れてください。")
     await expect(page.get_by_label("お名前", exact=True)).to_have_attribute("aria-invalid", "true")
-    await page.get_by_label("お名前", exact=True).fill("磐梯 はな")
-    await page.get_by_label("会社や団体の名前（なくてもかまいません）").fill("磐梯町商工会")
+    await tap(page.get_by_label("お名前", exact=True))  # the fields are finger-sized too
+    await page.keyboard.type("磐梯 はな")
+    await tap(page.get_by_label("会社や団体の名前（なくてもかまいません）"))
+    await page.keyboard.type("磐梯町商工会")
     await tap(page.get_by_role("button", name="次へ"))
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("きょうのご用件を選んでください")
