@@ -69,3 +69,13 @@ async def test_read_reflects_exactly_the_returned_seq(
     assert seq == 2
     assert state["things"]["a"]["v"] == 2
     assert (await db["things"].find_one({"_id": "a"}))["v"] == 2
+
+
+async def test_changed_retention_replaces_the_ttl_index(
+    mongo: AsyncMongoClient[dict[str, Any]], database_name: str
+) -> None:
+    db = mongo[database_name]
+    await EventLog(db).ensure_indexes(retention_days=7)
+    await EventLog(db).ensure_indexes(retention_days=30)
+    ttl = [i for i in await (await db["events"].list_indexes()).to_list() if "expireAfterSeconds" in i]
+    assert [i["expireAfterSeconds"] for i in ttl] == [30 * 24 * 3600]
