@@ -17,8 +17,10 @@ from redis.exceptions import RedisError
 from hub import keys, system_views
 from hub.announcements import views as announcement_views
 from hub.errors import StartupError
+from hub.events.bus import RedisEventSink
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
+from hub.hubs import channel as hub_channel
 from hub.hubs import views as hub_views
 from hub.identity import people_views
 from hub.identity import views as identity_views
@@ -27,6 +29,9 @@ from hub.metrics import Metrics, metrics_middleware
 from hub.notifications import views as notification_views
 from hub.notifications import webhook_views
 from hub.projects import views as project_views
+from hub.realtime import setup as realtime_setup
+from hub.realtime import socket as realtime_socket
+from hub.realtime.channels import build_channel_table
 from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
@@ -50,11 +55,15 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
     app[keys.SHUTTING_DOWN] = [False]
+    app[keys.CHANNELS] = build_channel_table()
+    hub_channel.register(app[keys.CHANNELS])
     app.cleanup_ctx.append(_mongo_ctx(mongo))
     app.cleanup_ctx.append(_redis_ctx(redis))
     app.cleanup_ctx.append(_arq_ctx)
     app.cleanup_ctx.append(_services_ctx)
+    app.cleanup_ctx.append(realtime_setup.realtime_ctx)
     app.on_shutdown.append(_mark_shutting_down)
+    app.on_shutdown.append(realtime_setup.close_sockets)
     app.router.add_routes(system_views.routes)
     setup_openapi(app)
     app.router.add_routes(identity_views.routes)
@@ -64,8 +73,10 @@ def create_app(
     app.router.add_routes(notification_views.routes)
     app.router.add_routes(webhook_views.routes)
     app.router.add_routes(announcement_views.routes)
+    app.router.add_routes(realtime_socket.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
+    hub_views.add_pages(app)
     return app
 
 
@@ -120,8 +131,10 @@ async def _arq_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
+    redis = app[keys.REDIS]
+    sink = RedisEventSink(redis, on_published=app[keys.METRICS].events_published.inc)
     services = build_services(
-        settings=app[keys.SETTINGS], db=app[keys.DB], redis=app[keys.REDIS], arq=app[keys.ARQ]
+        settings=app[keys.SETTINGS], db=app[keys.DB], redis=redis, sink=sink, arq=app[keys.ARQ]
     )
     await services.ensure_indexes()
     await services.bootstrap()

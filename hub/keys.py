@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from hub.http.openapi import OpenApiDocument
     from hub.identity.principal import Principal
     from hub.metrics import Metrics
+    from hub.realtime.channels import ChannelTable
+    from hub.realtime.registry import Realtime
     from hub.services import Services
     from hub.web_pages import WebShell
 
@@ -29,6 +31,9 @@ SERVICES: web.AppKey[Services] = web.AppKey("services")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 WEB: web.AppKey[WebShell] = web.AppKey("web")
 OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
+# The kinds of channel /ws knows (each domain registers its own) and the instance's realtime core.
+CHANNELS: web.AppKey[ChannelTable] = web.AppKey("channels")
+REALTIME: web.AppKey[Realtime] = web.AppKey("realtime")
 # Set when SIGTERM arrives: /readyz answers 503 so the proxy stops sending new work here.
 SHUTTING_DOWN: web.AppKey[list[bool]] = web.AppKey("shutting_down")
 

@@ -23,6 +23,14 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 # contention the request answers 503 rather than spinning (each try is a few milliseconds).
 COMMIT_MAX_ATTEMPTS = 50
 
+# One person's check-ins are serialised by a lease (docs/hubs.md). A check-in takes milliseconds;
+# the lease outlives any healthy one by far, and a holder that died frees it after this long.
+CHECKIN_LEASE_S = 10.0
+# How long a second check-in of the same person waits for the first before answering 503.
+CHECKIN_LEASE_WAIT_S = 5.0
+# Visit statistics and CSV exports cover at most this many days per request: a year and a leap day.
+VISIT_RANGE_MAX_DAYS = 366
+
 # Ids that callers send in bodies (user ids, org ids, hub ids): ours are 24 hex characters and hub
 # ids are short slugs; 64 leaves room and keeps junk out of queries and indexes.
 MAX_ID_CHARS = 64
@@ -47,6 +55,65 @@ LOGIN_LOCKOUT_S = 15 * 60
 AUDIT_PAGE_DEFAULT = 50
 AUDIT_PAGE_MAX = 200
 
+# --- realtime: /ws, fan-out, presence (docs/realtime.md) ------------------------------------------
+
+# The contract's frame limit: a larger client frame closes the socket with 1009.
+WS_MAX_FRAME_BYTES = 64 * 1024
+# The contract's window for a first {"type": "auth"} message when the upgrade carried no credentials.
+WS_AUTH_TIMEOUT_S = 10.0
+# A server ping after this long without traffic, and the pong due within half of it (aiohttp's rule):
+# a dead peer is dropped 45 s after it went silent, inside the 60 s the issue allows, while a healthy
+# idle socket costs one tiny frame each way every 30 s.
+WS_HEARTBEAT_S = 30.0
+# Bytes waiting in user space for one socket (the kernel buffers come on top). 1 MiB holds about a
+# thousand card events: a burst (an import, a recovery) fits; a client further behind than that is
+# cheaper to disconnect (1013) and let recover with ``since`` than to buffer for.
+WS_SEND_QUEUE_BYTES = 1024 * 1024
+# The kernel's send buffer of a socket (the kernel doubles it): fixed rather than auto-tuned up to
+# 4 MiB, so that a socket that stopped reading pins at most ~1.5 MiB with the queue above, while
+# 512 KiB in flight is still far more than events need on any real link.
+WS_KERNEL_SEND_BUFFER_BYTES = 256 * 1024
+# A socket closed for being slow gets this long to read its close frame before the TCP connection is
+# aborted, so that a client that stopped reading for good does not pin its buffer.
+WS_CLOSE_GRACE_S = 5.0
+# Live events held for one subscription while it reads its missed events from MongoDB. Beyond this the
+# subscriber cannot keep up with the channel and is treated as slow (1013).
+WS_PENDING_EVENTS_MAX = 10_000
+# Missed events are read from MongoDB in pages of this many, with backpressure between pages, so that
+# a recovery over days of a busy channel never holds more than one page in memory.
+WS_CATCH_UP_PAGE = 500
+# Client messages per connection: a token bucket of 50 per second with bursts of 100. A page sends a
+# handful per second at most (subscriptions, presence updates, pings); a flood gets ``rate_limited``
+# answers and costs the others nothing.
+WS_RATE_PER_S = 50.0
+WS_RATE_BURST = 100.0
+# Channels one socket may follow at once: a page follows a few; the cap bounds what one socket costs.
+WS_MAX_SUBSCRIPTIONS = 100
+# Presence state is broadcast to every member of the channel on each update: keep it small.
+PRESENCE_STATE_MAX_BYTES = 1024
+
+# An instance stops listening to a channel this long after its last local subscriber left, so a page
+# reload does not cost an unsubscribe, a subscribe and a MongoDB read.
+FEED_LINGER_S = 10.0
+# How often every instance asks MongoDB for the heads of its channels: the safety net for a writer
+# that died after logging an event but before publishing it, and for a lost pub/sub message on a
+# quiet channel (a busy channel notices the gap at its next event).
+HEAD_CHECK_INTERVAL_S = 2.0
+# The head check reads the events logged this recently (by their ``at``): several intervals, so a
+# check that ran late or a writer that was slow between stamping and inserting is still covered.
+HEAD_CHECK_WINDOW_S = 30.0
+# Pub/sub reconnects back off up to this (with jitter) while Redis is away.
+BUS_RECONNECT_MAX_S = 2.0
+# How long a new channel waits for Redis to confirm the subscription before reading the head from
+# MongoDB; past it the channel starts anyway and is repaired by the head check.
+BUS_SUBSCRIBE_TIMEOUT_S = 2.0
+
+# Each instance refreshes its presence heartbeat key every second with a 5 s lifetime; every instance
+# looks for expired incarnations every second. The connections of a killed instance thus leave within
+# about 6 s (the contract allows 10 s), and an instance must stall for 5 s before it is taken for dead
+# (when it wakes up it notices and joins its connections again).
+PRESENCE_HEARTBEAT_S = 1.0
+PRESENCE_TTL_S = 5.0
 # --- notifications (docs/notifications.md) -------------------------------------------------------
 # A cause for this many people or fewer is fanned out inside the request, so the in-app record is
 # there at once; a larger one (a town-wide notice) goes to a worker so that no request waits on it.
@@ -74,10 +141,3 @@ WEBHOOK_FOLLOW_BATCH = 500
 # that stalled longer than this between taking its time stamp and inserting is found with the
 # channel's next event instead.
 WEBHOOK_FOLLOW_WINDOW_S = 120
-# One person's check-ins are serialised by a lease (docs/hubs.md). A check-in takes milliseconds;
-# the lease outlives any healthy one by far, and a holder that died frees it after this long.
-CHECKIN_LEASE_S = 10.0
-# How long a second check-in of the same person waits for the first before answering 503.
-CHECKIN_LEASE_WAIT_S = 5.0
-# Visit statistics and CSV exports cover at most this many days per request: a year and a leap day.
-VISIT_RANGE_MAX_DAYS = 366

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
 from hub.announcements.wiring import Announcements, build_announcements
+from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
-from hub.hubs.wiring import Hubs, build_hubs, collection_audit
+from hub.events.presence import PresenceStore
+from hub.hubs.wiring import Hubs, build_hubs
 from hub.identity.accounts import AccountService
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
@@ -55,6 +57,7 @@ class Services:
     projects: ProjectService
     join_requests: JoinRequestService
     hubs: Hubs
+    presence: PresenceStore
     notifications: Notifications
     announcements: Announcements
 
@@ -95,20 +98,23 @@ def build_services(
     """``clock`` is "now" for the domain services that schedule by time (tests pass their own).
     ``arq`` enqueues jobs (the hub's pool, or a worker's own); without it the sweeper does."""
     users = UserStore(db)
+    # Every event is published for the other instances' sockets, from requests and workers alike.
+    events = EventLog(db, sink=sink or RedisEventSink(redis))
+    presence = PresenceStore(redis)
     sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s)
     rights = Rights()
     orgs = OrgStore(db)
     audit = AuditLog(db)
     project_store = ProjectStore(db)
     projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
-    events = EventLog(db, sink=sink)
     hubs = build_hubs(
         db,
         events=events,
         rights=rights,
         retention_days=settings.visitor_retention_days,
-        audit=collection_audit(db),
+        audit=audit,
         clock=clock,
+        user_hub_hook=presence.set_user_hub,
     )
     notifications = build_notifications(
         db,
@@ -156,4 +162,5 @@ def build_services(
             notifications=notifications,
             clock=clock,
         ),
+        presence=presence,
     )

@@ -137,6 +137,8 @@ class HubSnapshot(Out):
     hub: HubOut
     seq: int
     checkins: list[CheckinOut] | None
+    # Shown to visitors before they consent: how long their name and contact are kept.
+    visitor_retention_days: int
 
 
 class DateRangeQuery(Strict):

@@ -10,7 +10,6 @@ erasure is ever lost (docs/hubs.md, "Retention").
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,16 +18,15 @@ from hub.errors import Conflict, Forbidden, NotFound
 from hub.events.log import EventLog
 from hub.hubs.model import CHECKINS, ERASED_FIELDS, LIVE, Doc, channel_of, event_data
 from hub.hubs.service import Clock
+from hub.identity.audit import AuditLog
 from hub.identity.principal import Principal
 from hub.rights import Rights
-from schemas.events import Actor, Change, Put
+from schemas.events import Change, Put
 from schemas.hubs import ErasureOut
 
 log = logging.getLogger(__name__)
 
 ERASURES = "visitor_erasures"
-# (actor, action, target id, details) → recorded in the audit log.
-AuditHook = Callable[[Actor, str, str, dict[str, str]], Awaitable[None]]
 
 
 class _AlreadyErased(Exception):
@@ -45,7 +43,7 @@ class VisitorRetention:
         events: EventLog,
         rights: Rights,
         retention_days: int,
-        audit: AuditHook,
+        audit: AuditLog,
         clock: Clock,
     ) -> None:
         self._checkins = db[CHECKINS]
@@ -76,7 +74,7 @@ class VisitorRetention:
             log.info("retention: erased %d visitors' names and contacts", erased)
         return erased
 
-    async def erase_now(self, principal: Principal, checkin_id: str) -> ErasureOut:
+    async def erase_now(self, principal: Principal, checkin_id: str, *, address: str | None) -> ErasureOut:
         """An admin erases one visitor's data at once (a visitor's request under APPI); audited."""
         if not self._rights.may_erase_visitor(principal):
             raise Forbidden("only admins may erase a visitor's data")
@@ -89,7 +87,13 @@ class VisitorRetention:
             )
         now = self._clock()
         # Audited before it happens: the log shows the request even if the process dies right after.
-        await self._audit(principal.actor, "visitor.erased", checkin_id, {"hub_id": doc["hub_id"]})
+        await self._audit.record(
+            "visitor.erased",
+            actor=principal.actor,
+            address=address,
+            subject_id=checkin_id,
+            data={"hub_id": doc["hub_id"]},
+        )
         intent = await self._record_intent(doc, reason="request", now=now)
         await self._carry_out(intent, now=now)
         erased = await self._checkins.find_one({"_id": checkin_id})

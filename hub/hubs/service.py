@@ -7,6 +7,7 @@ in ``decide`` is exact however many hub instances accept check-ins at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -36,7 +37,7 @@ from hub.identity.principal import Principal
 from hub.ids import idempotent_id
 from hub.rights import Rights
 from schemas.common import utc_now
-from schemas.events import Actor, Change, Put
+from schemas.events import Actor, Change, Event, Put
 from schemas.hubs import (
     CheckinOut,
     CheckinsQuery,
@@ -77,9 +78,11 @@ class HubService:
         *,
         events: EventLog,
         rights: Rights,
+        visitor_retention_days: int,
         clock: Clock = utc_now,
         user_hub_hook: UserHubHook | None = None,
     ) -> None:
+        self._visitor_retention_days = visitor_retention_days
         self._hubs = db[HUBS]
         self._checkins = db[CHECKINS]
         self._events = events
@@ -87,9 +90,9 @@ class HubService:
         self._clock = clock
         self._leases = UserLeases(db)
         self._user_hub_hook = user_hub_hook
-
-    def set_user_hub_hook(self, hook: UserHubHook | None) -> None:
-        self._user_hub_hook = hook
+        # One writer per hub channel in this process: the log serialises writers anyway, and letting
+        # a burst of requests race for each seq only multiplies retries (cross-instance races remain).
+        self._writing: dict[str, asyncio.Lock] = {}
 
     async def ensure_indexes(self) -> None:
         await self._checkins.create_index([("hub_id", ASCENDING), ("checked_out_at", ASCENDING)])
@@ -160,7 +163,7 @@ class HubService:
             out = hub_out(doc, occupancy=await self._count_open(hub_id))
             return Change(event="hub.updated", data=out.model_dump(mode="json"), ops=[_put(HUBS, doc)])
 
-        event = await self._events.commit(channel_of(hub_id), decide, actor=principal.actor)
+        event = await self._commit(hub_id, decide, actor=principal.actor)
         return HubOut.model_validate(event.data)
 
     # --- check-in -----------------------------------------------------------------------------------
@@ -319,6 +322,7 @@ class HubService:
             hub=hub_out(state[HUBS][hub_id], occupancy=len(present)),
             seq=seq,
             checkins=[checkin_out(doc, names=True, contact=contact) for doc in present] if names else None,
+            visitor_retention_days=self._visitor_retention_days,
         )
 
     # --- internals ----------------------------------------------------------------------------------
@@ -337,7 +341,7 @@ class HubService:
             return Change(event="checkin.created", data=event_data(doc), ops=[_put(CHECKINS, doc)])
 
         try:
-            await self._events.commit(channel_of(hub_id), decide, actor=actor)
+            await self._commit(hub_id, decide, actor=actor)
         except _Done as done:
             return done.doc, False
         await self._publish_occupancy(hub_id)
@@ -360,7 +364,7 @@ class HubService:
             return Change(event="checkin.ended", data=event_data(ended), ops=[_put(CHECKINS, ended)])
 
         try:
-            event = await self._events.commit(channel_of(hub_id), decide, actor=actor)
+            event = await self._commit(hub_id, decide, actor=actor)
         except _Done as done:
             return done.doc, False
         await self._publish_occupancy(hub_id)
@@ -376,7 +380,14 @@ class HubService:
             )
             return Change(event="hub.occupancy", data=data.model_dump(mode="json"))
 
-        await self._events.commit(channel_of(hub_id), decide, actor=None)
+        await self._commit(hub_id, decide, actor=None)
+
+    async def _commit(
+        self, hub_id: str, decide: Callable[[], Awaitable[Change]], *, actor: Actor | None
+    ) -> Event:
+        lock = self._writing.setdefault(hub_id, asyncio.Lock())
+        async with lock:
+            return await self._events.commit(channel_of(hub_id), decide, actor=actor)
 
     async def _count_open(self, hub_id: str) -> int:
         return await self._checkins.count_documents({"hub_id": hub_id, **OPEN, **LIVE})

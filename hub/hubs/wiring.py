@@ -8,9 +8,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.events.log import EventLog
 from hub.hubs.model import Doc
-from hub.hubs.retention import AuditHook, VisitorRetention
-from hub.hubs.service import Clock, HubService
+from hub.hubs.retention import VisitorRetention
+from hub.hubs.service import Clock, HubService, UserHubHook
 from hub.hubs.stats import VisitStats
+from hub.identity.audit import AuditLog
 from hub.rights import Rights
 from schemas.common import utc_now
 
@@ -35,10 +36,18 @@ def build_hubs(
     events: EventLog,
     rights: Rights,
     retention_days: int,
-    audit: AuditHook,
+    audit: AuditLog,
     clock: Clock = utc_now,
+    user_hub_hook: UserHubHook | None = None,
 ) -> Hubs:
-    service = HubService(db, events=events, rights=rights, clock=clock)
+    service = HubService(
+        db,
+        events=events,
+        rights=rights,
+        visitor_retention_days=retention_days,
+        clock=clock,
+        user_hub_hook=user_hub_hook,
+    )
     return Hubs(
         service=service,
         stats=VisitStats(db, hubs=service, events=events, rights=rights, clock=clock),
@@ -46,23 +55,3 @@ def build_hubs(
             db, events=events, rights=rights, retention_days=retention_days, audit=audit, clock=clock
         ),
     )
-
-
-def collection_audit(db: AsyncDatabase[Doc]) -> AuditHook:
-    """Audit entries in the ``audit`` collection (replaced by the identity audit log once merged)."""
-    from hub.ids import new_id
-    from schemas.events import Actor
-
-    async def record(actor: Actor, action: str, target: str, details: dict[str, str]) -> None:
-        await db["audit"].insert_one(
-            {
-                "_id": new_id(),
-                "at": utc_now(),
-                "actor": actor.model_dump(),
-                "action": action,
-                "target": target,
-                "details": details,
-            }
-        )
-
-    return record

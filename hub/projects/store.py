@@ -33,7 +33,8 @@ class ProjectStore:
         self.join_requests = db["join_requests"]
 
     async def ensure_indexes(self) -> None:
-        await self.projects.create_index("member_ids")
+        # No index on member_ids: nx-27017 then stops matching single elements of the array
+        # ({"member_ids": id} finds nothing). A town's projects are few; a scan is cheap.
         await self.projects.create_index("visibility")
         await self.boards.create_index("project_id")
         await self.join_requests.create_index("pending_key", unique=True, sparse=True)

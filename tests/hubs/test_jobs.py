@@ -175,6 +175,7 @@ async def test_admin_erases_one_visitor_now_and_it_is_audited(
     db = client.app[keys.DB]
     assert VISITOR["name"] not in str(await db["events"].find({"ch": "hub:bandai"}).to_list())
     audit = await db["audit"].find({"action": "visitor.erased"}).to_list()
-    assert len(audit) == 1 and audit[0]["target"] == visitor["id"]
+    assert len(audit) == 1 and audit[0]["subject_id"] == visitor["id"]
+    assert audit[0]["actor_id"] == admin.id
     member = await (await client.post("/api/hubs/bandai/checkins", json={}, headers=admin.headers)).json()
     assert (await client.post(f"/api/checkins/{member['id']}/erase", headers=admin.headers)).status == 409
