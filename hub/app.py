@@ -77,6 +77,8 @@ def create_app(
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
     hub_views.add_pages(app)
+    notification_views.add_pages(app)
+    announcement_views.add_pages(app)
     return app
 
 
