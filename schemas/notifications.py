@@ -19,6 +19,7 @@ NotificationKind = Literal[
     "announcement.reminder",
     "card.assigned",
     "comment.mention",
+    "card.mentioned",
     "join_request.decided",
     "line.linked",
 ]

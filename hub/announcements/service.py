@@ -31,7 +31,7 @@ from hub.notifications.commit import commit_once
 from hub.notifications.fanout import Notifier
 from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords
-from hub.notifications.times import ms
+from hub.notifications.times import at, ms
 from hub.rights import Rights
 from hub.settings import Settings
 from schemas.announcements import AnnouncementIn, AnnouncementOut, Audience
@@ -216,7 +216,7 @@ class AnnouncementService:
             return None
         now = self._clock()
         if doc["remind_at_ms"] > ms(now):
-            return datetime.fromtimestamp(doc["remind_at_ms"] / 1000, tz=now.tzinfo)
+            return at(doc["remind_at_ms"])
         expires_at = doc.get("expires_at")
         cause_id = f"reminder:{announcement_id}"
         if expires_at is None or expires_at > now:
@@ -252,8 +252,11 @@ class AnnouncementService:
         stale = await self._announcements.find(
             {"status": "publishing", "updated_at_ms": {"$lt": now_ms - CAUSE_STALE_S * 1000}}, {"_id": 1}
         ).to_list()
-        for doc in [*scheduled, *stale]:
-            done += int(await self.publish(doc["_id"]) or doc in stale)
+        for doc in scheduled:
+            done += int(await self.publish(doc["_id"]))
+        for doc in stale:  # a publication cut short: finish it
+            await self.publish(doc["_id"])
+            done += 1
         reminders = await self._announcements.find(
             {"reminder": "pending", "status": "published", "remind_at_ms": {"$lte": now_ms}}, {"_id": 1}
         ).to_list()

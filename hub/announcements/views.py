@@ -10,10 +10,22 @@ from hub.http.bodies import parse_body, query_model
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
+from hub.web_pages import add_page
 from schemas.announcements import AcksOut, AnnouncementIn, AnnouncementOut, AnnouncementQuery
 
 routes = web.RouteTableDef()
 _TAGS = ["announcements"]
+
+
+def add_pages(app: web.Application) -> None:
+    """What reached me (in the menu), composing (DX office), and the author's acknowledgement view."""
+    add_page(app, path="/announcements", name="announcements", title_key="announcements.title", nav=True)
+    add_page(
+        app, path="/announcements/new", name="announcement_compose", title_key="announcements.compose_title"
+    )
+    add_page(
+        app, path="/announcements/{id}/acks", name="announcement_acks", title_key="announcements.acks_title"
+    )
 
 
 @routes.post("/api/announcements")

@@ -33,6 +33,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import Unavailable
 from hub.limits import COMMIT_MAX_ATTEMPTS
+from hub.storage.mongo import ensure_ttl_index
 from schemas.common import utc_now
 from schemas.events import Actor, Change, Delete, Event, Put
 
@@ -63,9 +64,8 @@ class EventLog:
 
     async def ensure_indexes(self, *, retention_days: int) -> None:
         await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
-        await self._events.create_index(
-            "at", expireAfterSeconds=int(timedelta(days=retention_days).total_seconds())
-        )
+        ttl_s = int(timedelta(days=retention_days).total_seconds())
+        await ensure_ttl_index(self._events, field="at", ttl_s=ttl_s)
 
     async def commit(
         self,

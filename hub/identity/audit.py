@@ -1,7 +1,7 @@
 """The audit log (collection ``audit``): who signed in or failed to, who changed whose role or
 membership, who decided which join request — with the actor, the time and the client address.
 
-Entries are only ever inserted. Their ids begin with the time in milliseconds, so that "newest
+Entries are only ever inserted. Their ids begin with the time in microseconds, so that "newest
 first" is the order of ids and ``?before=<id>`` pages without gaps or repeats.
 """
 
@@ -24,13 +24,22 @@ log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 
 
-def _time_ordered_id() -> str:
-    return f"{time.time_ns() // 1_000_000:013x}{secrets.token_hex(6)}"
+class _TimeOrderedIds:
+    """Ids that sort by time: microseconds since the epoch, never repeating or going back within
+    this process (two entries of one request keep their order), and a random tail across processes."""
+
+    def __init__(self) -> None:
+        self._last_us = 0
+
+    def __call__(self) -> str:
+        self._last_us = max(time.time_ns() // 1_000, self._last_us + 1)
+        return f"{self._last_us:014x}{secrets.token_hex(5)}"
 
 
 class AuditLog:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._audit = db["audit"]
+        self._new_id = _TimeOrderedIds()
 
     async def ensure_indexes(self) -> None:
         await self._audit.create_index("subject_id")
@@ -45,7 +54,7 @@ class AuditLog:
         data: dict[str, str | None] | None = None,
     ) -> None:
         doc: Doc = {
-            "_id": _time_ordered_id(),
+            "_id": self._new_id(),
             "at": utc_now(),
             "action": action,
             "actor_id": None if actor is None else actor.id,

@@ -10,13 +10,34 @@ from hub.http.auth import require_principal
 from hub.http.bodies import parse_body, query_model
 from hub.http.client import client_address
 from hub.http.idempotency import idempotency_key
+from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
-from schemas.identity import AuditQuery, OrgCreate, UserCreate, UserPatch, UsersQuery
+from schemas.identity import (
+    AuditPage,
+    AuditQuery,
+    OrgCreate,
+    OrgOut,
+    UserAdminOut,
+    UserCreate,
+    UserOut,
+    UserPatch,
+    UsersQuery,
+)
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/api/users")
+@api(
+    summary="Create an account (admin)",
+    description="Kiosk accounts need hub_id; partners need org_id. E-mail addresses are unique, any case.",
+    body=UserCreate,
+    response=UserAdminOut,
+    status=201,
+    errors=(403, 409),
+    idempotent=True,
+    tags=["identity"],
+)
 async def create_user(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
@@ -29,6 +50,14 @@ async def create_user(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/users")
+@api(
+    summary="List accounts (admin, member)",
+    description="Admins also see line_user_id and created_at.",
+    response=list[UserOut],
+    query=UsersQuery,
+    errors=(403,),
+    tags=["identity"],
+)
 async def list_users(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, UsersQuery)
@@ -36,6 +65,14 @@ async def list_users(request: web.Request) -> web.Response:
 
 
 @routes.patch("/api/users/{user_id}")
+@api(
+    summary="Change an account (admin)",
+    description="A role change, a new password or switching the account off ends its sessions.",
+    body=UserPatch,
+    response=UserAdminOut,
+    errors=(403, 404, 409),
+    tags=["identity"],
+)
 async def update_user(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
@@ -49,6 +86,15 @@ async def update_user(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/orgs")
+@api(
+    summary="Register an organisation (admin)",
+    body=OrgCreate,
+    response=OrgOut,
+    status=201,
+    errors=(403, 409),
+    idempotent=True,
+    tags=["identity"],
+)
 async def create_org(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
@@ -61,12 +107,21 @@ async def create_org(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/orgs")
+@api(summary="List organisations", response=list[OrgOut], tags=["identity"])
 async def list_orgs(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     return json_list(await request.app[keys.SERVICES].accounts.list_orgs(principal))
 
 
 @routes.get("/api/audit")
+@api(
+    summary="The audit log, newest first (admin)",
+    description="Pass next_before as ?before= for the next, older page.",
+    response=AuditPage,
+    query=AuditQuery,
+    errors=(403,),
+    tags=["identity"],
+)
 async def audit(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]

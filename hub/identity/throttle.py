@@ -1,9 +1,11 @@
 """Failed sign-ins counted in Redis, per account and per client address, shared by every instance.
 
-Each key counts the failures of a window that starts with its first failure; once a count reaches
-its limit the account (or address) is locked until the window ends. A correct password does not
-open a lock early, or guessing would just continue between locks. A success clears the account's
-count (its owner got in) but never the address's, which one valid account must not be able to reset.
+Each key counts failures that come less than ``window_s`` apart: every failure pushes the key's
+expiry ``window_s`` ahead. Once a count reaches its limit the account (or address) is locked until
+``window_s`` after the last failure; attempts while locked are refused before any password check and
+do not extend the lock. A correct password does not open a lock early, or guessing would just
+continue between locks. A success clears the account's count (its owner got in) but never the
+address's, which one valid account must not be able to reset.
 """
 
 from __future__ import annotations
@@ -62,9 +64,8 @@ class LoginThrottle:
     async def failed(self, *, email: str, address: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             for key in (self._account_key(email), self._address_key(address)):
-                # The window starts with the first failure: SET NX EX makes the key, INCR counts.
-                pipe.set(key, 0, ex=self._window_s, nx=True)
                 pipe.incr(key)
+                pipe.expire(key, self._window_s)
             await pipe.execute()
 
     async def succeeded(self, *, email: str) -> None:

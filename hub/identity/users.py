@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -71,11 +71,12 @@ class UserStore:
         if "email" in fields:
             fields = {**fields, "email": normalise_email(fields["email"])}
         try:
-            return await self._users.find_one_and_update(
-                {"_id": user_id}, {"$set": fields}, return_document=ReturnDocument.AFTER
-            )
+            # update_one, not find_one_and_update: nx-27017 answers a unique-index violation in
+            # findAndModify with "no document" instead of a duplicate key error.
+            await self._users.update_one({"_id": user_id}, {"$set": fields})
         except DuplicateKeyError as error:
             raise _email_taken() from error
+        return await self.get(user_id)
 
     async def find(self, *, role: Role | None = None, org_id: str | None = None) -> list[Doc]:
         query: Doc = {}

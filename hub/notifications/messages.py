@@ -60,14 +60,15 @@ def render(cause: Doc, locale: Locale) -> Text:
 def _phrase(kind: str, data: Doc, locale: Locale) -> Text:
     ja = locale == "ja"
     card = str(data.get("card_title") or data.get("title") or "")
-    by = str(data.get("by_name") or data.get("actor_name") or "")
+    actor = data.get("by")
+    by = str((actor.get("name") if isinstance(actor, dict) else actor) or data.get("by_name") or "")
     if kind == "card.assigned":
         title = "カードの担当になりました" if ja else "You were assigned to a card"
         body = f"「{card}」" if ja else f"“{card}”"
         if by:
             body += f"（{by} さんより）" if ja else f" by {by}"
         return Text(title=title, body=body, locale=locale)
-    if kind == "comment.mention":
+    if kind in ("comment.mention", "card.mentioned"):
         title = "コメントで名前が挙がりました" if ja else "You were mentioned in a comment"
         excerpt = str(data.get("excerpt") or data.get("body") or "")[:500]
         where = f"「{card}」" if ja else f"“{card}”"

@@ -5,9 +5,9 @@ Design note: docs/notifications.md. A record is written only through the event l
 of a reloaded page never disagree. Its id is derived from the cause and the user: recording the same
 cause twice (a retried request, a re-run fan-out after a crash) logs one event and one record.
 
-``create_notification`` is the entry point for code that has only the database at hand (projects):
-it records the cause in the outbox, and the worker's sweeper turns it into the record, the event and
-the e-mail / LINE deliveries within seconds.
+``create_notification`` is the entry point for code that has only the database at hand (projects,
+boards): it writes the record at once and leaves the cause in the outbox for the worker's sweeper,
+which adds the e-mail / LINE deliveries within seconds.
 """
 
 from __future__ import annotations
@@ -49,27 +49,53 @@ async def create_notification(
     kind: str,
     data: dict[str, Any],
     cause: str | None = None,
+    events: EventLog | None = None,
 ) -> str:
-    """Notify ``user_id`` of ``kind``; return the id its record has (or will have in seconds).
+    """Notify ``user_id`` of ``kind`` for code that has only the database; return the record's id.
 
-    ``cause`` names what happened (e.g. ``join_request.decided:<id>``): the same cause notifies once,
-    so a retried request never notifies twice.
+    The in-app record is written at once (in the reader's locale) and the cause is left in the
+    outbox, where the worker's sweeper adds the e-mail / LINE deliveries within seconds. ``cause``
+    names what happened (e.g. ``join_request.decided:<id>``): the same cause notifies once, so a
+    retried request never notifies twice. Pass ``events`` (the services' log, which publishes) for
+    the ``notification.created`` event to reach live pages at once; without it they see the record
+    on their next load or reconnect.
     """
+    from hub.identity.users import UserStore
+    from hub.notifications import messages
+    from hub.notifications.preferences import PreferenceStore
+
     cause_id = cause or new_id()
-    await Outbox(db).add_cause(
-        {
-            "_id": cause_id,
-            "kind": kind,
-            "priority": "normal",
-            "user_ids": [user_id],
-            "data": data,
-            "content": None,
-            "created_at": utc_now(),
-            # Nobody fans this out inline: the sweeper takes it on its next round, not after a grace.
-            "inline": False,
-        }
+    now = utc_now()
+    cause_doc: Doc = {
+        "_id": cause_id,
+        "kind": kind,
+        "priority": "normal",
+        "user_ids": [user_id],
+        "data": data,
+        "content": None,
+        "created_at": now,
+        # Nobody fans this out inline: the sweeper takes it on its next round, not after a grace.
+        "inline": False,
+    }
+    await Outbox(db).add_cause(cause_doc)
+    record_id = notification_id(user_id=user_id, kind=kind, cause_id=cause_id)
+    users = UserStore(db)
+    user = await users.get(user_id)
+    if user is None or user.get("disabled"):
+        return record_id
+    log = events or EventLog(db)
+    prefs = await PreferenceStore(db, events=log, users=users).of_user(user)
+    text = messages.render(cause_doc, prefs.locale)
+    await NotificationRecords(db, events=log).record(
+        record_id=record_id,
+        user_id=user_id,
+        kind=kind,
+        priority="normal",
+        data={**data, "title": text.title, "body": text.body, "locale": text.locale},
+        cause_id=cause_id,
+        now=now,
     )
-    return notification_id(user_id=user_id, kind=kind, cause_id=cause_id)
+    return record_id
 
 
 def to_out(doc: Doc) -> NotificationOut:

@@ -16,6 +16,7 @@ from hub.http.responses import json_list, json_response
 from hub.limits import MAX_LINE_WEBHOOK_BYTES
 from hub.notifications import unsubscribe
 from hub.notifications.outbox import to_delivery_out
+from hub.web_pages import add_page
 from schemas.common import Status
 from schemas.notifications import (
     DeliveryOut,
@@ -31,6 +32,13 @@ from schemas.notifications import (
 
 routes = web.RouteTableDef()
 _TAGS = ["notifications"]
+
+
+def add_pages(app: web.Application) -> None:
+    """The notification centre (in the menu), notification settings, and partner webhooks."""
+    add_page(app, path="/notifications", name="notifications", title_key="notifications.title", nav=True)
+    add_page(app, path="/preferences", name="preferences", title_key="notifications.preferences_title")
+    add_page(app, path="/webhooks", name="webhooks", title_key="notifications.webhooks_title")
 
 
 @routes.get("/api/notifications")

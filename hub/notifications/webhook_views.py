@@ -13,7 +13,6 @@ from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
 from hub.notifications.outbox import to_delivery_out
-from hub.notifications.webhooks import to_out
 from schemas.notifications import (
     DeliveryOut,
     DeliveryQuery,
@@ -134,6 +133,3 @@ async def resend_delivery(request: web.Request) -> web.Response:
     else:
         await notifications.queue.delivery(doc["_id"], channel="webhook")
     return json_response(to_delivery_out(doc))
-
-
-__all__ = ["routes", "to_out"]

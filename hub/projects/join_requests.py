@@ -93,7 +93,7 @@ class JoinRequestService:
         current = await self._store.join_request(request_id)
         if current is None or current["project_id"] != project_id:
             raise NotFound("no such join request")
-        decided = await self._store.decide_join_request(request_id, status=status, decided_by=principal.id)
+        decided = await self._store.decide_join_request(current, status=status, decided_by=principal.id)
         if decided is not None:
             await self._audit.record(
                 f"join_request.{status}",

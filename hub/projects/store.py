@@ -99,16 +99,17 @@ class ProjectStore:
     async def insert_join_request(self, doc: Doc) -> None:
         await self.join_requests.insert_one(doc)
 
-    async def decide_join_request(self, request_id: str, *, status: str, decided_by: str) -> Doc | None:
-        """Move a pending request to ``status``; None when it was no longer pending."""
-        return await self.join_requests.find_one_and_update(
-            {"_id": request_id, "status": "pending"},
-            {
-                "$set": {"status": status, "decided_at": utc_now(), "decided_by": decided_by},
-                "$unset": {"pending_key": ""},
-            },
-            return_document=ReturnDocument.AFTER,
-        )
+    async def decide_join_request(self, request: Doc, *, status: str, decided_by: str) -> Doc | None:
+        """Move a pending request to ``status``; None when it was no longer pending.
+
+        A conditional whole-document replace: atomic like an update, and it keeps ``decided_at`` a
+        date (nx-27017 stores a datetime given to $set as a string). Without ``pending_key`` the
+        person may ask again.
+        """
+        decided = {k: v for k, v in request.items() if k not in ("_id", "pending_key")}
+        decided |= {"status": status, "decided_at": utc_now(), "decided_by": decided_by}
+        result = await self.join_requests.replace_one({"_id": request["_id"], "status": "pending"}, decided)
+        return {"_id": request["_id"], **decided} if result.matched_count else None
 
     async def join_requests_of(self, project_ids: list[str], *, status: str | None) -> list[Doc]:
         query: Doc = {"project_id": {"$in": project_ids}}

@@ -12,13 +12,31 @@ from hub.http.auth import require_principal
 from hub.http.bodies import parse_body, query_model
 from hub.http.client import client_address
 from hub.http.idempotency import idempotency_key
+from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
-from schemas.projects import DecisionBody, JoinRequestCreate, JoinRequestsQuery, MemberIn, ProjectCreate
+from schemas.projects import (
+    DecisionBody,
+    JoinRequestCreate,
+    JoinRequestOut,
+    JoinRequestsQuery,
+    MemberIn,
+    ProjectCreate,
+    ProjectOut,
+)
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/api/projects")
+@api(
+    summary="Create a project with its board (admin, member); the creator is its owner",
+    body=ProjectCreate,
+    response=ProjectOut,
+    status=201,
+    errors=(403,),
+    idempotent=True,
+    tags=["projects"],
+)
 async def create_project(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
@@ -31,12 +49,14 @@ async def create_project(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/projects")
+@api(summary="The projects the caller may read, newest first", response=list[ProjectOut], tags=["projects"])
 async def list_projects(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     return json_list(await request.app[keys.SERVICES].projects.list_readable(principal))
 
 
 @routes.get("/api/projects/{project_id}")
+@api(summary="One project", response=ProjectOut, errors=(404,), tags=["projects"])
 async def get_project(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     project = await request.app[keys.SERVICES].projects.get(principal, request.match_info["project_id"])
@@ -44,6 +64,15 @@ async def get_project(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/projects/{project_id}/members")
+@api(
+    summary="Add a member or change their role (owner, admin)",
+    description="201 for a new member, 200 for a changed role; a project always keeps an owner.",
+    body=MemberIn,
+    response=ProjectOut,
+    status=201,
+    errors=(403, 404, 409),
+    tags=["projects"],
+)
 async def set_member(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
@@ -58,6 +87,12 @@ async def set_member(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/projects/{project_id}/members/{user_id}")
+@api(
+    summary="Remove a member (owner, admin)",
+    response=ProjectOut,
+    errors=(403, 404, 409),
+    tags=["projects"],
+)
 async def remove_member(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     project = await request.app[keys.SERVICES].projects.remove_member(
@@ -70,6 +105,15 @@ async def remove_member(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/projects/{project_id}/join-requests")
+@api(
+    summary="Ask to join a project (partner, member)",
+    body=JoinRequestCreate,
+    response=JoinRequestOut,
+    status=201,
+    errors=(403, 404, 409),
+    idempotent=True,
+    tags=["projects"],
+)
 async def request_to_join(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
@@ -82,6 +126,13 @@ async def request_to_join(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/projects/{project_id}/join-requests")
+@api(
+    summary="Join requests of a project (owner, admin); pending ones unless ?status= says otherwise",
+    response=list[JoinRequestOut],
+    query=JoinRequestsQuery,
+    errors=(403, 404),
+    tags=["projects"],
+)
 async def project_join_requests(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, JoinRequestsQuery)
@@ -92,11 +143,25 @@ async def project_join_requests(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/projects/{project_id}/join-requests/{request_id}/approve")
+@api(
+    summary="Approve: the requester becomes an editor and is notified (owner, admin)",
+    body=DecisionBody,
+    response=JoinRequestOut,
+    errors=(403, 404, 409),
+    tags=["projects"],
+)
 async def approve(request: web.Request) -> web.Response:
     return await _decide(request, "approved")
 
 
 @routes.post("/api/projects/{project_id}/join-requests/{request_id}/reject")
+@api(
+    summary="Reject: the requester is notified (owner, admin)",
+    body=DecisionBody,
+    response=JoinRequestOut,
+    errors=(403, 404, 409),
+    tags=["projects"],
+)
 async def reject(request: web.Request) -> web.Response:
     return await _decide(request, "rejected")
 
@@ -118,6 +183,12 @@ async def _decide(request: web.Request, status: Literal["approved", "rejected"])
 
 
 @routes.get("/api/join-requests")
+@api(
+    summary="The owners' queue: join requests to every project the caller may decide on",
+    response=list[JoinRequestOut],
+    query=JoinRequestsQuery,
+    tags=["projects"],
+)
 async def join_request_queue(request: web.Request) -> web.Response:
     """The owners' queue: requests to every project the caller may decide on."""
     principal = await require_principal(request)

@@ -95,3 +95,13 @@ async def test_stored_documents_keep_their_types(
         assert stored["updated_at"] == when
         assert stored["archived"] is (version % 2 == 0)
         assert stored["_deleted"] is False
+
+
+async def test_changed_retention_replaces_the_ttl_index(
+    mongo: AsyncMongoClient[dict[str, Any]], database_name: str
+) -> None:
+    db = mongo[database_name]
+    await EventLog(db).ensure_indexes(retention_days=7)
+    await EventLog(db).ensure_indexes(retention_days=30)
+    ttl = [i for i in await (await db["events"].list_indexes()).to_list() if "expireAfterSeconds" in i]
+    assert [i["expireAfterSeconds"] for i in ttl] == [30 * 24 * 3600]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from hub import keys
 from hub.http.auth import COOKIE_NAME
+from schemas.common import utc_now
 from tests.conftest import TEST_ORIGIN, AppFactory, UserFactory
 from tests.identity.helpers import expect_error
 
@@ -58,15 +59,16 @@ async def test_failures_take_about_the_same_time(
     account = await make_user("member")
     wrong: list[float] = []
     unknown: list[float] = []
-    for round_ in range(3):
+    for round_ in range(5):
         for email, times in ((account.email, wrong), (f"nobody{round_}@dejima.test", unknown)):
             started = time.perf_counter()
             response = await _login(client, email, "not-the-password")
             times.append(time.perf_counter() - started)
             assert response.status == 401
-    # Without the dummy hash an unknown address answers ~50x faster; allow generous noise.
-    ratio = statistics.median(wrong) / statistics.median(unknown)
-    assert 0.5 < ratio < 2.0, (wrong, unknown)
+    # Without the dummy hash an unknown address answers ~50x faster. The fastest of five is the
+    # least disturbed by other work on the machine; allow generous noise still.
+    ratio = min(wrong) / min(unknown)
+    assert 1 / 3 < ratio < 3, (wrong, unknown)
 
 
 async def test_disabled_account_answers_like_a_wrong_password(
@@ -83,18 +85,23 @@ async def test_disabled_account_answers_like_a_wrong_password(
 
 async def test_account_lockout_is_shared_and_expires(make_client: AppFactory, make_user: UserFactory) -> None:
     account = await make_user("member")
-    first = await make_client(login_max_failures_per_account=3, login_lockout_s=1)
-    second = await make_client(login_max_failures_per_account=3, login_lockout_s=1)
+    first = await make_client(login_max_failures_per_account=3, login_lockout_s=2)
+    second = await make_client(login_max_failures_per_account=3, login_lockout_s=2)
     for instance in (first, second, first):
         assert (await _login(instance, account.email.upper(), "wrong")).status == 401
+    locked_at = time.monotonic()
     # Locked on every instance, even with the right password (else guessing just continues).
     for instance in (first, second):
         response = await _login(instance, account.email, account.password)
         error = await expect_error(response, 429, "rate_limited")
-        assert response.headers["Retry-After"] == "1"
-        assert error["details"]["retry_after_s"] == 1
-    await asyncio.sleep(1.2)
-    assert (await _login(second, account.email, account.password)).status == 200
+        assert 1 <= int(response.headers["Retry-After"]) <= 2
+        assert error["details"]["retry_after_s"] == int(response.headers["Retry-After"])
+    # The lock ends by itself about two seconds after the last failure.
+    while (response := await _login(second, account.email, account.password)).status == 429:
+        assert time.monotonic() - locked_at < 5, "the lock did not expire"
+        await asyncio.sleep(0.2)
+    assert response.status == 200
+    assert time.monotonic() - locked_at > 1
 
 
 async def test_unknown_addresses_lock_like_known_ones(make_client: AppFactory) -> None:
@@ -231,3 +238,20 @@ async def test_bad_login_bodies(client: TestClient[Any, Any]) -> None:
         await expect_error(await client.post("/api/auth/login", json=body), 422, "invalid_request")
     await expect_error(await client.post("/api/auth/login", data=b"{nope"), 400, "invalid_request")
     assert await client.app[keys.DB]["sessions"].count_documents({}) == 0
+
+
+async def test_sessions_slide_and_stay_dates(client: TestClient[Any, Any], make_user: UserFactory) -> None:
+    account = await make_user("member")
+    sessions = client.app[keys.DB]["sessions"]
+    stored = await sessions.find_one({"user_id": account.id})
+    assert stored is not None
+    # As if signed in two minutes ago: the next use pushes the expiry forward.
+    ttl = timedelta(seconds=client.app[keys.SETTINGS].session_ttl_s)
+    aged = utc_now() + ttl - timedelta(minutes=2)
+    await sessions.replace_one({"_id": stored["_id"]}, {**stored, "expires_at": aged})
+    for _ in range(2):
+        assert (await client.get("/api/me", headers=account.headers)).status == 200
+        slid = await sessions.find_one({"_id": stored["_id"]})
+        assert slid is not None
+        assert isinstance(slid["expires_at"], datetime), slid  # a date, so the TTL index can expire it
+        assert slid["expires_at"] > aged + timedelta(seconds=90)

@@ -20,9 +20,9 @@ async def _org(client: TestClient[Any, Any], headers: dict[str, str], name: str 
 
 
 async def test_admin_creates_a_user_who_can_sign_in(
-    client: TestClient[Any, Any], make_user: UserFactory
+    client: TestClient[Any, Any], quick_user: UserFactory
 ) -> None:
-    admin = await make_user("admin")
+    admin = await quick_user("admin")
     org_id = await _org(client, admin.headers)
     body = {
         "email": "Tanaka.Ken@Partner.Example",
@@ -51,9 +51,9 @@ async def test_admin_creates_a_user_who_can_sign_in(
 
 
 async def test_emails_are_unique_regardless_of_case(
-    client: TestClient[Any, Any], make_user: UserFactory
+    client: TestClient[Any, Any], quick_user: UserFactory
 ) -> None:
-    admin = await make_user("admin")
+    admin = await quick_user("admin")
     users = client.app[keys.DB]["users"]
     first = {"email": "Yamada@Example.jp", "name": "山田", "role": "member"}
     assert (await client.post("/api/users", json=first, headers=admin.headers)).status == 201
@@ -67,9 +67,9 @@ async def test_emails_are_unique_regardless_of_case(
 
 
 async def test_idempotency_key_returns_the_first_answer(
-    client: TestClient[Any, Any], make_user: UserFactory
+    client: TestClient[Any, Any], quick_user: UserFactory
 ) -> None:
-    admin = await make_user("admin")
+    admin = await quick_user("admin")
     users = client.app[keys.DB]["users"]
     body = {"email": "kiosk-x@dejima.test", "name": "Kiosk X", "role": "kiosk", "hub_id": "bandai"}
     headers = {**admin.headers, "Idempotency-Key": "create-kiosk-x"}
@@ -91,8 +91,8 @@ async def test_idempotency_key_returns_the_first_answer(
     assert await client.app[keys.DB]["orgs"].count_documents({}) == 1
 
 
-async def test_role_fields(client: TestClient[Any, Any], make_user: UserFactory) -> None:
-    admin = await make_user("admin")
+async def test_role_fields(client: TestClient[Any, Any], quick_user: UserFactory) -> None:
+    admin = await quick_user("admin")
     users = client.app[keys.DB]["users"]
     count = await users.count_documents({})
     cases = [
@@ -108,11 +108,11 @@ async def test_role_fields(client: TestClient[Any, Any], make_user: UserFactory)
     assert await users.count_documents({}) == count
 
 
-async def test_who_may_manage_accounts(client: TestClient[Any, Any], make_user: UserFactory) -> None:
-    admin = await make_user("admin")
-    member = await make_user("member")
-    partner = await make_user("partner")
-    kiosk = await make_user("kiosk", hub_id="bandai")
+async def test_who_may_manage_accounts(client: TestClient[Any, Any], quick_user: UserFactory) -> None:
+    admin = await quick_user("admin")
+    member = await quick_user("member")
+    partner = await quick_user("partner")
+    kiosk = await quick_user("kiosk", hub_id="bandai")
     body = {"email": "new@dejima.test", "name": "New", "role": "member"}
     for caller in (member, partner, kiosk):
         await expect_error(
@@ -140,10 +140,10 @@ async def test_who_may_manage_accounts(client: TestClient[Any, Any], make_user: 
 
 
 async def test_role_change_is_audited_and_ends_sessions(
-    client: TestClient[Any, Any], make_user: UserFactory
+    client: TestClient[Any, Any], quick_user: UserFactory
 ) -> None:
-    admin = await make_user("admin")
-    member = await make_user("member")
+    admin = await quick_user("admin")
+    member = await quick_user("member")
     response = await client.patch(f"/api/users/{member.id}", json={"role": "admin"}, headers=admin.headers)
     assert response.status == 200
     assert (await response.json())["role"] == "admin"
@@ -154,8 +154,10 @@ async def test_role_change_is_audited_and_ends_sessions(
     assert entry.address == "127.0.0.1"
 
 
-async def test_switching_off_and_renaming(client: TestClient[Any, Any], make_user: UserFactory) -> None:
-    admin = await make_user("admin")
+async def test_switching_off_and_renaming(
+    client: TestClient[Any, Any], quick_user: UserFactory, make_user: UserFactory
+) -> None:
+    admin = await quick_user("admin")
     member = await make_user("member")
     renamed = await client.patch(f"/api/users/{member.id}", json={"name": SATO}, headers=admin.headers)
     assert (await renamed.json())["name"] == SATO
@@ -168,8 +170,8 @@ async def test_switching_off_and_renaming(client: TestClient[Any, Any], make_use
     await expect_error(login, 401, "unauthenticated")
 
 
-async def test_the_last_admin_stays(client: TestClient[Any, Any], make_user: UserFactory) -> None:
-    admin = await make_user("admin")
+async def test_the_last_admin_stays(client: TestClient[Any, Any], quick_user: UserFactory) -> None:
+    admin = await quick_user("admin")
     users = client.app[keys.DB]["users"]
     # The admin from the settings makes two; switch that one off first.
     first = await users.find_one({"email": "admin@dejima.test"})
@@ -183,10 +185,10 @@ async def test_the_last_admin_stays(client: TestClient[Any, Any], make_user: Use
 
 
 async def test_kiosk_becoming_a_member_leaves_its_hub(
-    client: TestClient[Any, Any], make_user: UserFactory
+    client: TestClient[Any, Any], quick_user: UserFactory
 ) -> None:
-    admin = await make_user("admin")
-    kiosk = await make_user("kiosk", hub_id="shibuya")
+    admin = await quick_user("admin")
+    kiosk = await quick_user("kiosk", hub_id="shibuya")
     response = await client.patch(f"/api/users/{kiosk.id}", json={"role": "member"}, headers=admin.headers)
     assert response.status == 200
     assert (await response.json())["hub_id"] is None
@@ -194,9 +196,9 @@ async def test_kiosk_becoming_a_member_leaves_its_hub(
     await expect_error(back, 422, "invalid_request")
 
 
-async def test_orgs(client: TestClient[Any, Any], make_user: UserFactory) -> None:
-    admin = await make_user("admin")
-    partner = await make_user("partner")
+async def test_orgs(client: TestClient[Any, Any], quick_user: UserFactory) -> None:
+    admin = await quick_user("admin")
+    partner = await quick_user("partner")
     await _org(client, admin.headers, "Aizu Tech")
     await _org(client, admin.headers, "磐梯町役場")
     twin = await client.post(

@@ -7,6 +7,7 @@ server, fake LINE API and webhook receiver, with retry delays short enough to wa
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -187,8 +188,18 @@ async def run_worker(settings: Settings) -> AsyncIterator[WorkerFactory]:
 
     yield start
     for worker, task in started:
-        with suppress(asyncio.CancelledError):
-            await worker.close()
-        task.cancel()
-        with suppress(asyncio.CancelledError, Exception):
-            await task
+        await stop_worker(worker, task)
+
+
+async def stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:
+    """``Worker.close`` without its deprecated ``Redis.close``: cancel the jobs, run
+    ``on_shutdown``, close the pool."""
+    worker.handle_sig(signal.SIGUSR1)  # cancels running jobs and the main loop
+    with suppress(asyncio.CancelledError):
+        await task
+    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    if worker._pool is not None:
+        if worker.on_shutdown is not None and "services" in worker.ctx:
+            await worker.on_shutdown(worker.ctx)
+        await worker._pool.aclose()
+        worker._pool = None

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from hub import keys
 from tests.conftest import Account, UserFactory
+from tests.identity.helpers import quick_user_factory
 
 VISIBILITIES = ("public", "internal", "private")
 
@@ -45,20 +45,7 @@ async def create_project(
 
 @pytest.fixture
 async def quick_user(client: TestClient[Any, Any]) -> UserFactory:
-    """Like ``make_user`` without a password: a session is opened directly, skipping two argon2
-    runs per account (rights tests need many accounts, not sign-in)."""
-    services = client.app[keys.SERVICES]
-    counter = iter(range(1, 1_000_000))
-
-    async def factory(role: str = "member", **fields: Any) -> Account:
-        number = next(counter)
-        email = fields.pop("email", f"q{role}{number}@dejima.test")
-        name = fields.pop("name", f"{role.title()} {number}")
-        user = await services.users.create(email=email, name=name, role=role, **fields)
-        token = await services.sessions.open(user.id)
-        return Account(id=user.id, email=email, password="", token=token)
-
-    return factory
+    return quick_user_factory(client)
 
 
 @pytest.fixture

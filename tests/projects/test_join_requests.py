@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -98,6 +99,9 @@ async def test_partner_asks_owner_approves(
     assert await (await client.get("/api/join-requests", headers=owner.headers)).json() == []
 
     db = client.app[keys.DB]
+    stored = await db["join_requests"].find_one({"_id": request["id"]})
+    assert stored is not None and isinstance(stored["decided_at"], datetime)
+    assert "pending_key" not in stored
     notes = await db["notifications"].find({"user_id": partner.id}).to_list()
     assert len(notes) == 1
     assert notes[0]["kind"] == "join_request.decided" and notes[0]["read_at"] is None

@@ -214,3 +214,29 @@ async def test_creating(client: TestClient[Any, Any], world: World) -> None:
             assert created["members"][0]["role"] == "owner"
     await expect_error(await client.post("/api/projects", json=body), 401, "unauthenticated")
     assert await client.app[keys.DB]["projects"].count_documents({"title": "新しい企画"}) == 2
+
+
+async def test_signed_out_callers_get_401_everywhere(client: TestClient[Any, Any], world: World) -> None:
+    project = world.projects["public"]["id"]
+    calls = [
+        ("GET", "/api/projects"),
+        ("POST", "/api/projects"),
+        ("GET", f"/api/projects/{project}"),
+        ("POST", f"/api/projects/{project}/members"),
+        ("DELETE", f"/api/projects/{project}/members/{world.owner.id}"),
+        ("GET", f"/api/projects/{project}/join-requests"),
+        ("POST", f"/api/projects/{project}/join-requests"),
+        ("POST", f"/api/projects/{project}/join-requests/x/approve"),
+        ("POST", f"/api/projects/{project}/join-requests/x/reject"),
+        ("GET", "/api/join-requests"),
+        ("GET", "/api/users"),
+        ("POST", "/api/users"),
+        ("PATCH", f"/api/users/{world.owner.id}"),
+        ("GET", "/api/orgs"),
+        ("POST", "/api/orgs"),
+        ("GET", "/api/audit"),
+    ]
+    for method, url in calls:
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+            response = await client.request(method, url, json={}, headers=headers)
+            await expect_error(response, 401, "unauthenticated")
