@@ -168,6 +168,13 @@ class Rights:
             principal, hub_id
         )
 
+    def require_see_visitors(self, principal: Principal, hub_id: str, *, action: str) -> None:
+        if self.may_see_visitors(principal, hub_id):
+            return
+        if principal.role == "kiosk":
+            raise Forbidden("a kiosk acts only for its own hub")
+        raise Forbidden(f"only the DX office and the hub's kiosk may {action}")
+
     def may_see_visitor_contacts(self, principal: Principal) -> bool:
         # Contacts are for following up with a visitor: the DX office only, never a kiosk screen.
         return principal.is_staff

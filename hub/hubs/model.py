@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from hub.errors import HubFull
+from schemas.events import Put
 from schemas.hubs import CheckinOut, HubOut
 
 Doc = dict[str, Any]
@@ -65,3 +68,56 @@ def event_data(doc: Doc) -> dict[str, Any]:
 def redact_event_data(data: dict[str, Any]) -> dict[str, Any]:
     """The copy of a ``checkin.*`` event's data for a subscriber who may only see counts."""
     return {k: v for k, v in data.items() if k not in IDENTIFYING}
+
+
+class AlreadyDone(Exception):
+    """Raised inside ``decide`` when the change was made already (a replay): nothing is logged."""
+
+    def __init__(self, doc: Doc) -> None:
+        super().__init__("already done")
+        self.doc = doc
+
+
+def stored(doc: Doc) -> Doc:
+    """A document as ops write it: the event log adds ``_seq`` and ``_deleted`` itself."""
+    return {k: v for k, v in doc.items() if k not in ("_seq", "_deleted")}
+
+
+def put_op(collection: str, doc: Doc) -> Put:
+    return Put(collection=collection, doc=stored(doc))
+
+
+def hub_full(hub: Doc, occupancy: int) -> HubFull:
+    return HubFull(
+        f"the hub is full ({occupancy} of {hub['capacity']})",
+        details={"capacity": hub["capacity"], "occupancy": occupancy},
+    )
+
+
+def new_checkin(
+    checkin_id: str,
+    *,
+    hub_id: str,
+    kind: str,
+    user_id: str | None,
+    name: str,
+    purpose: str,
+    at: datetime,
+    by: str,
+) -> Doc:
+    return {
+        "_id": checkin_id,
+        "hub_id": hub_id,
+        "kind": kind,
+        "user_id": user_id,
+        "name": name,
+        "organization": None,
+        "purpose": purpose,
+        "contact": None,
+        "consent_at": None,
+        "checked_in_at": at,
+        "checked_out_at": None,
+        "ended_by": None,
+        "erased_at": None,
+        "created_by": by,
+    }

@@ -56,9 +56,7 @@ async def list_hubs(request: web.Request) -> web.Response:
 async def update_hub(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, HubPatch)
-    return json_response(
-        await _hubs(request).service.update_hub(principal, request.match_info["hub_id"], body)
-    )
+    return json_response(await _hubs(request).admin.update_hub(principal, request.match_info["hub_id"], body))
 
 
 @routes.get("/api/hubs/{hub_id}/snapshot")
@@ -71,7 +69,7 @@ async def update_hub(request: web.Request) -> web.Response:
 )
 async def snapshot(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    return json_response(await _hubs(request).service.snapshot(principal, request.match_info["hub_id"]))
+    return json_response(await _hubs(request).reads.snapshot(principal, request.match_info["hub_id"]))
 
 
 @routes.post("/api/hubs/{hub_id}/checkins")
@@ -147,9 +145,7 @@ async def erase_visitor(request: web.Request) -> web.Response:
 async def list_checkins(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, CheckinsQuery)
-    return json_list(
-        await _hubs(request).service.list_checkins(principal, request.match_info["hub_id"], query)
-    )
+    return json_list(await _hubs(request).reads.list_checkins(principal, request.match_info["hub_id"], query))
 
 
 @routes.get("/api/hubs/{hub_id}/stats")

@@ -61,7 +61,7 @@ async def test_closing_follows_the_hubs_time_zone(clocked: Clocked, make_user: U
     hubs = clocked.services.hubs.service
     admin = await clocked.principal(await make_user("admin"))
     # Berlin is UTC+1 in November: closing at 18:00 there is 17:00 UTC, not 09:00 UTC as in Tokyo.
-    await hubs.update_hub(admin, "bandai", HubPatch(timezone="Europe/Berlin"))
+    await clocked.services.hubs.admin.update_hub(admin, "bandai", HubPatch(timezone="Europe/Berlin"))
     clocked.clock.now = utc(2026, 11, 27, 8, 0)
     checkin, _ = await hubs.check_in_self(admin, "bandai", SelfCheckinBody(), idempotency_key=None)
     clocked.clock.now = utc(2026, 11, 27, 16, 59)
