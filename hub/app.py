@@ -15,17 +15,22 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub import keys, system_views
+from hub.announcements import views as announcement_views
 from hub.boards import views as board_views
 from hub.boards.channel import board_channel
 from hub.errors import StartupError
 from hub.events.bus import RedisEventSink
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
+from hub.hubs import channel as hub_channel
+from hub.hubs import views as hub_views
 from hub.identity import pages as identity_pages
 from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
 from hub.metrics import Metrics, metrics_middleware
+from hub.notifications import views as notification_views
+from hub.notifications import webhook_views
 from hub.projects import views as project_views
 from hub.realtime import setup as realtime_setup
 from hub.realtime import socket as realtime_socket
@@ -54,6 +59,7 @@ def create_app(
     app[keys.METRICS] = Metrics()
     app[keys.SHUTTING_DOWN] = [False]
     app[keys.CHANNELS] = build_channel_table()
+    hub_channel.register(app[keys.CHANNELS])
     app[keys.CHANNELS].register(board_channel())
     app.cleanup_ctx.append(_mongo_ctx(mongo))
     app.cleanup_ctx.append(_redis_ctx(redis))
@@ -65,14 +71,21 @@ def create_app(
     app.router.add_routes(system_views.routes)
     setup_openapi(app)
     app.router.add_routes(identity_views.routes)
+    app.router.add_routes(board_views.routes)
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
-    app.router.add_routes(board_views.routes)
+    app.router.add_routes(hub_views.routes)
+    app.router.add_routes(notification_views.routes)
+    app.router.add_routes(webhook_views.routes)
+    app.router.add_routes(announcement_views.routes)
     app.router.add_routes(realtime_socket.routes)
     # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
     setup_web(app)
-    identity_pages.register_pages(app)
     add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
+    hub_views.add_pages(app)
+    notification_views.add_pages(app)
+    announcement_views.add_pages(app)
+    identity_pages.register_pages(app)
     return app
 
 
@@ -129,7 +142,9 @@ async def _arq_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = app[keys.REDIS]
     sink = RedisEventSink(redis, on_published=app[keys.METRICS].events_published.inc)
-    services = build_services(settings=app[keys.SETTINGS], db=app[keys.DB], redis=redis, sink=sink)
+    services = build_services(
+        settings=app[keys.SETTINGS], db=app[keys.DB], redis=redis, sink=sink, arq=app[keys.ARQ]
+    )
     await services.ensure_indexes()
     await services.bootstrap()
     app[keys.SERVICES] = services

@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.boards.mentions import Person
 from hub.boards.model import HISTORY, Doc
 from hub.errors import InvalidRequest
+from hub.events.log import EventLog
 from hub.identity.users import UserStore, to_principal
 from hub.notifications.records import create_notification
 from hub.rights import ProjectAccess, Rights
@@ -33,8 +34,12 @@ _CARD_EVENTS = ("card.created", "card.updated", "comment.created")
 
 
 class Notices:
-    def __init__(self, db: AsyncDatabase[Doc], *, users: UserStore, rights: Rights) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Doc], *, users: UserStore, rights: Rights, events: EventLog | None = None
+    ) -> None:
         self._db = db
+        # Given, the records also reach the person's live pages at once (notification.created).
+        self._events = events
         self._users = users
         self._history = db[HISTORY]
         self._rights = rights
@@ -120,7 +125,9 @@ class Notices:
                 user_id=target["user_id"],
                 kind=target["kind"],
                 data=data,
-                cause=f"board-history:{entry['_id']}",
+                # One cause per person: a cause names the people it reaches (its e-mail and LINE too).
+                cause=f"board-history:{entry['_id']}:{target['user_id']}",
+                events=self._events,
             )
             ensured += 1
         return ensured

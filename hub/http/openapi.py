@@ -195,8 +195,11 @@ def _operation(
         operation["tags"] = list(doc.tags)
     if doc.query is not None:
         for name, info in doc.query.model_fields.items():
-            schema = doc.query.model_json_schema()["properties"].get(name, {})
-            parameters.append({"name": name, "in": "query", "required": info.is_required(), "schema": schema})
+            wire_name = info.alias or name  # e.g. ``from_`` is ``?from=`` on the wire
+            schema = doc.query.model_json_schema()["properties"].get(wire_name, {})
+            parameters.append(
+                {"name": wire_name, "in": "query", "required": info.is_required(), "schema": schema}
+            )
     if doc.idempotent:
         parameters.append(
             {

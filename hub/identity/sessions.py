@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -52,12 +52,12 @@ class SessionService:
         session_id = _token_hash(token)
         session = await self._sessions.find_one({"_id": session_id})
         now = utc_now()
-        if session is None or session["expires_at"] <= now:
+        if session is None or _as_utc(session["expires_at"]) <= now:
             return None
         user = await self._users.get(session["user_id"])
         if user is None or user.get("disabled"):
             return None
-        if session["expires_at"] - self._ttl + _SLIDE_GRANULARITY < now:
+        if _as_utc(session["expires_at"]) - self._ttl + _SLIDE_GRANULARITY < now:
             # A whole-document replace, not $set: nx-27017 stores a datetime given to $set as a
             # string (docs/storage.md), which would break the TTL index and the comparison above.
             # Without upsert, a session revoked meanwhile stays revoked.
@@ -70,3 +70,11 @@ class SessionService:
 
     async def revoke_all(self, user_id: str) -> None:
         await self._sessions.delete_many({"user_id": user_id})
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """nx-27017 stores a datetime written by ``$set`` on an existing document as a naive UTC string."""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value

@@ -93,6 +93,16 @@ class UserStore:
         docs = await self._users.find({"_id": {"$in": user_ids}}).to_list()
         return {doc["_id"]: doc for doc in docs}
 
+    async def with_line_user_id(self, line_user_id: str) -> list[Doc]:
+        return await self._users.find({"line_user_id": line_user_id}).to_list()
+
+    async def ids_for_notices(self, *, home_hubs: list[str] | None = None) -> list[str]:
+        """People (not kiosks) with an active account, optionally only those with one of these home hubs."""
+        query: Doc = {"role": {"$in": ["admin", "member", "partner"]}, "disabled": {"$ne": True}}
+        if home_hubs is not None:
+            query["home_hub"] = {"$in": home_hubs}
+        return [doc["_id"] for doc in await self._users.find(query, {"_id": 1}).to_list()]
+
     async def count_active_admins(self) -> int:
         return await self._users.count_documents({"role": "admin", "disabled": {"$ne": True}})
 
