@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
 from schemas.common import Out, Strict, UtcDatetime
 
@@ -45,6 +45,14 @@ class Audience(Strict):
         if any(not item or len(item) > 100 for item in value):
             raise ValueError("ids are non-empty strings")
         return list(dict.fromkeys(value))
+
+    @model_serializer(mode="wrap")
+    def _only_the_given_one(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # The contract's audience is one of three shapes: {"all": true}, {"hubs": [...]} or
+        # {"projects": [...]}; the two unused keys are left out rather than sent as null. No return
+        # annotation on purpose: with one, pydantic would describe the audience in OpenAPI by it.
+        dumped: dict[str, object] = handler(self)
+        return {name: value for name, value in dumped.items() if value is not None}
 
     @property
     def kind(self) -> Literal["all", "hubs", "projects"]:
