@@ -162,6 +162,7 @@ async def test_login_logout_me(client: Client, make_client: AppFactory, make_use
     user_shape(body["user"])
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert (await ok(await client.get("/api/me")))["id"] == member.id, "the session cookie signs in"
     client.session.cookie_jar.clear()
 
     me = await ok(await client.get("/api/me", headers={"Authorization": f"Bearer {body['token']}"}))
@@ -378,6 +379,10 @@ async def test_project_creation_is_idempotent(client: Client, make_user: UserFac
     again = await project(client, owner, key="p-1")
     assert again == first
     assert len(await ok(await client.get("/api/projects", headers=owner.headers))) == 1
+    # The key is the caller's own: another caller's same key makes their own project.
+    colleague = await make_user("member")
+    theirs = await project(client, colleague, key="p-1")
+    assert theirs["id"] != first["id"]
 
 
 # ---------------------------------------------------------------- live boards
@@ -586,6 +591,10 @@ async def test_boards_columns_and_cards(client: Client, make_user: UserFactory) 
     for entry in history:
         assert isinstance(entry, dict) and any(is_time(v) for v in entry.values()), entry
 
+    # Assigned to a card and mentioned in a comment: two notifications, in-app at once.
+    notes = await ok(await client.get("/api/notifications?unread=true", headers=editor.headers))
+    assert len(notes) == 2, notes
+
     final = await ok(await client.get(board_url, headers=owner.headers))
     assert final["seq"] > board["seq"]
 
@@ -658,11 +667,18 @@ async def test_hubs_and_checkins(client: Client, make_user: UserFactory) -> None
     )
 
     today = datetime.now(UTC).date()
-    stats = await client.get(
-        f"/api/hubs/bandai/stats?from={today - timedelta(days=1)}&to={today + timedelta(days=1)}",
-        headers=member.headers,
+    span = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    stats = await ok(await client.get(f"/api/hubs/bandai/stats?{span}", headers=member.headers))
+    has_fields(stats, days=list, by_purpose=dict, total=int)
+    assert stats["total"] == 3 and stats["by_purpose"].get("meeting") == 2
+    assert sum(day["total"] for day in stats["days"]) == 3
+    for day in stats["days"]:
+        has_fields(day, date=str, total=int, by_purpose=dict)
+    await error(
+        await client.get("/api/hubs/bandai/stats?from=yesterday", headers=member.headers),
+        422,
+        "invalid_request",
     )
-    assert stats.status == 200 and isinstance(await stats.json(), (dict, list))
     csv = await client.get("/api/hubs/bandai/checkins.csv", headers=member.headers)
     assert csv.status == 200 and csv.content_type == "text/csv"
     assert VISITOR["name"] in await csv.text()
@@ -705,6 +721,16 @@ async def test_announcements(client: Client, make_user: UserFactory) -> None:
         ),
         201,
     )
+
+    later = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    scheduled = await ok(
+        await client.post(
+            "/api/announcements", json={**body, "title": "後で", "publish_at": later}, headers=author.headers
+        ),
+        201,
+    )
+    assert is_time(scheduled["publish_at"])
+    assert datetime.fromisoformat(scheduled["publish_at"]) == datetime.fromisoformat(later)
 
     received = await ok(await client.get("/api/announcements", headers=reader.headers))
     assert [a["id"] for a in received] == [created["id"]]
