@@ -393,16 +393,22 @@ async def bench(plan: Plan, *, systems: list[str]) -> None:
             "PYTHONPATH": str(ROOT),
         }
         token, user_id = await _bench_user(stack)
+        load_before = os.getloadavg()[0]
         cases: list[Case] = []
         for n in plan.sizes:
             for kind in systems:
                 print(f"  running {kind} with {n} subscribers ...", file=sys.stderr, flush=True)
                 cases.append(await run_case(kind, n, plan, stack, env, token))
+                print("  " + report_row(cases[-1], plan), file=sys.stderr, flush=True)
         print(
             "  running 10,000 idle connections ..." if plan is FULL else "  running idle ...", file=sys.stderr
         )
         idle = await run_idle(plan, env, token, user_id)
         print(report(cases, idle, plan))
+        print(
+            f"\n{os.cpu_count()} CPUs; 1-minute load average {load_before:.1f} at the start, "
+            f"{os.getloadavg()[0]:.1f} at the end (other processes on this machine compete for the CPUs)."
+        )
     finally:
         stack.stop()
 
@@ -425,21 +431,24 @@ async def _bench_user(stack: Any) -> tuple[str, str]:
         await client.close()
 
 
+def report_row(c: Case, plan: Plan) -> str:
+    lat, thr = c.latency, c.throughput
+    return (
+        f"| {c.kind} | {c.n:,} | {c.connected:,} | {plan.latency_rate[c.n]:.0f} | {lat.p50_ms:.1f} | "
+        f"{lat.p99_ms:.1f} | {lat.max_ms:.1f} | {plan.throughput_rate[c.n]:.0f} | "
+        f"{thr.deliveries_per_s:,.0f} | "
+        f"{100 * thr.received / max(1, thr.expected):.1f}% | {thr.p99_ms:.1f} | {thr.cpu_pct:.0f} | "
+        f"{c.rss_per_conn_kb:.1f} |"
+    )
+
+
 def report(cases: list[Case], idle: tuple[int, float], plan: Plan) -> str:
     lines = [
         "| system | N | connected | latency rate (ev/s) | p50 ms | p99 ms | max ms | throughput rate (ev/s) "
         "| deliveries/s | received | p99 ms | server CPU % | RSS KB/conn |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for c in cases:
-        lat, thr = c.latency, c.throughput
-        lines.append(
-            f"| {c.kind} | {c.n:,} | {c.connected:,} | {plan.latency_rate[c.n]:.0f} | {lat.p50_ms:.1f} | "
-            f"{lat.p99_ms:.1f} | {lat.max_ms:.1f} | {plan.throughput_rate[c.n]:.0f} | "
-            f"{thr.deliveries_per_s:,.0f} | "
-            f"{100 * thr.received / max(1, thr.expected):.1f}% | {thr.p99_ms:.1f} | {thr.cpu_pct:.0f} | "
-            f"{c.rss_per_conn_kb:.1f} |"
-        )
+    lines += [report_row(c, plan) for c in cases]
     lines += [
         "",
         "| N | Dejima / bare aiohttp (deliveries/s) | Dejima / python-socketio (deliveries/s) "
@@ -455,10 +464,13 @@ def report(cases: list[Case], idle: tuple[int, float], plan: Plan) -> str:
         def per_delivery(p: Phase) -> float:
             return p.cpu_pct / max(1.0, p.deliveries_per_s)
 
+        def ratio(a: float, b: float) -> str:
+            return f"{a / b:.2f}" if b > 0 else "n/a"
+
         lines.append(
-            f"| {n:,} | {d.deliveries_per_s / b.deliveries_per_s:.2f} "
-            f"| {d.deliveries_per_s / s.deliveries_per_s:.2f} "
-            f"| {per_delivery(d) / per_delivery(b):.2f} | {per_delivery(d) / per_delivery(s):.2f} |"
+            f"| {n:,} | {ratio(d.deliveries_per_s, b.deliveries_per_s)} "
+            f"| {ratio(d.deliveries_per_s, s.deliveries_per_s)} "
+            f"| {ratio(per_delivery(d), per_delivery(b))} | {ratio(per_delivery(d), per_delivery(s))} |"
         )
     connected, kb = idle
     lines += [

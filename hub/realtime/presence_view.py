@@ -37,6 +37,7 @@ class ChannelPresence:
         self._state: tuple[int, bytes] | None = None  # (version, frame) of the current state
         self._version = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._greeting: list[Subscription] = []
 
     async def reached(self, seq: int) -> None:
         """Wait until the mirror reflects diff ``seq`` (bounded: a lost diff is repaired by a reload)."""
@@ -89,7 +90,8 @@ class ChannelPresence:
         self._version += 1
 
     def flush(self) -> None:
-        """Send what changed since the last flush, as one diff of its net effect."""
+        """Send what changed since the last flush as one diff of its net effect, then greet the new
+        subscribers waiting for their state: one serialisation of the members for all of them."""
         if self._flush_at is not None:
             self._flush_at.cancel()
             self._flush_at = None
@@ -104,14 +106,19 @@ class ChannelPresence:
                 leaves.append(old)
             if new is not None:
                 joins.append(new)
-        if not joins and not leaves:
-            return
-        frame = message_frame(
-            PresenceDiff(channel=self.channel, joins=members_of(joins), leaves=members_of(leaves))
-        )
-        for sub in self._subscribers():
-            if sub.presence_ready:
-                sub.conn.write(frame)
+        if joins or leaves:
+            diff = PresenceDiff(channel=self.channel, joins=members_of(joins), leaves=members_of(leaves))
+            frame = message_frame(diff)
+            for sub in self._subscribers():
+                if sub.presence_ready:
+                    sub.conn.write(frame)
+        greeting, self._greeting = self._greeting, []
+        greeting = [sub for sub in greeting if sub.active and not sub.presence_ready]
+        if greeting:
+            state = self.state_frame()
+            for sub in greeting:
+                sub.conn.write(state)
+                sub.presence_ready = True
 
     def state_frame(self) -> bytes:
         if self._state is None or self._state[0] != self._version:
@@ -120,11 +127,13 @@ class ChannelPresence:
         return self._state[1]
 
     def greet(self, sub: Subscription) -> None:
-        """A new subscriber gets the members as every other socket of this channel sees them."""
-        if self.ready and self.held is None and not sub.presence_ready:
-            self.flush()
-            sub.conn.write(self.state_frame())
-            sub.presence_ready = True
+        """A new subscriber gets the members, as every other socket of the channel sees them, at the
+        next flush (a crowd arriving together shares one state)."""
+        if sub.presence_ready:
+            return
+        self._greeting.append(sub)
+        if self._flush_at is None:
+            self._flush_at = asyncio.get_running_loop().call_later(PRESENCE_BATCH_S, self.flush)
 
     def hold(self) -> None:
         if self.held is None:
@@ -132,7 +141,7 @@ class ChannelPresence:
 
     def reload(self, seq: int, entries: list[Entry], *, broadcast: bool) -> bool:
         """The members were read from Redis at ``seq``: replace the mirror, send everyone the state
-        (unless this is the first load: new subscribers are greeted one by one), replay the diffs
+        (unless this is the first load: new subscribers are greeted by ``greet``), replay the diffs
         that came meanwhile. True when a diff is missing again."""
         self._before.clear()
         if self._flush_at is not None:
@@ -142,11 +151,14 @@ class ChannelPresence:
         self.seq = seq
         self.ready = True
         self._version += 1
-        frame = self.state_frame()
-        for sub in self._subscribers() if broadcast else ():
-            if sub.announced:  # the others are greeted after their "subscribed"
-                sub.conn.write(frame)
-                sub.presence_ready = True
+        if broadcast:
+            frame = self.state_frame()
+            for sub in self._subscribers():
+                if sub.announced:  # the others are greeted after their "subscribed"
+                    sub.conn.write(frame)
+                    sub.presence_ready = True
+        if self._greeting:
+            self._flush_at = asyncio.get_running_loop().call_later(PRESENCE_BATCH_S, self.flush)
         held, self.held = sorted(self.held or [], key=lambda item: item[0]), None
         for index, (diff_seq, payload) in enumerate(held):
             if self.offer(diff_seq, payload):
