@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -62,9 +63,9 @@ class Plan:
 
 FULL = Plan(
     sizes=[1000, 5000],
-    latency_rate={1000: 50, 5000: 10},
+    latency_rate={200: 50, 500: 20, 1000: 50, 2000: 25, 5000: 10},
     latency_s=10,
-    throughput_rate={1000: 150, 5000: 30},
+    throughput_rate={200: 150, 500: 60, 1000: 150, 2000: 75, 5000: 30},
     throughput_s=10,
     idle_connections=10_000,
     idle_hold_s=35,  # past the 30 s server heartbeat: every socket answered a ping
@@ -237,6 +238,27 @@ class Clients:
             self.pipes.append(ours)
             self.processes.append(process)
         self.connected = sum(pipe.recv()[1] for pipe in self.pipes)
+        self.ps = [psutil.Process(p.pid) for p in self.processes if p.pid is not None]
+
+    def cpu_s(self) -> float:
+        return sum(p.cpu_times().user + p.cpu_times().system for p in self.ps)
+
+    def received(self) -> int:
+        for pipe in self.pipes:
+            pipe.send("count")
+        return sum(int(pipe.recv()) for pipe in self.pipes)
+
+    async def settled(self, *, quiet_s: float = 1.0, max_s: float = 30.0) -> None:
+        """Wait until no more events arrive (a system that fell behind delivers its backlog first,
+        so that the next phase measures only its own events)."""
+        deadline = time.monotonic() + max_s
+        last = -1
+        while time.monotonic() < deadline:
+            count = self.received()
+            if count == last:
+                return
+            last = count
+            await asyncio.sleep(quiet_s)
 
     def start(self) -> None:
         for pipe in self.pipes:
@@ -272,6 +294,7 @@ class Phase:
     p99_ms: float
     max_ms: float
     cpu_pct: float
+    client_cpu_pct: float
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -286,16 +309,16 @@ async def run_phase(
     count = int(rate * seconds)
     sent: dict[int, float] = {}
     clients.start()
-    cpu_before, started = servers.cpu_s(), time.monotonic()
+    cpu_before, client_cpu_before, started = servers.cpu_s(), clients.cpu_s(), time.monotonic()
     for n in range(count):
         delay = started + n / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         seq = await publisher.publish(n)
         sent[seq] = time.monotonic()
-    # Let the last events arrive (a system that fell behind shows it in the numbers, not by waiting).
-    await asyncio.sleep(1.0)
-    cpu = servers.cpu_s() - cpu_before
+    await clients.settled()
+    elapsed = time.monotonic() - started
+    cpu, client_cpu = servers.cpu_s() - cpu_before, clients.cpu_s() - client_cpu_before
     seqs, times = clients.stop()
     latencies = sorted(max(0.0, t - sent[s]) * 1000 for s, t in zip(seqs, times, strict=True) if s in sent)
     span = (max(times) - started) if len(times) else seconds
@@ -306,7 +329,8 @@ async def run_phase(
         p50_ms=_percentile(latencies, 0.50),
         p99_ms=_percentile(latencies, 0.99),
         max_ms=latencies[-1] if latencies else float("nan"),
-        cpu_pct=100 * cpu / (time.monotonic() - started),
+        cpu_pct=100 * cpu / elapsed,
+        client_cpu_pct=100 * client_cpu / elapsed,
     )
 
 
@@ -375,7 +399,7 @@ async def run_idle(plan: Plan, env: dict[str, str], token: str, user_id: str) ->
 # --- the run ----------------------------------------------------------------------------------------
 
 
-async def bench(plan: Plan, *, systems: list[str]) -> None:
+async def bench(plan: Plan, *, systems: list[str], idle: bool) -> None:
     from hub.embedded import EmbeddedStack
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -438,15 +462,15 @@ def report_row(c: Case, plan: Plan) -> str:
         f"{lat.p99_ms:.1f} | {lat.max_ms:.1f} | {plan.throughput_rate[c.n]:.0f} | "
         f"{thr.deliveries_per_s:,.0f} | "
         f"{100 * thr.received / max(1, thr.expected):.1f}% | {thr.p99_ms:.1f} | {thr.cpu_pct:.0f} | "
-        f"{c.rss_per_conn_kb:.1f} |"
+        f"{thr.client_cpu_pct:.0f} | {c.rss_per_conn_kb:.1f} |"
     )
 
 
 def report(cases: list[Case], idle: tuple[int, float], plan: Plan) -> str:
     lines = [
         "| system | N | connected | latency rate (ev/s) | p50 ms | p99 ms | max ms | throughput rate (ev/s) "
-        "| deliveries/s | received | p99 ms | server CPU % | RSS KB/conn |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| deliveries/s | received | p99 ms | server CPU % | client CPU % | RSS KB/conn |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [report_row(c, plan) for c in cases]
     lines += [
@@ -487,13 +511,18 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
     parser.add_argument("--systems", default="dejima,bare,sio", help="comma separated (default: all three)")
+    parser.add_argument("--sizes", help="comma separated subscriber counts (default: the plan's)")
+    parser.add_argument("--no-idle", action="store_true", help="skip the idle connections")
     parser.add_argument("--serve", choices=["dejima", "bare", "sio"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port)
         return
-    asyncio.run(bench(QUICK if args.quick else FULL, systems=args.systems.split(",")))
+    plan = QUICK if args.quick else FULL
+    if args.sizes:
+        plan = dataclasses.replace(plan, sizes=[int(n) for n in args.sizes.split(",")])
+    asyncio.run(bench(plan, systems=args.systems.split(","), idle=not args.no_idle))
 
 
 if __name__ == "__main__":

@@ -9,14 +9,14 @@ The mirror is loaded from Redis when the channel is opened and again whenever a 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from hub.events.presence import Entry, members_of, parse_diff
+from hub.events.presence import Entry, members_json, parse_diff
 from hub.limits import PRESENCE_BATCH_S, PRESENCE_GREET_WAIT_S
-from hub.realtime.frames import message_frame
-from schemas.realtime import PresenceDiff, PresenceState
+from hub.realtime.frames import text_frame
 
 if TYPE_CHECKING:
     from hub.realtime.feeds import Subscription
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 class ChannelPresence:
     def __init__(self, channel: str, subscribers: Callable[[], Iterable[Subscription]]) -> None:
         self.channel = channel
+        # Frames are assembled from serialised parts (schemas.realtime.PresenceState / PresenceDiff
+        # describe them): a state of thousands of metas costs milliseconds, not a model per meta.
+        self._channel_json = json.dumps(channel).encode()
         self._subscribers = subscribers
         self.members: dict[str, Entry] = {}  # connection id → entry
         self.seq = 0
@@ -71,10 +74,10 @@ class ChannelPresence:
             return True
         self.seq = seq
         diff = parse_diff(payload)
-        for _, _, meta in diff.leaves:
-            self._change(meta.conn, None)
+        for entry in diff.leaves:
+            self._change(entry.conn, None)
         for entry in diff.joins:
-            self._change(entry[2].conn, entry)
+            self._change(entry.conn, entry)
         if self._flush_at is None and self._before:
             self._flush_at = asyncio.get_running_loop().call_later(PRESENCE_BATCH_S, self.flush)
         self._wake()
@@ -107,8 +110,10 @@ class ChannelPresence:
             if new is not None:
                 joins.append(new)
         if joins or leaves:
-            diff = PresenceDiff(channel=self.channel, joins=members_of(joins), leaves=members_of(leaves))
-            frame = message_frame(diff)
+            frame = text_frame(
+                b'{"type":"presence_diff","channel":%s,"joins":%s,"leaves":%s}'
+                % (self._channel_json, members_json(joins), members_json(leaves))
+            )
             for sub in self._subscribers():
                 if sub.presence_ready:
                     sub.conn.write(frame)
@@ -122,8 +127,11 @@ class ChannelPresence:
 
     def state_frame(self) -> bytes:
         if self._state is None or self._state[0] != self._version:
-            state = PresenceState(channel=self.channel, members=members_of(self.members.values()))
-            self._state = (self._version, message_frame(state))
+            payload = b'{"type":"presence_state","channel":%s,"members":%s}' % (
+                self._channel_json,
+                members_json(self.members.values()),
+            )
+            self._state = (self._version, text_frame(payload))
         return self._state[1]
 
     def greet(self, sub: Subscription) -> None:
@@ -147,7 +155,7 @@ class ChannelPresence:
         if self._flush_at is not None:
             self._flush_at.cancel()
             self._flush_at = None
-        self.members = {entry[2].conn: entry for entry in entries}
+        self.members = {entry.conn: entry for entry in entries}
         self.seq = seq
         self.ready = True
         self._version += 1
