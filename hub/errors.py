@@ -79,3 +79,12 @@ class RateLimited(DomainError):
 class Unavailable(DomainError):
     code = "unavailable"
     status = 503
+
+
+class StartupError(Exception):
+    """A dependency named by a setting does not answer at start: the CLI prints one line and exits."""
+
+    def __init__(self, setting: str, reason: str) -> None:
+        super().__init__(f"{setting}: {reason}")
+        self.setting = setting
+        self.reason = reason

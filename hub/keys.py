@@ -14,11 +14,13 @@ from hub.settings import Settings
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
+    from hub.http.openapi import OpenApiDocument
     from hub.identity.principal import Principal
     from hub.metrics import Metrics
     from hub.realtime.channels import ChannelTable
     from hub.realtime.registry import Realtime
     from hub.services import Services
+    from hub.web_pages import WebShell
 
 SETTINGS = web.AppKey("settings", Settings)
 MONGO_CLIENT: web.AppKey[AsyncMongoClient[dict[str, Any]]] = web.AppKey("mongo_client")
@@ -27,6 +29,8 @@ REDIS = web.AppKey("redis", Redis)
 ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+WEB: web.AppKey[WebShell] = web.AppKey("web")
+OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")
 # The kinds of channel /ws knows (each domain registers its own) and the instance's realtime core.
 CHANNELS: web.AppKey[ChannelTable] = web.AppKey("channels")
 REALTIME: web.AppKey[Realtime] = web.AppKey("realtime")

@@ -23,6 +23,38 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 # contention the request answers 503 rather than spinning (each try is a few milliseconds).
 COMMIT_MAX_ATTEMPTS = 50
 
+# One person's check-ins are serialised by a lease (docs/hubs.md). A check-in takes milliseconds;
+# the lease outlives any healthy one by far, and a holder that died frees it after this long.
+CHECKIN_LEASE_S = 10.0
+# How long a second check-in of the same person waits for the first before answering 503.
+CHECKIN_LEASE_WAIT_S = 5.0
+# Visit statistics and CSV exports cover at most this many days per request: a year and a leap day.
+VISIT_RANGE_MAX_DAYS = 366
+
+# Ids that callers send in bodies (user ids, org ids, hub ids): ours are 24 hex characters and hub
+# ids are short slugs; 64 leaves room and keeps junk out of queries and indexes.
+MAX_ID_CHARS = 64
+# RFC 5321: a forward path is at most 256 octets including the brackets, so an address ≤ 254.
+MAX_EMAIL_CHARS = 254
+# Longer than any passphrase a person types; short enough that argon2 never hashes megabytes.
+MAX_PASSWORD_CHARS = 1024
+# Ten characters of any kind is the least a person should choose; enforced when a password is set.
+MIN_PASSWORD_CHARS = 10
+# Idempotency-Key header: UUIDs and similar tokens fit with room to spare.
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+
+# Failed sign-ins before a lock. Five wrong guesses for one account is a typo storm at most; thirty
+# from one address covers an office behind one NAT where several people mistype at once.
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+# Failures less than this apart are counted together, and a lock lasts this long after the last
+# failure: guessing online becomes hopeless (≤ 480 guesses a day per account), and a person can wait it out.
+LOGIN_LOCKOUT_S = 15 * 60
+
+# Pages of the audit log: one screen by default, bounded so one request stays cheap.
+AUDIT_PAGE_DEFAULT = 50
+AUDIT_PAGE_MAX = 200
+
 # --- realtime: /ws, fan-out, presence (docs/realtime.md) ------------------------------------------
 
 # The contract's frame limit: a larger client frame closes the socket with 1009.
@@ -88,3 +120,30 @@ PRESENCE_BATCH_S = 0.05
 # A new subscriber's presence_state waits for its own join to come back through Redis (a millisecond
 # or two) so that it includes itself; never longer than this.
 PRESENCE_GREET_WAIT_S = 2.0
+# --- notifications (docs/notifications.md) -------------------------------------------------------
+# A cause for this many people or fewer is fanned out inside the request, so the in-app record is
+# there at once; a larger one (a town-wide notice) goes to a worker so that no request waits on it.
+INLINE_FANOUT_MAX = 20
+# A pending cause untouched this long was left by a process that died: the sweeper runs it again.
+# Longer than any inline fan-out takes, short enough that a notice is late by half a minute at most.
+CAUSE_STALE_S = 30
+# Deliveries re-enqueued per sweeper round (every few seconds): bounds one round's Redis work.
+SWEEP_BATCH = 1_000
+# A one-time LINE linking code: long enough to open LINE and type it, short enough to be useless
+# to someone who sees it later. Six digits: a guess among a million, and only live codes count.
+LINE_LINK_CODE_TTL_S = 15 * 60
+LINE_LINK_CODE_DIGITS = 6
+# The LINE webhook body: LINE batches events, but a megabyte is far beyond what it sends.
+MAX_LINE_WEBHOOK_BYTES = 256 * 1024
+# A partner endpoint has this long to answer one delivery (Standard Webhooks suggests 15 s or less).
+WEBHOOK_TIMEOUT_S = 10.0
+# After a secret rotation the old secret also signs deliveries this long, so partners can switch.
+WEBHOOK_ROTATION_OVERLAP_S = 24 * 3600
+# Webhook endpoints per organisation: room for staging and production of several systems.
+MAX_WEBHOOKS_PER_ORG = 20
+# Events the webhook follower reads per channel per round; the rest wait for the next round.
+WEBHOOK_FOLLOW_BATCH = 500
+# Channels written this recently are looked at by the follower; an event committed by a writer
+# that stalled longer than this between taking its time stamp and inserting is found with the
+# channel's next event instead.
+WEBHOOK_FOLLOW_WINDOW_S = 120

@@ -31,8 +31,48 @@ class ProjectAccess:
         return self.members.get(user_id)
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectScope:
+    """Which projects someone may read, as a query: everything, or these visibilities plus the
+    projects they are a member of. The same rules as ``may_read_project``, for listing."""
+
+    everything: bool
+    visibilities: tuple[Visibility, ...]
+    member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrgAccess:
+    """What the rules need to know of an organisation that receives webhooks: its people's ids."""
+
+    id: str
+    people: frozenset[str] = frozenset()
+
+    def as_principal(self) -> Principal:
+        """The organisation seen as one of its partners with no personal membership."""
+        return Principal(
+            id=f"org:{self.id}",
+            name="",
+            email="",
+            role="partner",
+            org_id=self.id,
+            locale="ja",
+            home_hub=None,
+            hub_id=None,
+            session_id="",
+        )
+
+
 class Rights:
     # --- projects and their boards (API.md, Projects) ---------------------------------------------
+
+    def readable_projects(self, principal: Principal) -> ProjectScope:
+        if principal.role == "admin":
+            return ProjectScope(everything=True, visibilities=(), member_id=principal.id)
+        visibilities: tuple[Visibility, ...] = (
+            ("public", "internal") if principal.role == "member" else ("public",)
+        )
+        return ProjectScope(everything=False, visibilities=visibilities, member_id=principal.id)
 
     def may_read_project(self, principal: Principal, project: ProjectAccess) -> bool:
         if principal.role == "admin" or project.role_of(principal.id) is not None:
@@ -57,6 +97,10 @@ class Rights:
     def may_request_to_join(self, principal: Principal, project: ProjectAccess) -> bool:
         return principal.role in ("partner", "member") and project.role_of(principal.id) is None
 
+    def may_be_project_member(self, role: str) -> bool:
+        """Kiosks are devices in a hub, not people: they join no project."""
+        return role != "kiosk"
+
     def require_read_project(self, principal: Principal, project: ProjectAccess) -> None:
         if not self.may_read_project(principal, project):
             raise NotFound("no such project")
@@ -79,8 +123,22 @@ class Rights:
     def may_list_users(self, principal: Principal) -> bool:
         return principal.is_staff
 
+    def may_administer_orgs(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
     def may_manage_org_webhooks(self, principal: Principal, org_id: str) -> bool:
         return principal.role == "admin" or (principal.role == "partner" and principal.org_id == org_id)
+
+    def may_org_read_project(self, org: OrgAccess, project: ProjectAccess) -> bool:
+        """Partner webhooks carry a project's events only when this holds: what any partner of the
+        org may read (public projects), plus the projects one of the org's people is a member of."""
+        if self.may_read_project(org.as_principal(), project):
+            return True
+        return any(project.role_of(person) is not None for person in org.people)
+
+    def may_see_deliveries(self, principal: Principal) -> bool:
+        """The outbox of every e-mail, LINE message and webhook, failed ones included."""
+        return principal.role == "admin"
 
     def may_read_audit(self, principal: Principal) -> bool:
         return principal.role == "admin"
@@ -100,10 +158,33 @@ class Rights:
     def may_administer_hubs(self, principal: Principal) -> bool:
         return principal.role == "admin"
 
+    def may_check_in_self(self, principal: Principal) -> bool:
+        # A kiosk is a device, not a person: it checks visitors in, never itself.
+        return principal.role != "kiosk"
+
+    def may_check_out(self, principal: Principal, hub_id: str, person_id: str | None) -> bool:
+        """The person themselves, staff, or the kiosk of the hub the check-in belongs to."""
+        return (person_id is not None and principal.id == person_id) or self.may_see_visitors(
+            principal, hub_id
+        )
+
+    def may_see_visitor_contacts(self, principal: Principal) -> bool:
+        # Contacts are for following up with a visitor: the DX office only, never a kiosk screen.
+        return principal.is_staff
+
+    def may_read_visit_stats(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    def may_erase_visitor(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
     # --- announcements ----------------------------------------------------------------------------
 
     def may_announce(self, principal: Principal) -> bool:
         return principal.is_staff
+
+    def may_read_acks(self, principal: Principal, *, author_id: str) -> bool:
+        return principal.role == "admin" or principal.id == author_id
 
     # --- channels (API.md, Realtime) --------------------------------------------------------------
 

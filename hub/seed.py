@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 from hub.errors import Conflict
+from hub.identity.principal import Principal
+from hub.identity.users import to_principal
 from hub.services import Services, build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
-from schemas.identity import Role
+from schemas.identity import OrgKind, Role
+from schemas.projects import MemberIn, ProjectCreate, ProjectRole
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +49,21 @@ async def seed_demo(settings: Settings) -> None:
 
 
 async def _seed(services: Services) -> None:
+    org_ids: dict[str, str] = {}
+    for key, (name, kind) in _ORGS.items():
+        try:
+            org_ids[key] = (await services.orgs.create(org_id=key, name=name, kind=kind)).id
+        except Conflict:
+            # Registered by hand under another id: use that one.
+            existing_org = await services.orgs.by_name(name)
+            assert existing_org is not None, name
+            org_ids[key] = existing_org.id
     for role, email, password in DEMO_LOGINS:
-        if await services.users.by_email(email) is not None:
+        org_id = org_ids.get(_ORG_OF.get(email, ""))
+        existing = await services.users.by_email(email)
+        if existing is not None:
+            if existing.get("org_id") != org_id and org_id is not None:
+                await services.users.update(existing["_id"], {"org_id": org_id})
             continue
         hub_id = email.removeprefix("kiosk-").split("@")[0] if role == "kiosk" else None
         try:
@@ -56,9 +72,76 @@ async def _seed(services: Services) -> None:
                 name=_NAMES[email],
                 role=role,
                 password=password,
+                org_id=org_id,
                 home_hub="bandai" if role in ("admin", "member") else None,
                 hub_id=hub_id,
             )
         except Conflict:
             continue  # created meanwhile by another `seed`
+    await _seed_projects(services)
     log.info("demo data ready")
+
+
+async def _principal(services: Services, email: str) -> Principal:
+    doc = await services.users.by_email(email)
+    assert doc is not None, email  # created just before
+    return to_principal(doc, session_id="seed")
+
+
+async def _seed_projects(services: Services) -> None:
+    sato = await _principal(services, "sato@bandai.example")
+    suzuki = await _principal(services, "suzuki@bandai.example")
+    for key, owner, body, others in _PROJECTS:
+        creator = sato if owner == "sato" else suzuki
+        # The same Idempotency-Key on every run: the project and its board are made once.
+        project = await services.projects.create(creator, body, key=f"seed:{key}", address=None)
+        for user, role in others:
+            other = sato if user == "sato" else suzuki
+            if project.my_role is not None and all(m.user_id != other.id for m in project.members):
+                await services.projects.set_member(
+                    creator, project.id, MemberIn(user_id=other.id, role=role), address=None
+                )
+
+
+_ORGS: dict[str, tuple[str, OrgKind]] = {
+    "bandai-town": ("磐梯町役場", "town"),
+    "aizu-tech": ("Aizu Tech", "company"),
+}
+_ORG_OF = {
+    "admin@bandai.example": "bandai-town",
+    "sato@bandai.example": "bandai-town",
+    "suzuki@bandai.example": "bandai-town",
+    "tanaka@partner.example": "aizu-tech",
+}
+_PROJECTS: list[tuple[str, str, ProjectCreate, list[tuple[str, ProjectRole]]]] = [
+    (
+        "dx-lab",
+        "sato",
+        ProjectCreate(
+            title="磐梯町 DX ラボ",
+            summary="町役場と地域の企業が、いっしょに町のデジタル化を進める場です。参加したい企業は申し込んでください。",
+            visibility="public",
+        ),
+        [("suzuki", "editor")],
+    ),
+    (
+        "counter-booking",
+        "sato",
+        ProjectCreate(
+            title="窓口予約の検討",
+            summary="役場の窓口をオンラインで予約できるようにするための検討（DX 推進室のみ）。",
+            visibility="internal",
+        ),
+        [],
+    ),
+    (
+        "budget-2027",
+        "suzuki",
+        ProjectCreate(
+            title="2027 年度 予算案",
+            summary="予算案の下書き。メンバーだけが見られます。",
+            visibility="private",
+        ),
+        [("sato", "viewer")],
+    ),
+]

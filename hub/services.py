@@ -6,19 +6,36 @@ The hub and the workers build the same services, so a worker calls the very code
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+if TYPE_CHECKING:
+    from arq.connections import ArqRedis
+
+from hub.announcements.wiring import Announcements, build_announcements
 from hub.events.bus import RedisEventSink
 from hub.events.log import EventLog, EventSink
 from hub.events.presence import PresenceStore
+from hub.hubs.wiring import Hubs, build_hubs
+from hub.identity.accounts import AccountService
+from hub.identity.audit import AuditLog
+from hub.identity.orgs import OrgStore
 from hub.identity.sessions import SessionService
+from hub.identity.throttle import LoginThrottle
 from hub.identity.users import UserStore
+from hub.notifications.queue import JobQueue
+from hub.notifications.wiring import Notifications, build_notifications
+from hub.projects.join_requests import JoinRequestService
+from hub.projects.service import ProjectService
+from hub.projects.store import ProjectStore
 from hub.rights import Rights
 from hub.settings import Settings
+from schemas.common import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +49,28 @@ class Services:
     users: UserStore
     sessions: SessionService
     rights: Rights
+    orgs: OrgStore
+    audit: AuditLog
+    throttle: LoginThrottle
+    accounts: AccountService
+    project_store: ProjectStore
+    projects: ProjectService
+    join_requests: JoinRequestService
+    hubs: Hubs
     presence: PresenceStore
+    notifications: Notifications
+    announcements: Announcements
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
         await self.users.ensure_indexes()
         await self.sessions.ensure_indexes()
+        await self.orgs.ensure_indexes()
+        await self.audit.ensure_indexes()
+        await self.project_store.ensure_indexes()
+        await self.hubs.ensure_indexes()
+        await self.notifications.ensure_indexes()
+        await self.announcements.ensure_indexes()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -50,6 +83,7 @@ class Services:
                 password=settings.admin_password.get_secret_value(),
             )
             log.info("created the first admin account")
+        await self.hubs.bootstrap()
 
 
 def build_services(
@@ -58,16 +92,75 @@ def build_services(
     db: AsyncDatabase[dict[str, Any]],
     redis: Redis,
     sink: EventSink | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    arq: ArqRedis | None = None,
 ) -> Services:
+    """``clock`` is "now" for the domain services that schedule by time (tests pass their own).
+    ``arq`` enqueues jobs (the hub's pool, or a worker's own); without it the sweeper does."""
     users = UserStore(db)
+    # Every event is published for the other instances' sockets, from requests and workers alike.
+    events = EventLog(db, sink=sink or RedisEventSink(redis))
+    presence = PresenceStore(redis)
+    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s)
+    rights = Rights()
+    orgs = OrgStore(db)
+    audit = AuditLog(db)
+    project_store = ProjectStore(db)
+    projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
+    hubs = build_hubs(
+        db,
+        events=events,
+        rights=rights,
+        retention_days=settings.visitor_retention_days,
+        audit=audit,
+        clock=clock,
+        user_hub_hook=presence.set_user_hub,
+    )
+    notifications = build_notifications(
+        db,
+        settings=settings,
+        events=events,
+        users=users,
+        orgs=orgs,
+        projects=projects,
+        rights=rights,
+        queue=JobQueue(arq),
+        clock=clock,
+    )
     return Services(
         settings=settings,
         db=db,
         redis=redis,
-        # Every event is published for the other instances' sockets, from requests and workers alike.
-        events=EventLog(db, sink=sink or RedisEventSink(redis)),
+        events=events,
         users=users,
-        sessions=SessionService(db, users=users, ttl_s=settings.session_ttl_s),
-        rights=Rights(),
-        presence=PresenceStore(redis),
+        sessions=sessions,
+        rights=rights,
+        orgs=orgs,
+        audit=audit,
+        throttle=LoginThrottle(
+            redis,
+            max_per_account=settings.login_max_failures_per_account,
+            max_per_address=settings.login_max_failures_per_address,
+            window_s=settings.login_lockout_s,
+        ),
+        accounts=AccountService(users=users, orgs=orgs, sessions=sessions, audit=audit, rights=rights),
+        project_store=project_store,
+        projects=projects,
+        join_requests=JoinRequestService(
+            db=db, store=project_store, projects=projects, users=users, rights=rights, audit=audit
+        ),
+        hubs=hubs,
+        notifications=notifications,
+        announcements=build_announcements(
+            db,
+            settings=settings,
+            events=events,
+            users=users,
+            hubs=hubs.service,
+            projects=projects,
+            rights=rights,
+            notifications=notifications,
+            clock=clock,
+        ),
+        presence=presence,
     )

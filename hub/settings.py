@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from hub import limits
+
 _MONGO_SCHEMES = ("mongodb", "mongodb+srv")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
@@ -33,6 +35,15 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(default=False, description="Set the Secure flag (behind HTTPS).")
     session_ttl_s: int = Field(default=14 * 24 * 3600, gt=0, description="Sliding session lifetime.")
     event_retention_days: int = Field(default=7, ge=7, description="How long channel events are kept.")
+    trusted_proxy_count: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Reverse proxies in front of the hub whose X-Forwarded-For entries are trusted.",
+    )
+    login_max_failures_per_account: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ACCOUNT, gt=0)
+    login_max_failures_per_address: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ADDRESS, gt=0)
+    login_lockout_s: int = Field(default=limits.LOGIN_LOCKOUT_S, gt=0, description="Failure window and lock.")
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, gt=0, lt=65536)
@@ -40,6 +51,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
+    smtp_ca_file: str | None = Field(default=None, description="CA bundle for STARTTLS to an internal relay.")
 
     line_api_base: str = "https://api.line.me"
     line_channel_token: SecretStr | None = None
@@ -48,6 +60,19 @@ class Settings(BaseSettings):
     visitor_retention_days: int = Field(default=90, gt=0)
     webhook_allow_private: bool = False
     urgent_reminder_s: int = Field(default=15 * 60, gt=0)
+    line_bot_id: str | None = Field(default=None, description="The bot's LINE ID, shown when linking.")
+    # Waits after the 1st, 2nd … failed attempt; when they run out the delivery is recorded failed.
+    # Defaults: e-mail / LINE about 8 hours of tries; webhooks now, 5 s, 30 s, 2 min, 10 min, 1 h, 3 h,
+    # 8 h, 24 h (API.md: at least 24 hours). Tests make them short.
+    delivery_retry_delays_s: list[float] = Field(default=[10, 60, 300, 1800, 7200, 21600], min_length=1)
+    webhook_retry_delays_s: list[float] = Field(
+        default=[5, 30, 120, 600, 3600, 3 * 3600, 8 * 3600, 24 * 3600], min_length=1
+    )
+    job_timeout_s: int = Field(
+        default=120,
+        gt=0,
+        description="Longest an arq job may run; a killed worker's jobs rerun after it + 10 s.",
+    )
 
     log_format: Literal["json", "text"] | None = Field(
         default=None, description="Defaults to text in dev, JSON lines otherwise."

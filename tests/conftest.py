@@ -142,6 +142,8 @@ async def make_user(client: TestClient[Any, Any]) -> UserFactory:
         response = await client.post("/api/auth/login", json={"email": email, "password": password})
         assert response.status == 200, await response.text()
         token = (await response.json())["token"]
+        # Keep the shared client anonymous: the login set a session cookie in its jar.
+        client.session.cookie_jar.clear()
         return Account(id=user.id, email=email, password=password, token=token)
 
     return factory

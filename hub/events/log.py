@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,6 +33,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import Unavailable
 from hub.limits import COMMIT_MAX_ATTEMPTS
+from hub.storage.mongo import ensure_ttl_index
 from schemas.common import utc_now
 from schemas.events import Actor, Change, Delete, Event, Put
 
@@ -63,9 +64,8 @@ class EventLog:
 
     async def ensure_indexes(self, *, retention_days: int) -> None:
         await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
-        await self._events.create_index(
-            "at", expireAfterSeconds=int(timedelta(days=retention_days).total_seconds())
-        )
+        ttl_s = int(timedelta(days=retention_days).total_seconds())
+        await ensure_ttl_index(self._events, field="at", ttl_s=ttl_s)
 
     async def commit(
         self,
@@ -144,6 +144,11 @@ class EventLog:
             await self.catch_up(channel)
         return len(channels)
 
+    async def recent_channels(self, *, since: datetime) -> list[str]:
+        """Channels with an event stamped at or after ``since`` (for followers of the log)."""
+        docs = await self._events.find({"at": {"$gte": since}}, {"ch": 1}).to_list()
+        return sorted({doc["ch"] for doc in docs})
+
     async def read(self, channel: str, read_state: Callable[[], Awaitable[State]]) -> tuple[State, int]:
         """Read a state that reflects every event of the channel up to the returned seq, none after."""
         applied = await self.catch_up(channel)
@@ -195,6 +200,21 @@ class EventLog:
         doc = await self._events.find_one({"ch": channel, "seq": seq})
         return None if doc is None else _to_event(doc)
 
+    async def erase_fields(self, channel: str, *, resource_id: str, fields: Sequence[str]) -> int:
+        """Blank personal ``fields`` of one resource in every logged event of a channel; → how many.
+
+        The one exception to "events never change": a person's data must be erasable (APPI), and
+        replays with ``since`` must not bring an erased name back. Seqs and event names stay.
+        """
+        changed = 0
+        for doc in await self._events.find({"ch": channel, "data.id": resource_id}).to_list():
+            data = {k: (None if k in fields else v) for k, v in (doc.get("data") or {}).items()}
+            ops = [_erase_op(raw, resource_id, fields) for raw in doc.get("ops", [])]
+            if data != doc.get("data") or ops != doc.get("ops", []):
+                await self._events.update_one({"_id": doc["_id"]}, {"$set": {"data": data, "ops": ops}})
+                changed += 1
+        return changed
+
     async def _applied(self, channel: str) -> int:
         doc = await self._channels.find_one({"_id": channel})
         return 0 if doc is None else int(doc.get("applied", 0))
@@ -245,6 +265,12 @@ def _event_doc(*, channel: str, seq: int, change: Change, actor: Actor | None) -
         # the one read back for a recovering subscriber are byte for byte the same.
         "at": _now_ms(),
     }
+
+
+def _erase_op(raw: Doc, resource_id: str, fields: Sequence[str]) -> Doc:
+    if raw.get("op") != "put" or raw["doc"].get("_id") != resource_id:
+        return raw
+    return {**raw, "doc": {k: (None if k in fields else v) for k, v in raw["doc"].items()}}
 
 
 def _now_ms() -> datetime:

@@ -47,8 +47,13 @@ def error_response(
     return web.json_response({"error": error, **(extra or {})}, status=status, headers=headers)
 
 
-def _wants_html(request: web.Request) -> bool:
-    return not request.path.startswith(("/api/", "/ws")) and "text/html" in request.headers.get("Accept", "")
+def wants_html(request: web.Request) -> bool:
+    """A browser navigating to a page (not a script calling the API): errors are pages for it."""
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.path.startswith(("/api/", "/ws", "/static/", "/i18n/"))
+        and "text/html" in request.headers.get("Accept", "")
+    )
 
 
 @web.middleware
@@ -83,7 +88,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        if error.status == 404 and _wants_html(request):
+        if error.status == 404 and wants_html(request):
             raise
         code = _HTTP_CODES.get(error.status, "invalid_request")
         message = {

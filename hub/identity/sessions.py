@@ -58,7 +58,11 @@ class SessionService:
         if user is None or user.get("disabled"):
             return None
         if session["expires_at"] - self._ttl + _SLIDE_GRANULARITY < now:
-            await self._sessions.update_one({"_id": session_id}, {"$set": {"expires_at": now + self._ttl}})
+            # A whole-document replace, not $set: nx-27017 stores a datetime given to $set as a
+            # string (docs/storage.md), which would break the TTL index and the comparison above.
+            # Without upsert, a session revoked meanwhile stays revoked.
+            slid = {k: v for k, v in session.items() if k != "_id"} | {"expires_at": now + self._ttl}
+            await self._sessions.replace_one({"_id": session_id}, slid)
         return to_principal(user, session_id=session_id)
 
     async def revoke(self, session_id: str) -> None:

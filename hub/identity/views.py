@@ -8,24 +8,50 @@ from hub import keys
 from hub.errors import Unauthenticated
 from hub.http.auth import COOKIE_NAME, require_principal
 from hub.http.bodies import parse_body
+from hub.http.client import client_address
+from hub.http.openapi import api
 from hub.http.responses import json_response
 from hub.identity.passwords import verify_password
-from hub.identity.users import to_user_out
-from schemas.identity import LoginBody, LoginOut
+from hub.identity.users import normalise_email, to_user_out
+from schemas.events import Actor
+from schemas.identity import LoginBody, LoginOut, UserOut
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/api/auth/login")
+@api(
+    summary="Sign in with e-mail and password",
+    description="Answers a bearer token and sets an HttpOnly session cookie (SameSite=Lax).",
+    body=LoginBody,
+    response=LoginOut,
+    auth=False,
+    errors=(401, 429),
+    tags=["identity"],
+)
 async def login(request: web.Request) -> web.Response:
     body = await parse_body(request, LoginBody)
     services = request.app[keys.SERVICES]
+    address = client_address(request)
+    await services.throttle.check(email=body.email, address=address)
     user = await services.users.by_email(body.email)
     # Verify even when the user is unknown, so both failures take the same time.
     ok = await verify_password(None if user is None else user.get("password_hash"), body.password)
     if user is None or not ok or user.get("disabled"):
+        await services.throttle.failed(email=body.email, address=address)
+        await services.audit.record(
+            "auth.login_failed",
+            actor=None,
+            address=address,
+            subject_id=None if user is None else user["_id"],
+            data={"email": normalise_email(body.email)},
+        )
         raise Unauthenticated("wrong e-mail address or password")
+    await services.throttle.succeeded(email=body.email)
     token = await services.sessions.open(user["_id"])
+    await services.audit.record(
+        "auth.login", actor=Actor(id=user["_id"], name=user["name"]), address=address, subject_id=user["_id"]
+    )
     response = json_response(LoginOut(user=to_user_out(user), token=token))
     settings = request.app[keys.SETTINGS]
     response.set_cookie(
@@ -41,6 +67,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/auth/logout")
+@api(summary="Revoke this session or token, on every instance", status=204, errors=(403,), tags=["identity"])
 async def logout(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     await request.app[keys.SERVICES].sessions.revoke(principal.session_id)
@@ -50,6 +77,7 @@ async def logout(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/me")
+@api(summary="The caller's own account", response=UserOut, tags=["identity"])
 async def me(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     user = await request.app[keys.SERVICES].users.get(principal.id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
 Doc = dict[str, Any]
 
@@ -29,3 +31,16 @@ async def ping(db: AsyncDatabase[Doc]) -> bool:
     except Exception:
         return False
     return True
+
+
+async def ensure_ttl_index(collection: AsyncCollection[Doc], *, field: str, ttl_s: int) -> None:
+    """A TTL index on ``field``; a changed lifetime replaces the old index instead of failing start."""
+    try:
+        await collection.create_index(field, expireAfterSeconds=ttl_s)
+    except OperationFailure:
+        # IndexOptionsConflict: same key, other lifetime. Drop and rebuild: portable to nx-27017,
+        # which has no collMod; the few seconds without a TTL index lose nothing.
+        for index in await (await collection.list_indexes()).to_list():
+            if dict(index["key"]) == {field: 1} and index.get("expireAfterSeconds") != ttl_s:
+                await collection.drop_index(index["name"])
+        await collection.create_index(field, expireAfterSeconds=ttl_s)

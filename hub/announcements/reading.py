@@ -1,0 +1,140 @@
+"""Reading announcements: what reached me, acknowledging it, and who has acknowledged (author, admin).
+
+Acknowledgements belong to the reader's ``user:`` channel (collection ``announcement_acks``, written
+by its ``announcement.acknowledged`` events), once per reader however often they press the button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.announcements.model import ACKS, ANNOUNCEMENTS, ack_id, to_out
+from hub.announcements.service import cause_of
+from hub.clock import Clock
+from hub.errors import Forbidden, NotFound
+from hub.events.log import EventLog
+from hub.identity.principal import Principal
+from hub.identity.users import UserStore
+from hub.notifications.commit import commit_once
+from hub.notifications.records import NotificationRecords, notification_id, user_channel
+from hub.rights import Rights
+from schemas.announcements import AckEntry, AckPerson, AcksOut, AnnouncementOut
+from schemas.events import Change, Put
+
+Doc = dict[str, Any]
+
+
+class AnnouncementReads:
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        *,
+        events: EventLog,
+        users: UserStore,
+        records: NotificationRecords,
+        rights: Rights,
+        clock: Clock,
+    ) -> None:
+        self._announcements = db[ANNOUNCEMENTS]
+        self._acks = db[ACKS]
+        self._events = events
+        self._users = users
+        self._records = records
+        self._rights = rights
+        self._clock = clock
+
+    async def received(self, principal: Principal, *, limit: int) -> list[AnnouncementOut]:
+        """What reached the caller, newest first, leaving out expired ones."""
+        mine = await self._records.of_user_for_announcements(principal.id)
+        if not mine:
+            return []
+        now = self._clock()
+        docs = await self._announcements.find({"_id": {"$in": list(mine)}}).to_list()
+        acks = {
+            a["announcement_id"]: a["at"]
+            for a in await self._acks.find({"user_id": principal.id, "_deleted": {"$ne": True}}).to_list()
+        }
+        live = [d for d in docs if d.get("expires_at") is None or d["expires_at"] > now]
+        live.sort(key=lambda d: (d["published_at_ms"], d["_id"]), reverse=True)
+        return [to_out(d, acknowledged_at=acks.get(d["_id"])) for d in live[:limit]]
+
+    async def authored(self, principal: Principal, *, limit: int) -> list[AnnouncementOut]:
+        if not self._rights.may_announce(principal):
+            raise Forbidden("only the DX office writes announcements")
+        query: Doc = {} if principal.role == "admin" else {"author_id": principal.id}
+        docs = await self._announcements.find(query).sort("created_at", DESCENDING).limit(limit).to_list()
+        return [to_out(doc) for doc in docs]
+
+    async def get(self, principal: Principal, announcement_id: str) -> AnnouncementOut:
+        doc = await self._announcements.find_one({"_id": announcement_id})
+        if doc is None:
+            raise NotFound("no such announcement")
+        if self._rights.may_read_acks(principal, author_id=doc["author_id"]):
+            return to_out(doc)
+        if not await self._records.received(user_id=principal.id, announcement_id=announcement_id):
+            raise NotFound("no such announcement")
+        ack = await self._acks.find_one(
+            {"_id": ack_id(announcement_id, principal.id), "_deleted": {"$ne": True}}
+        )
+        return to_out(doc, acknowledged_at=None if ack is None else ack["at"])
+
+    async def ack(self, principal: Principal, announcement_id: str) -> AnnouncementOut:
+        """Record that the caller read it (once; again is a no-op) and mark the notification read."""
+        doc = await self._announcements.find_one({"_id": announcement_id})
+        if doc is None or not await self._records.received(
+            user_id=principal.id, announcement_id=announcement_id
+        ):
+            raise NotFound("no such announcement")
+        now = self._clock()
+        stored: Doc = {
+            "_id": ack_id(announcement_id, principal.id),
+            "announcement_id": announcement_id,
+            "user_id": principal.id,
+            "at": now,
+        }
+
+        async def decide() -> Change | None:
+            if await self._acks.find_one({"_id": stored["_id"], "_deleted": {"$ne": True}}, {"_id": 1}):
+                return None
+            data = {"announcement_id": announcement_id, "user_id": principal.id, "at": now.isoformat()}
+            return Change(
+                event="announcement.acknowledged", data=data, ops=[Put(collection=ACKS, doc=stored)]
+            )
+
+        await commit_once(self._events, user_channel(principal.id), decide, actor=principal.actor)
+        record_id = notification_id(
+            user_id=principal.id, kind="announcement", cause_id=cause_of(announcement_id)
+        )
+        await self._records.mark_read(user_id=principal.id, record_id=record_id, now=now)
+        return await self.get(principal, announcement_id)
+
+    async def acks(self, principal: Principal, announcement_id: str) -> AcksOut:
+        doc = await self._announcements.find_one({"_id": announcement_id})
+        if doc is None:
+            raise NotFound("no such announcement")
+        if not self._rights.may_read_acks(principal, author_id=doc["author_id"]):
+            if await self._records.received(user_id=principal.id, announcement_id=announcement_id):
+                raise Forbidden("only the author and admins see who has read it")
+            raise NotFound("no such announcement")
+        recipients = await self._records.recipients_of(announcement_id)
+        acked = await self._acks.find(
+            {"announcement_id": announcement_id, "_deleted": {"$ne": True}}
+        ).to_list()
+        acked.sort(key=lambda a: (a["at"], a["user_id"]))
+        done = {a["user_id"] for a in acked}
+        people = await self._users.names(recipients)
+        return AcksOut(
+            acknowledged=[AckEntry(user_id=a["user_id"], at=a["at"]) for a in acked],
+            pending=[uid for uid in recipients if uid not in done],
+            people=[
+                AckPerson(
+                    user_id=uid,
+                    name=people.get(uid, {}).get("name", ""),
+                    home_hub=people.get(uid, {}).get("home_hub"),
+                )
+                for uid in recipients
+            ],
+        )

@@ -1,0 +1,473 @@
+"""Hubs and check-ins: every change goes through the hub's channel ``hub:{id}`` of the event log.
+
+Design note: docs/hubs.md. The channel serialises a hub's check-ins (``EventLog.commit`` decides each
+against the state at the channel's head and only one writer wins each seq), so the capacity check
+in ``decide`` is exact however many hub instances accept check-ins at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.errors import Forbidden, HubFull, InvalidRequest, NotFound
+from hub.events.log import EventLog, State
+from hub.hubs import hours
+from hub.hubs.leases import UserLeases
+from hub.hubs.model import (
+    CHECKINS,
+    DEFAULT_HUBS,
+    HUBS,
+    LIVE,
+    OPEN,
+    Doc,
+    channel_of,
+    checkin_out,
+    event_data,
+    hub_out,
+)
+from hub.identity.principal import Principal
+from hub.ids import idempotent_id
+from hub.rights import Rights
+from schemas.common import utc_now
+from schemas.events import Actor, Change, Event, Put
+from schemas.hubs import (
+    CheckinOut,
+    CheckinsQuery,
+    EndReason,
+    HubOut,
+    HubPatch,
+    HubSnapshot,
+    OccupancyData,
+    SelfCheckinBody,
+    VisitorCheckinBody,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+# Tells presence where a user is checked in now (API.md, Realtime: each meta's "hub").
+UserHubHook = Callable[[str, str | None], Awaitable[None]]
+_LIST_LIMIT = 1000
+
+
+class _Done(Exception):
+    """Raised inside ``decide`` when the change was made already (a replay): nothing is logged."""
+
+    def __init__(self, doc: Doc) -> None:
+        super().__init__("already done")
+        self.doc = doc
+
+
+def _stored(doc: Doc) -> Doc:
+    """A document as ops write it: the event log adds ``_seq`` and ``_deleted`` itself."""
+    return {k: v for k, v in doc.items() if k not in ("_seq", "_deleted")}
+
+
+class HubService:
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        *,
+        events: EventLog,
+        rights: Rights,
+        visitor_retention_days: int,
+        clock: Clock = utc_now,
+        user_hub_hook: UserHubHook | None = None,
+    ) -> None:
+        self._visitor_retention_days = visitor_retention_days
+        self._hubs = db[HUBS]
+        self._checkins = db[CHECKINS]
+        self._events = events
+        self._rights = rights
+        self._clock = clock
+        self._leases = UserLeases(db)
+        self._user_hub_hook = user_hub_hook
+        # One writer per hub channel in this process: the log serialises writers anyway, and letting
+        # a burst of requests race for each seq only multiplies retries (cross-instance races remain).
+        self._writing: dict[str, asyncio.Lock] = {}
+
+    async def ensure_indexes(self) -> None:
+        await self._checkins.create_index([("hub_id", ASCENDING), ("checked_out_at", ASCENDING)])
+        await self._checkins.create_index([("hub_id", ASCENDING), ("checked_in_at", ASCENDING)])
+        await self._checkins.create_index([("user_id", ASCENDING), ("checked_out_at", ASCENDING)])
+        await self._checkins.create_index([("kind", ASCENDING), ("checked_in_at", ASCENDING)])
+
+    # --- hubs ---------------------------------------------------------------------------------------
+
+    async def ensure_seeded(self) -> None:
+        """Create the contract's hubs when missing; several instances starting at once create each once."""
+        for default in DEFAULT_HUBS:
+
+            async def decide(default: Doc = default) -> Change:
+                existing = await self._hubs.find_one({"_id": default["_id"]})
+                if existing is not None:
+                    raise _Done(existing)
+                doc = {**default, "created_at": utc_now()}
+                out = hub_out(doc, occupancy=0)
+                return Change(event="hub.created", data=out.model_dump(mode="json"), ops=[_put(HUBS, doc)])
+
+            with suppress(_Done):
+                await self._events.commit(channel_of(default["_id"]), decide, actor=None)
+                log.info("created hub %s", default["_id"])
+
+    async def hub(self, hub_id: str) -> Doc:
+        doc = await self._hubs.find_one({"_id": hub_id, **LIVE})
+        if doc is None:
+            raise NotFound("no such hub")
+        return doc
+
+    async def hub_docs(self) -> list[Doc]:
+        return await self._hubs.find(LIVE).sort("_id", ASCENDING).to_list()
+
+    async def list_hubs(self) -> list[HubOut]:
+        return [hub_out(doc, occupancy=await self.occupancy(doc["_id"])) for doc in await self.hub_docs()]
+
+    async def users_inside(self, hub_ids: list[str]) -> list[str]:
+        """Accounts checked in at these hubs now (an announcement to a hub reaches them)."""
+        for hub_id in hub_ids:
+            await self._events.catch_up(channel_of(hub_id))
+        docs = await self._checkins.find(
+            {"hub_id": {"$in": hub_ids}, **OPEN, **LIVE}, {"user_id": 1}
+        ).to_list()
+        return sorted({doc["user_id"] for doc in docs if doc.get("user_id")})
+
+    async def occupancy(self, hub_id: str) -> int:
+        await self._events.catch_up(channel_of(hub_id))
+        return await self._count_open(hub_id)
+
+    async def update_hub(self, principal: Principal, hub_id: str, patch: HubPatch) -> HubOut:
+        if not self._rights.may_administer_hubs(principal):
+            raise Forbidden("only admins may change a hub")
+        current = await self.hub(hub_id)
+        changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
+        if "timezone" in changes:
+            hours.zone(changes["timezone"])
+        if not changes:
+            return hub_out(current, occupancy=await self.occupancy(hub_id))
+
+        async def decide() -> Change:
+            doc = {**_stored(await self.hub(hub_id)), **changes, "updated_at": utc_now()}
+            if doc["open"] == doc["close"]:
+                raise InvalidRequest(
+                    "opening and closing time must differ",
+                    details={"fields": [{"path": "close", "message": "equals the opening time"}]},
+                )
+            out = hub_out(doc, occupancy=await self._count_open(hub_id))
+            return Change(event="hub.updated", data=out.model_dump(mode="json"), ops=[_put(HUBS, doc)])
+
+        event = await self._commit(hub_id, decide, actor=principal.actor)
+        return HubOut.model_validate(event.data)
+
+    # --- check-in -----------------------------------------------------------------------------------
+
+    async def check_in_self(
+        self, principal: Principal, hub_id: str, body: SelfCheckinBody, *, idempotency_key: str | None
+    ) -> tuple[CheckinOut, bool]:
+        """Check the caller in; ends their open check-in at the other hub first. → (check-in, created)."""
+        hub = await self.hub(hub_id)
+        if not self._rights.may_check_in_self(principal):
+            raise Forbidden("a kiosk checks visitors in: send the visitor's name, purpose and consent")
+        checkin_id = idempotent_id(caller_id=principal.id, scope=f"checkin:{hub_id}", key=idempotency_key)
+        async with self._leases.hold(principal.id):
+            await self._events.catch_up(channel_of(hub_id))
+            replay = await self._checkins.find_one({"_id": checkin_id, **LIVE})
+            if replay is not None:
+                return self._own_copy(replay), False
+            open_docs = await self._open_of_user(principal.id)
+            for doc in open_docs:
+                if doc["hub_id"] == hub_id:
+                    return self._own_copy(doc), False
+            if open_docs:
+                # Refuse before ending the other check-in when this hub is full anyway.
+                occupancy = await self._count_open(hub_id)
+                if occupancy >= hub["capacity"]:
+                    raise _full(hub, occupancy)
+            now = self._now()
+            # End first, then create: a crash in between leaves the person checked in nowhere,
+            # never twice (docs/hubs.md, "One open check-in per person").
+            for doc in open_docs:
+                await self._end(doc, at=now, reason="moved", actor=principal.actor)
+            doc = _new_checkin(
+                checkin_id,
+                hub_id=hub_id,
+                kind="member",
+                user_id=principal.id,
+                name=principal.name,
+                purpose=body.purpose,
+                at=now,
+                by=principal.id,
+            )
+            stored, created = await self._create(doc, actor=principal.actor)
+            await self._sync_user_hub(principal.id)
+        return self._own_copy(stored), created
+
+    async def check_in_visitor(
+        self, principal: Principal, hub_id: str, body: VisitorCheckinBody, *, idempotency_key: str | None
+    ) -> tuple[CheckinOut, bool]:
+        await self.hub(hub_id)
+        self._require_see_visitors(principal, hub_id, action="check visitors in")
+        checkin_id = idempotent_id(caller_id=principal.id, scope=f"checkin:{hub_id}", key=idempotency_key)
+        now = self._now()
+        doc = _new_checkin(
+            checkin_id,
+            hub_id=hub_id,
+            kind="visitor",
+            user_id=None,
+            name=body.name,
+            purpose=body.purpose,
+            at=now,
+            by=principal.id,
+        )
+        doc.update(organization=body.organization, contact=body.contact, consent_at=now)
+        stored, created = await self._create(doc, actor=principal.actor)
+        contact = self._rights.may_see_visitor_contacts(principal)
+        return checkin_out(stored, names=True, contact=contact), created
+
+    async def check_out(self, principal: Principal, checkin_id: str) -> CheckinOut:
+        doc = await self._checkins.find_one({"_id": checkin_id, **LIVE})
+        if doc is None:
+            raise NotFound("no such check-in")
+        hub_id = doc["hub_id"]
+        if not self._rights.may_check_out(principal, hub_id, doc.get("user_id")):
+            if principal.role == "kiosk":
+                raise Forbidden("a kiosk acts only for its own hub")
+            raise NotFound("no such check-in")
+        reason: EndReason = (
+            "self"
+            if doc.get("user_id") == principal.id
+            else "kiosk"
+            if principal.role == "kiosk"
+            else "staff"
+        )
+        async with self._lease_for(doc):
+            ended, _ = await self._end(doc, at=self._now(), reason=reason, actor=principal.actor)
+            if ended.get("user_id"):
+                await self._sync_user_hub(ended["user_id"])
+        return checkin_out(ended, names=True, contact=self._rights.may_see_visitor_contacts(principal))
+
+    async def close_due(self, *, now: datetime) -> int:
+        """End every open check-in whose hub has closed since it began; → how many ended.
+
+        Each ends at the first closing instant after its check-in, on the hub's wall clock.
+        """
+        ended = 0
+        for hub in await self.hub_docs():
+            tz, close = hours.zone(hub["timezone"]), hours.time_of_day(hub["close"])
+            await self._events.catch_up(channel_of(hub["_id"]))
+            cutoff = hours.last_closing(now, close=close, tz=tz)
+            query = {"hub_id": hub["_id"], "checked_out_at": None, "checked_in_at": {"$lt": cutoff}, **LIVE}
+            for doc in await self._checkins.find(query).to_list():
+                at = hours.next_closing(doc["checked_in_at"], close=close, tz=tz)
+                async with self._lease_for(doc):
+                    _, changed = await self._end(doc, at=at, reason="closing", actor=None)
+                    if doc.get("user_id"):
+                        await self._sync_user_hub(doc["user_id"])
+                ended += changed
+        if ended:
+            log.info("closing time: ended %d check-ins", ended)
+        return ended
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    async def list_checkins(
+        self, principal: Principal, hub_id: str, query: CheckinsQuery
+    ) -> list[CheckinOut]:
+        hub = await self.hub(hub_id)
+        self._require_see_visitors(principal, hub_id, action="see who is in")
+        await self._events.catch_up(channel_of(hub_id))
+        filters: Doc = {"hub_id": hub_id, **LIVE}
+        if query.active:
+            filters.update(OPEN)
+        else:
+            tz = hours.zone(hub["timezone"])
+            today = hours.local_day(self._clock(), tz)
+            first, last = query.from_ or today, query.to or query.from_ or today
+            filters["checked_in_at"] = {
+                "$gte": hours.day_start(first, tz),
+                "$lt": hours.day_start(last + hours.ONE_DAY, tz),
+            }
+        docs = (
+            await self._checkins.find(filters).sort("checked_in_at", DESCENDING).limit(_LIST_LIMIT).to_list()
+        )
+        contact = self._rights.may_see_visitor_contacts(principal)
+        return [checkin_out(doc, names=True, contact=contact) for doc in docs]
+
+    async def snapshot(self, principal: Principal, hub_id: str) -> HubSnapshot:
+        """The hub and who is in, exactly as at the returned seq of ``hub:{id}``."""
+        await self.hub(hub_id)
+
+        async def read_state() -> State:
+            hub = await self.hub(hub_id)
+            docs = await self._checkins.find({"hub_id": hub_id, **OPEN}).to_list()
+            return {HUBS: {hub_id: hub}, CHECKINS: {doc["_id"]: doc for doc in docs}}
+
+        state, seq = await self._events.read(channel_of(hub_id), read_state)
+        present = [
+            doc
+            for doc in state[CHECKINS].values()
+            if not doc.get("_deleted") and doc.get("checked_out_at") is None
+        ]
+        present.sort(key=lambda doc: doc["checked_in_at"], reverse=True)
+        names = self._rights.may_see_visitors(principal, hub_id)
+        contact = self._rights.may_see_visitor_contacts(principal)
+        return HubSnapshot(
+            hub=hub_out(state[HUBS][hub_id], occupancy=len(present)),
+            seq=seq,
+            checkins=[checkin_out(doc, names=True, contact=contact) for doc in present] if names else None,
+            visitor_retention_days=self._visitor_retention_days,
+        )
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    async def _create(self, doc: Doc, *, actor: Actor) -> tuple[Doc, bool]:
+        hub_id = doc["hub_id"]
+
+        async def decide() -> Change:
+            existing = await self._checkins.find_one({"_id": doc["_id"]})
+            if existing is not None:
+                raise _Done(existing)  # the same Idempotency-Key again
+            hub = await self.hub(hub_id)
+            occupancy = await self._count_open(hub_id)
+            if occupancy >= hub["capacity"]:
+                raise _full(hub, occupancy)
+            return Change(event="checkin.created", data=event_data(doc), ops=[_put(CHECKINS, doc)])
+
+        try:
+            await self._commit(hub_id, decide, actor=actor)
+        except _Done as done:
+            return done.doc, False
+        await self._publish_occupancy(hub_id)
+        return doc, True
+
+    async def _end(
+        self, doc: Doc, *, at: datetime, reason: EndReason, actor: Actor | None
+    ) -> tuple[Doc, bool]:
+        hub_id = doc["hub_id"]
+
+        async def decide() -> Change:
+            current = await self._checkins.find_one({"_id": doc["_id"], **LIVE})
+            if current is None or current.get("checked_out_at") is not None:
+                raise _Done(current or doc)
+            ended = {
+                **_stored(current),
+                "checked_out_at": max(at, current["checked_in_at"]),
+                "ended_by": reason,
+            }
+            return Change(event="checkin.ended", data=event_data(ended), ops=[_put(CHECKINS, ended)])
+
+        try:
+            event = await self._commit(hub_id, decide, actor=actor)
+        except _Done as done:
+            return done.doc, False
+        await self._publish_occupancy(hub_id)
+        ended = await self._checkins.find_one({"_id": doc["_id"]})
+        assert ended is not None, event
+        return ended, True
+
+    async def _publish_occupancy(self, hub_id: str) -> None:
+        async def decide() -> Change:
+            hub = await self.hub(hub_id)
+            data = OccupancyData(
+                hub_id=hub_id, occupancy=await self._count_open(hub_id), capacity=hub["capacity"]
+            )
+            return Change(event="hub.occupancy", data=data.model_dump(mode="json"))
+
+        await self._commit(hub_id, decide, actor=None)
+
+    async def _commit(
+        self, hub_id: str, decide: Callable[[], Awaitable[Change]], *, actor: Actor | None
+    ) -> Event:
+        lock = self._writing.setdefault(hub_id, asyncio.Lock())
+        async with lock:
+            return await self._events.commit(channel_of(hub_id), decide, actor=actor)
+
+    async def _count_open(self, hub_id: str) -> int:
+        return await self._checkins.count_documents({"hub_id": hub_id, **OPEN, **LIVE})
+
+    async def _open_of_user(self, user_id: str) -> list[Doc]:
+        for hub in await self.hub_docs():
+            await self._events.catch_up(channel_of(hub["_id"]))
+        return await self._checkins.find({"user_id": user_id, **OPEN, **LIVE}).to_list()
+
+    async def _sync_user_hub(self, user_id: str) -> None:
+        """Tell presence where the user is now, from the stored truth (called under their lease)."""
+        if self._user_hub_hook is None:
+            return
+        open_doc = await self._checkins.find_one({"user_id": user_id, **OPEN, **LIVE})
+        try:
+            await self._user_hub_hook(user_id, None if open_doc is None else open_doc["hub_id"])
+        except Exception:
+            # Presence is a live hint; the check-in itself is stored. Never fail the change for it.
+            log.exception("could not update the presence hub of user %s", user_id)
+
+    @asynccontextmanager
+    async def _lease_for(self, doc: Doc) -> AsyncIterator[None]:
+        if doc.get("user_id") is None:
+            yield
+            return
+        async with self._leases.hold(doc["user_id"]):
+            yield
+
+    def _require_see_visitors(self, principal: Principal, hub_id: str, *, action: str) -> None:
+        if self._rights.may_see_visitors(principal, hub_id):
+            return
+        if principal.role == "kiosk":
+            raise Forbidden("a kiosk acts only for its own hub")
+        raise Forbidden(f"only the DX office and the hub's kiosk may {action}")
+
+    def _now(self) -> datetime:
+        # MongoDB keeps milliseconds: answer with what a later read will show.
+        now = self._clock()
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    @staticmethod
+    def _own_copy(doc: Doc) -> CheckinOut:
+        return checkin_out(doc, names=True, contact=False)
+
+
+def _put(collection: str, doc: Doc) -> Put:
+    return Put(collection=collection, doc=_stored(doc))
+
+
+def _full(hub: Doc, occupancy: int) -> HubFull:
+    return HubFull(
+        f"the hub is full ({occupancy} of {hub['capacity']})",
+        details={"capacity": hub["capacity"], "occupancy": occupancy},
+    )
+
+
+def _new_checkin(
+    checkin_id: str,
+    *,
+    hub_id: str,
+    kind: str,
+    user_id: str | None,
+    name: str,
+    purpose: str,
+    at: datetime,
+    by: str,
+) -> Doc:
+    return {
+        "_id": checkin_id,
+        "hub_id": hub_id,
+        "kind": kind,
+        "user_id": user_id,
+        "name": name,
+        "organization": None,
+        "purpose": purpose,
+        "contact": None,
+        "consent_at": None,
+        "checked_in_at": at,
+        "checked_out_at": None,
+        "ended_by": None,
+        "erased_at": None,
+        "created_by": by,
+    }

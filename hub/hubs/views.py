@@ -1,0 +1,198 @@
+"""HTTP views of hubs and check-ins (API.md, Hubs and check-in)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from hub import keys
+from hub.errors import MalformedRequest
+from hub.http.auth import require_principal
+from hub.http.bodies import parse_body, query_model, validate
+from hub.http.client import client_address
+from hub.http.idempotency import idempotency_key
+from hub.http.openapi import api
+from hub.http.responses import json_list, json_response
+from hub.hubs.wiring import Hubs
+from hub.web_pages import add_page
+from schemas.hubs import (
+    VISITOR_FIELDS,
+    CheckinOut,
+    CheckinsQuery,
+    DateRangeQuery,
+    ErasureOut,
+    HubOut,
+    HubPatch,
+    HubSnapshot,
+    SelfCheckinBody,
+    StatsOut,
+    VisitorCheckinBody,
+)
+
+routes = web.RouteTableDef()
+
+
+def add_pages(app: web.Application) -> None:
+    """The kiosk of a hub (signed in as its kiosk account) and the wall screen of both hubs."""
+    add_page(app, path="/kiosk/{hub_id}", name="kiosk", title_key="hubs.kiosk_title")
+    add_page(app, path="/wall", name="wall", title_key="hubs.wall_title", nav=True)
+
+
+def _hubs(request: web.Request) -> Hubs:
+    return request.app[keys.SERVICES].hubs
+
+
+@routes.get("/api/hubs")
+@api(summary="The hubs with their occupancy now", response=list[HubOut], tags=["hubs"])
+async def list_hubs(request: web.Request) -> web.Response:
+    await require_principal(request)
+    return json_list(await _hubs(request).service.list_hubs())
+
+
+@routes.patch("/api/hubs/{hub_id}")
+@api(summary="Change a hub (admin)", body=HubPatch, response=HubOut, errors=(403, 404), tags=["hubs"])
+async def update_hub(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    body = await parse_body(request, HubPatch)
+    return json_response(
+        await _hubs(request).service.update_hub(principal, request.match_info["hub_id"], body)
+    )
+
+
+@routes.get("/api/hubs/{hub_id}/snapshot")
+@api(
+    summary="The hub and who is in, exactly as at seq of channel hub:{id}",
+    description="checkins is null for callers who may only see counts (partners).",
+    response=HubSnapshot,
+    errors=(404,),
+    tags=["hubs"],
+)
+async def snapshot(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    return json_response(await _hubs(request).service.snapshot(principal, request.match_info["hub_id"]))
+
+
+@routes.post("/api/hubs/{hub_id}/checkins")
+@api(
+    summary="Check in: yourself with {}, or a visitor (that hub's kiosk, admin, member)",
+    description=(
+        "A signed-in user checks themselves in with {} (optionally {purpose}); a visitor's body needs "
+        "consent: true (APPI). 201 when created; 200 when the caller is already in at this hub or "
+        "repeats an Idempotency-Key. Checking in at the other hub ends the open check-in there."
+    ),
+    body=VisitorCheckinBody,
+    response=CheckinOut,
+    status=201,
+    errors=(403, 404, 409, 503),
+    idempotent=True,
+    tags=["hubs"],
+)
+async def check_in(request: web.Request) -> web.Response:
+    """``{}`` checks the caller in; a visitor's fields check a visitor in (kiosk or staff)."""
+    principal = await require_principal(request)
+    hub_id = request.match_info["hub_id"]
+    service = _hubs(request).service
+    raw = await _json_object(request)
+    key = idempotency_key(request)
+    if principal.role == "kiosk" or VISITOR_FIELDS & raw.keys():
+        await service.hub(hub_id)  # an unknown hub is a 404 before anything else
+        visitor = validate(VisitorCheckinBody, raw)
+        out, created = await service.check_in_visitor(principal, hub_id, visitor, idempotency_key=key)
+    else:
+        own = validate(SelfCheckinBody, raw)
+        out, created = await service.check_in_self(principal, hub_id, own, idempotency_key=key)
+    return json_response(out, status=201 if created else 200)
+
+
+@routes.post("/api/checkins/{checkin_id}/checkout")
+@api(
+    summary="Check out (the person, staff, or the hub's kiosk); repeating it changes nothing",
+    response=CheckinOut,
+    errors=(403, 404),
+    tags=["hubs"],
+)
+async def check_out(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    return json_response(await _hubs(request).service.check_out(principal, request.match_info["checkin_id"]))
+
+
+@routes.post("/api/checkins/{checkin_id}/erase")
+@api(
+    summary="Erase a visitor's name, organisation and contact now (admin; audited)",
+    response=ErasureOut,
+    errors=(403, 404, 409),
+    tags=["hubs"],
+)
+async def erase_visitor(request: web.Request) -> web.Response:
+    """An admin erases one visitor's name, organisation and contact now (an addition to the contract)."""
+    principal = await require_principal(request)
+    return json_response(
+        await _hubs(request).retention.erase_now(
+            principal, request.match_info["checkin_id"], address=client_address(request)
+        )
+    )
+
+
+@routes.get("/api/hubs/{hub_id}/checkins")
+@api(
+    summary="Check-ins of a hub: who is in now with active=true, else those of a date range (default today)",
+    query=CheckinsQuery,
+    response=list[CheckinOut],
+    errors=(403, 404),
+    tags=["hubs"],
+)
+async def list_checkins(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    query = query_model(request, CheckinsQuery)
+    return json_list(
+        await _hubs(request).service.list_checkins(principal, request.match_info["hub_id"], query)
+    )
+
+
+@routes.get("/api/hubs/{hub_id}/stats")
+@api(
+    summary="Visits per day (the hub's days) and purpose; default the last 30 days (staff)",
+    query=DateRangeQuery,
+    response=StatsOut,
+    errors=(403, 404),
+    tags=["hubs"],
+)
+async def stats(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    query = query_model(request, DateRangeQuery)
+    return json_response(await _hubs(request).stats.stats(principal, request.match_info["hub_id"], query))
+
+
+@routes.get("/api/hubs/{hub_id}/checkins.csv")
+@api(
+    summary="Check-ins as CSV, UTF-8 with BOM for Excel (staff); default the last 30 days",
+    query=DateRangeQuery,
+    media_type="text/csv",
+    errors=(403, 404),
+    tags=["hubs"],
+)
+async def export_csv(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    query = query_model(request, DateRangeQuery)
+    name, body = await _hubs(request).stats.csv(principal, request.match_info["hub_id"], query)
+    return web.Response(
+        body=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MalformedRequest(f"the body is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise MalformedRequest("the body must be a JSON object")
+    return data

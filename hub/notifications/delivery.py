@@ -1,0 +1,242 @@
+"""Sending one delivery: the second half of the pipeline (docs/notifications.md).
+
+``run(delivery_id)`` is what the arq job ``deliver`` calls. It re-reads the delivery, does nothing
+when it is no longer pending, waits when it is not due yet, else claims it (a lease counted as an
+attempt), talks to SMTP / LINE / the partner's endpoint, and records the outcome: sent, retry at a
+later time (from the settings' delays, never sooner than a ``Retry-After``), or failed for good after
+the last retry — a failed delivery stays visible to admins (``GET /api/deliveries?state=failed``).
+It returns when to run again, or None.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.clock import Clock
+from hub.identity.users import UserStore
+from hub.notifications import line, mail, messages, times
+from hub.notifications.outbox import Outbox
+from hub.notifications.retry import retry_at
+from hub.notifications.webhook_send import WebhookSender
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Doc = dict[str, Any]
+
+LINE_BATCHES = "line_batches"
+
+
+class DeliveryRunner:
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        *,
+        settings: Settings,
+        users: UserStore,
+        outbox: Outbox,
+        webhooks: WebhookSender,
+        clock: Clock,
+    ) -> None:
+        self._batches = db[LINE_BATCHES]
+        self._settings = settings
+        self._users = users
+        self._outbox = outbox
+        self._webhooks = webhooks
+        self._clock = clock
+
+    @property
+    def _lease_s(self) -> float:
+        return float(self._settings.job_timeout_s)
+
+    async def run(self, delivery_id: str) -> datetime | None:
+        doc = await self._outbox.get(delivery_id)
+        if doc is None or doc["state"] != "pending":
+            return None
+        now = self._clock()
+        next_at = times.at(doc["next_at_ms"])
+        if next_at is not None and next_at > now:
+            return next_at
+        expires_at = doc.get("expires_at")
+        if expires_at is not None and expires_at <= now:
+            await self._outbox.mark_final(
+                [delivery_id], state="cancelled", now=now, error="the notice expired"
+            )
+            return None
+        if doc["channel"] == "line":
+            return await self._run_line(doc)
+        if doc["channel"] == "webhook":
+            claimed = await self._outbox.claim(delivery_id, now=now, lease_s=self._lease_s)
+            return None if claimed is None else await self._webhooks.send(claimed)
+        return await self._run_email(delivery_id)
+
+    # --- e-mail -----------------------------------------------------------------------------------
+
+    async def _run_email(self, delivery_id: str) -> datetime | None:
+        now = self._clock()
+        doc = await self._outbox.claim(delivery_id, now=now, lease_s=self._lease_s)
+        if doc is None:
+            return None
+        user = await self._users.get(doc["user_id"])
+        if user is None or not user.get("email") or user.get("disabled"):
+            await self._outbox.mark_final(
+                [delivery_id], state="cancelled", now=now, error="no such recipient"
+            )
+            return None
+        content = messages.Email(subject=doc["subject"], text=doc["text"], html=doc["html"])
+        message = mail.build(
+            content,
+            sender=self._settings.smtp_from,
+            to=user["email"],
+            message_id=delivery_id,
+            unsubscribe_url=doc["unsubscribe_url"],
+            locale=doc.get("locale") or "ja",
+        )
+        result = await mail.send(message, settings=self._settings)
+        return await self._record(
+            [delivery_id],
+            attempts=doc["attempts"],
+            outcome=result.outcome,
+            error=result.error,
+            status=result.status,
+        )
+
+    # --- LINE: deliveries that share one text go out in one multicast ----------------------------------
+
+    async def _run_line(self, doc: Doc) -> datetime | None:
+        batch_id = doc.get("batch_id") or await self._form_batch(doc)
+        now = self._clock()
+        now_ms = times.ms(now)
+        batch = await self._batches.find_one_and_update(
+            {
+                "_id": batch_id,
+                "state": "pending",
+                "next_at_ms": {"$lte": now_ms},
+                "lease_until_ms": {"$lte": now_ms},
+            },
+            {"$set": {"lease_until_ms": now_ms + int(self._lease_s * 1000)}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if batch is None:
+            # Another job holds the batch (it records every member), or it waits for a retry.
+            current = await self._batches.find_one({"_id": batch_id})
+            if current is not None and current["state"] == "pending" and current["next_at_ms"] > now_ms:
+                return times.at(current["next_at_ms"])
+            return None
+        members = [m for m in await self._outbox.of_batch(batch_id) if m["state"] == "pending"]
+        users = await self._users.names(sorted({m["user_id"] for m in members}))
+        to: list[str] = []
+        gone: list[str] = []
+        for member in members:
+            line_id = users.get(member["user_id"], {}).get("line_user_id")
+            if line_id:
+                to.append(line_id)
+            else:
+                gone.append(member["_id"])
+        if gone:
+            await self._outbox.mark_final(
+                gone, state="cancelled", now=now, error="the LINE account was unlinked"
+            )
+        live = [m["_id"] for m in members if m["_id"] not in gone]
+        if not live:
+            await self._batches.update_one(
+                {"_id": batch_id}, {"$set": {"state": "sent", "lease_until": None}}
+            )
+            return None
+        result = await line.send(
+            settings=self._settings, to=sorted(set(to)), text=batch["text"], retry_key=batch["retry_key"]
+        )
+        next_at = await self._record(
+            live,
+            attempts=batch["attempts"],
+            outcome=result.outcome,
+            error=result.error,
+            status=result.status,
+            retry_after_s=result.retry_after_s,
+        )
+        state = {"sent": "sent", "failed": "failed"}.get(result.outcome, "pending")
+        if next_at is None and state == "pending":
+            state = "failed"
+        await self._batches.update_one(
+            {"_id": batch_id},
+            {
+                "$set": {
+                    "state": state,
+                    "lease_until_ms": 0,
+                    "next_at_ms": times.ms(next_at or now),
+                    "recipients": len(to),
+                }
+            },
+        )
+        return next_at
+
+    async def _form_batch(self, doc: Doc) -> str:
+        """Put this delivery, and up to 499 others due now with the same text, in a new batch.
+
+        The batch and its retry key are stored before any member joins it, and a member joins at
+        most one batch (each update is atomic per document), so a crash at any point leaves every
+        delivery either unbatched or in exactly one batch whose retry key never changes.
+        """
+        now = self._clock()
+        batch_id = uuid.uuid4().hex
+        await self._batches.insert_one(
+            {
+                "_id": batch_id,
+                "retry_key": str(uuid.uuid4()),
+                "text": doc["text"],
+                "state": "pending",
+                "attempts": 0,
+                "lease_until_ms": 0,
+                "next_at_ms": times.ms(now),
+                "created_at": now,
+            }
+        )
+        others = await self._outbox.batchable_line(
+            text_key=doc["text_key"], now=now, limit=line.MULTICAST_MAX
+        )
+        chosen = [doc["_id"], *[other for other in others if other != doc["_id"]]][: line.MULTICAST_MAX]
+        await self._outbox.join_batch(chosen, batch_id=batch_id)
+        current = await self._outbox.get(doc["_id"])
+        return (current or {}).get("batch_id") or batch_id
+
+    # --- outcomes ---------------------------------------------------------------------------------
+
+    async def _record(
+        self,
+        delivery_ids: list[str],
+        *,
+        attempts: int,
+        outcome: str,
+        error: str,
+        status: int | None,
+        retry_after_s: float | None = None,
+    ) -> datetime | None:
+        now = self._clock()
+        if outcome == "sent":
+            await self._outbox.mark_sent(delivery_ids, now=now, status=status, attempts=attempts)
+            return None
+        if outcome == "retry":
+            later = retry_at(
+                self._settings.delivery_retry_delays_s,
+                attempts=attempts,
+                now=now,
+                retry_after_s=retry_after_s,
+            )
+            if later is not None:
+                await self._outbox.mark_retry(
+                    delivery_ids, now=now, next_at=later, error=error, status=status, attempts=attempts
+                )
+                log.info("delivery %s failed (%s); retrying at %s", delivery_ids[0], error, later.isoformat())
+                return later
+            error = f"gave up after {attempts} attempts: {error}"
+        await self._outbox.mark_final(
+            delivery_ids, state="failed", now=now, error=error, status=status, attempts=attempts
+        )
+        log.warning("delivery %s failed for good: %s", delivery_ids[0], error)
+        return None

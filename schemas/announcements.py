@@ -1,0 +1,119 @@
+"""Announcements on the wire (API.md, Announcements and notifications).
+
+The contract's body is ``{title, body, audience, priority, publish_at?, expires_at?}``. Dejima's
+extension for bilingual notices: ``title`` and ``body`` are the Japanese text (always required), and
+``title_en`` / ``body_en`` the optional English text. Each recipient's notification, e-mail and LINE
+message use their locale, falling back to Japanese when no English text was given.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from schemas.common import Out, Strict, UtcDatetime
+
+# Kept in step with hub/limits.py (MAX_TITLE_CHARS, MAX_TEXT_CHARS): schemas import nothing of ours.
+_TITLE_CHARS = 200
+_TEXT_CHARS = 20_000
+# A notice to more than this many hubs or projects at once is a notice to everyone.
+_AUDIENCE_IDS = 100
+
+Priority = Literal["normal", "urgent"]
+AnnouncementStatus = Literal["scheduled", "published"]
+
+
+class Audience(Strict):
+    all: Literal[True] | None = None
+    hubs: list[str] | None = Field(default=None, min_length=1, max_length=_AUDIENCE_IDS)
+    projects: list[str] | None = Field(default=None, min_length=1, max_length=_AUDIENCE_IDS)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Audience:
+        given = [name for name in ("all", "hubs", "projects") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError('give exactly one of {"all": true}, {"hubs": [...]} or {"projects": [...]}')
+        return self
+
+    @field_validator("hubs", "projects")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if any(not item or len(item) > 100 for item in value):
+            raise ValueError("ids are non-empty strings")
+        return list(dict.fromkeys(value))
+
+    @property
+    def kind(self) -> Literal["all", "hubs", "projects"]:
+        if self.all:
+            return "all"
+        return "hubs" if self.hubs is not None else "projects"
+
+
+class AnnouncementIn(Strict):
+    title: str = Field(min_length=1, max_length=_TITLE_CHARS)
+    body: str = Field(min_length=1, max_length=_TEXT_CHARS)
+    title_en: str | None = Field(default=None, min_length=1, max_length=_TITLE_CHARS)
+    body_en: str | None = Field(default=None, min_length=1, max_length=_TEXT_CHARS)
+    audience: Audience
+    priority: Priority = "normal"
+    publish_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    @field_validator("publish_at", "expires_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone, for example 2026-11-27T05:00:00Z")
+        return value
+
+    @model_validator(mode="after")
+    def _english_pair(self) -> AnnouncementIn:
+        if (self.title_en is None) != (self.body_en is None):
+            raise ValueError("give both title_en and body_en, or neither")
+        return self
+
+
+class AnnouncementOut(Out):
+    id: str
+    title: str
+    body: str
+    title_en: str | None = None
+    body_en: str | None = None
+    audience: Audience
+    priority: Priority
+    status: AnnouncementStatus
+    publish_at: UtcDatetime | None = None
+    published_at: UtcDatetime | None = None
+    expires_at: UtcDatetime | None = None
+    author_id: str
+    created_at: UtcDatetime
+    # Only in what a recipient reads (GET /api/announcements): when they acknowledged it.
+    acknowledged_at: UtcDatetime | None = None
+
+
+class AckEntry(Out):
+    user_id: str
+    at: UtcDatetime
+
+
+class AckPerson(Out):
+    user_id: str
+    name: str
+    home_hub: str | None = None
+
+
+class AcksOut(Out):
+    acknowledged: list[AckEntry]
+    pending: list[str]
+    # Extension for the author's page: names and home hubs of every recipient (pending by hub).
+    people: list[AckPerson] = Field(default_factory=list)
+
+
+class AnnouncementQuery(Strict):
+    # Extension: ``authored=true`` lists what the caller wrote (staff), scheduled ones included.
+    authored: bool = False
+    limit: int = Field(default=100, ge=1, le=500)

@@ -1,0 +1,3 @@
+"""Fixtures of the notification tests."""
+
+from tests.notifications.fixtures import *  # noqa: F403

@@ -1,0 +1,221 @@
+// The hub's kiosk (/kiosk/{hub}): a visitor checks in in three steps (name → purpose → consent) or
+// checks out by tapping their name. Built for someone who has never used a tablet: one question per
+// screen, big targets, plain words, and the screen goes back to the start by itself.
+import { ApiError, announce, api, clearError, describeError, locale, onLocaleChange, setLocale, showError, t } from "/static/app.js";
+
+const HUB = decodeURIComponent(window.location.pathname.split("/")[2] || "");
+// A finished visitor's screen stays this long; an abandoned one (name typed, then walked away) is
+// cleared after IDLE_MS so the next person never sees someone else's name.
+const DONE_MS = 10_000;
+const IDLE_MS = 90_000;
+const COUNT_REFRESH_MS = 60_000;
+
+const $ = (id) => document.getElementById(id);
+const steps = Array.from(document.querySelectorAll(".kiosk__step"));
+const nameInput = $("visitor-name");
+const orgInput = $("visitor-org");
+const contactInput = $("visitor-contact");
+
+let hub = null;
+let retentionDays = null;
+let purpose = null;
+let leaving = null; // the check-in tapped in the list
+let current = "step-start";
+let timer = null;
+let idempotencyKey = null;
+
+function randomKey() {
+  // crypto.randomUUID needs a secure context; getRandomValues works on a plain-HTTP kiosk too.
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function show(id, { focus = true } = {}) {
+  current = id;
+  for (const step of steps) step.hidden = step.id !== id;
+  const heading = $(id).querySelector("h1");
+  if (focus && heading) heading.focus();
+  armTimer();
+}
+
+function armTimer() {
+  window.clearTimeout(timer);
+  if (current === "step-start") return;
+  const finished = current === "step-done" || current === "step-bye";
+  timer = window.setTimeout(goHome, finished ? DONE_MS : IDLE_MS);
+}
+
+function goHome() {
+  nameInput.value = "";
+  orgInput.value = "";
+  contactInput.value = "";
+  for (const input of [nameInput, orgInput, contactInput]) input.removeAttribute("aria-invalid");
+  purpose = null;
+  leaving = null;
+  idempotencyKey = null;
+  clearError();
+  show("step-start");
+  refresh();
+}
+
+function renderHub() {
+  $("kiosk-hub").textContent = hub ? hub.name : "";
+  const other = locale() === "ja" ? "en" : "ja";
+  const button = $("kiosk-lang");
+  button.textContent = other === "en" ? "English" : "日本語";
+  button.lang = other;
+  $("kiosk-count").textContent = hub ? t("hubs.kiosk_count", { n: hub.occupancy, capacity: hub.capacity }) : "";
+  $("consent-retention").textContent = retentionDays ? t("hubs.kiosk_consent_retention", { days: retentionDays }) : "";
+  if (leaving) $("out-confirm-title").textContent = t("hubs.kiosk_out_confirm", { name: leaving.name });
+}
+
+async function refresh() {
+  try {
+    const snapshot = await api("GET", `/api/hubs/${encodeURIComponent(HUB)}/snapshot`, undefined, { quiet: true });
+    hub = snapshot.hub;
+    retentionDays = snapshot.visitor_retention_days;
+    renderHub();
+    return snapshot;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) showError(t("hubs.kiosk_no_hub"));
+    else showError(describeError(error));
+    return null;
+  }
+}
+
+function fieldError(paths) {
+  const byPath = { name: nameInput, organization: orgInput, contact: contactInput };
+  const inputs = paths.map((p) => byPath[p]).filter(Boolean);
+  for (const input of Object.values(byPath)) {
+    if (inputs.includes(input)) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+  return inputs;
+}
+
+async function checkIn() {
+  clearError();
+  const button = $("consent-yes");
+  button.disabled = true;
+  idempotencyKey = idempotencyKey || randomKey();
+  const body = { name: nameInput.value.trim(), purpose, consent: true };
+  if (orgInput.value.trim()) body.organization = orgInput.value.trim();
+  if (contactInput.value.trim()) body.contact = contactInput.value.trim();
+  try {
+    const checkin = await api("POST", `/api/hubs/${encodeURIComponent(HUB)}/checkins`, body, {
+      quiet: true,
+      headers: { "Idempotency-Key": idempotencyKey },
+    });
+    $("done-text").textContent = t("hubs.kiosk_done_text", { name: checkin.name });
+    show("step-done");
+    announce(t("hubs.kiosk_done_text", { name: checkin.name }));
+  } catch (error) {
+    if (error.code === "hub_full") {
+      showError(t("hubs.kiosk_full"));
+    } else if (error.status === 422) {
+      const paths = ((error.details && error.details.fields) || []).map((f) => f.path);
+      const inputs = fieldError(paths);
+      if (inputs.length > 0) {
+        show("step-name", { focus: false });
+        inputs[0].focus();
+      }
+      showError(t("hubs.kiosk_check_input"));
+    } else if (error.status === 403) {
+      showError(t("hubs.kiosk_wrong_device"));
+    } else {
+      showError(describeError(error));
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function showLeaving() {
+  clearError();
+  const list = $("out-list");
+  list.replaceChildren();
+  show("step-out");
+  let checkins = [];
+  try {
+    const snapshot = await refresh();
+    checkins = (snapshot && snapshot.checkins) || [];
+  } catch {
+    checkins = [];
+  }
+  $("out-empty").hidden = checkins.length > 0;
+  for (const checkin of checkins) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "kiosk__name";
+    button.textContent = checkin.name || t("hubs.kiosk_unnamed");
+    button.addEventListener("click", () => {
+      leaving = checkin;
+      renderHub();
+      show("step-out-confirm");
+    });
+    item.append(button);
+    list.append(item);
+  }
+}
+
+async function checkOut() {
+  clearError();
+  const button = $("out-yes");
+  button.disabled = true;
+  try {
+    await api("POST", `/api/checkins/${encodeURIComponent(leaving.id)}/checkout`, undefined, { quiet: true });
+    $("bye-text").textContent = t("hubs.kiosk_bye_text", { name: leaving.name || "" });
+    show("step-bye");
+    announce(t("hubs.kiosk_bye_text", { name: leaving.name || "" }));
+  } catch (error) {
+    showError(error.status === 403 ? t("hubs.kiosk_wrong_device") : describeError(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$("start-in").addEventListener("click", () => show("step-name"));
+$("start-out").addEventListener("click", showLeaving);
+$("name-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearError();
+  if (!nameInput.value.trim()) {
+    fieldError(["name"]);
+    showError(t("hubs.kiosk_name_missing"));
+    nameInput.focus();
+    return;
+  }
+  fieldError([]);
+  show("step-purpose");
+});
+for (const button of document.querySelectorAll("[data-purpose]")) {
+  button.addEventListener("click", () => {
+    purpose = button.getAttribute("data-purpose");
+    show("step-consent");
+  });
+}
+$("consent-yes").addEventListener("click", checkIn);
+$("out-yes").addEventListener("click", checkOut);
+for (const button of document.querySelectorAll("[data-home]")) button.addEventListener("click", goHome);
+for (const button of document.querySelectorAll("[data-go]")) {
+  button.addEventListener("click", () => {
+    clearError();
+    show(button.getAttribute("data-go"));
+  });
+}
+$("kiosk-lang").addEventListener("click", () => {
+  setLocale(locale() === "ja" ? "en" : "ja").catch(() => showError(t("shell.offline")));
+});
+onLocaleChange(renderHub);
+// Any touch or key means someone is still here: the idle timer starts again.
+for (const kind of ["pointerdown", "keydown", "input"]) {
+  document.addEventListener(kind, () => armTimer(), { passive: true });
+}
+
+renderHub();
+refresh();
+window.setInterval(() => {
+  if (current === "step-start") refresh();
+}, COUNT_REFRESH_MS);
