@@ -159,13 +159,13 @@ async def test_restricted_subscribers_get_the_redacted_copy_live_and_recovered(
         async def decide() -> Change:
             return Change(event="checkin.created", data={"name": name, "occupancy": 3})
 
-        await events.commit("hub:bandai", decide, actor=None)
+        await events.commit("hub:h-test", decide, actor=None)
 
     await check_in("Sato")
     full = await connect_ws(client, token=staff.token)
     restricted = await connect_ws(client, token=partner.token)
-    await full.subscribe("hub:bandai", since=0)
-    await restricted.subscribe("hub:bandai", since=0)
+    await full.subscribe("hub:h-test", since=0)
+    await restricted.subscribe("hub:h-test", since=0)
     await check_in("Suzuki")
     seen_full, seen_restricted = await full.events(2), await restricted.events(2)
     assert [e["data"] for e in seen_full] == [
