@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Joins retried at once after Redis came back: enough to rejoin thousands of sockets in seconds, few
+# enough not to open a connection per socket.
+_RETRY_CONCURRENCY = 32
+
 
 def _now_text() -> str:
     # The contract's time format, as schemas.common.UtcDatetime writes it.
@@ -39,6 +43,7 @@ class PresenceRelay:
         self._to_join: set[Subscription] = set()
         self._to_leave: list[tuple[str, str, str]] = []  # (channel, conn id, user id)
         self._to_reload: set[Feed] = set()
+        self._retrying = False
 
     def _record(self, sub: Subscription) -> str:
         principal = sub.conn.principal
@@ -131,6 +136,8 @@ class PresenceRelay:
             self._realtime.spawn(self.reload(feed))
 
     async def loop(self) -> None:
+        """The heartbeat, every second whatever else is going on (a retry never delays it: an
+        instance whose heartbeat is late is taken for dead by the others)."""
         ttl_ms = int(PRESENCE_TTL_S * 1000)
         while True:
             try:
@@ -142,25 +149,34 @@ class PresenceRelay:
                         if feed.kind.presence:
                             self._to_join.update(feed.subs.values())
                 self._registered = True
-                await self._retry()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 log.warning("presence heartbeat failed: %s", error)
+            if not self._retrying and (self._to_leave or self._to_join or self._to_reload):
+                self._retrying = True
+                self._realtime.spawn(self._retry())
             await asyncio.sleep(PRESENCE_HEARTBEAT_S)
 
     async def _retry(self) -> None:
-        leaves, self._to_leave = self._to_leave, []
-        if leaves:
-            await self.leave_all_raw(leaves)
-        joins, self._to_join = self._to_join, set()
-        for sub in joins:
-            if sub.active:
-                await self.join(sub)
-        feeds, self._to_reload = self._to_reload, set()
-        for feed in feeds:
-            if not feed.closed:
-                await self.reload(feed)
+        try:
+            leaves, self._to_leave = self._to_leave, []
+            if leaves:
+                await self.leave_all_raw(leaves)
+            joins, self._to_join = self._to_join, set()
+            gate = asyncio.Semaphore(_RETRY_CONCURRENCY)
+
+            async def rejoin(sub: Subscription) -> None:
+                async with gate:
+                    await self.join(sub)
+
+            await asyncio.gather(*(rejoin(sub) for sub in joins if sub.active))
+            feeds, self._to_reload = self._to_reload, set()
+            for feed in feeds:
+                if not feed.closed:
+                    await self.reload(feed)
+        finally:
+            self._retrying = False
 
     async def leave_all_raw(self, leaves: list[tuple[str, str, str]]) -> None:
         for index, (channel, conn, user) in enumerate(leaves):
