@@ -433,11 +433,11 @@ async def bench(plan: Plan, *, systems: list[str], idle: bool) -> None:
                 print(f"  running {kind} with {n} subscribers ...", file=sys.stderr, flush=True)
                 cases.append(await run_case(kind, n, plan, stack, env, token))
                 print("  " + report_row(cases[-1], plan), file=sys.stderr, flush=True)
-        print(
-            "  running 10,000 idle connections ..." if plan is FULL else "  running idle ...", file=sys.stderr
-        )
-        idle = await run_idle(plan, env, token, user_id)
-        print(report(cases, idle, plan))
+        idle_result = (0, 0.0)
+        if idle:
+            print(f"  running {plan.idle_connections:,} idle connections ...", file=sys.stderr)
+            idle_result = await run_idle(plan, env, token, user_id)
+        print(report(cases, idle_result, plan))
         print(
             f"\n{os.cpu_count()} CPUs; 1-minute load average {load_before:.1f} at the start, "
             f"{os.getloadavg()[0]:.1f} at the end (other processes on this machine compete for the CPUs)."
@@ -506,11 +506,11 @@ def report(cases: list[Case], idle: tuple[int, float], plan: Plan) -> str:
             f"| {ratio(per_delivery(d), per_delivery(b))} | {ratio(per_delivery(d), per_delivery(s))} |"
         )
     connected, kb = idle
-    lines += [
-        "",
-        f"Idle: {connected:,} Dejima connections on one instance for {plan.idle_hold_s:.0f} s: "
-        f"{kb:.1f} KB RSS each.",
-    ]
+    if connected:
+        lines.append(
+            f"\nIdle: {connected:,} Dejima connections on one instance for {plan.idle_hold_s:.0f} s: "
+            f"{kb:.1f} KB RSS each."
+        )
     return "\n".join(lines)
 
 
