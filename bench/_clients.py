@@ -156,6 +156,8 @@ async def _main(pipe: Connection, options: dict[str, Any]) -> None:
         if command == "start":
             recorder.seqs, recorder.times = array("i"), array("d")
             recorder.recording = True
+        elif command == "count":
+            pipe.send(len(recorder.seqs))
         elif command == "stop":
             recorder.recording = False
             pipe.send((recorder.seqs.tobytes(), recorder.times.tobytes()))

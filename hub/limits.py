@@ -114,6 +114,12 @@ BUS_SUBSCRIBE_TIMEOUT_S = 2.0
 # (when it wakes up it notices and joins its connections again).
 PRESENCE_HEARTBEAT_S = 1.0
 PRESENCE_TTL_S = 5.0
+# Presence diffs of a channel are sent at most this often, merged: when a crowd opens a board at once,
+# each socket gets a few diffs instead of one per person; a person still appears within a blink.
+PRESENCE_BATCH_S = 0.05
+# A new subscriber's presence_state waits for its own join to come back through Redis (a millisecond
+# or two) so that it includes itself; never longer than this.
+PRESENCE_GREET_WAIT_S = 2.0
 # --- notifications (docs/notifications.md) -------------------------------------------------------
 # A cause for this many people or fewer is fanned out inside the request, so the in-app record is
 # there at once; a larger one (a town-wide notice) goes to a worker so that no request waits on it.
@@ -141,9 +147,3 @@ WEBHOOK_FOLLOW_BATCH = 500
 # that stalled longer than this between taking its time stamp and inserting is found with the
 # channel's next event instead.
 WEBHOOK_FOLLOW_WINDOW_S = 120
-# Presence diffs of a channel are sent at most this often, merged: when a crowd opens a board at once,
-# each socket gets a few diffs instead of one per person; a person still appears within a blink.
-PRESENCE_BATCH_S = 0.05
-# A new subscriber's presence_state waits for its own join to come back through Redis (a millisecond
-# or two) so that it includes itself; never longer than this.
-PRESENCE_GREET_WAIT_S = 2.0

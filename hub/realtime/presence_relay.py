@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Presence commands in flight to Redis per instance: thousands of joins go through in a second or
+# two, without a Redis connection per socket.
+_REDIS_CONCURRENCY = 32
+
 
 def _now_text() -> str:
     # The contract's time format, as schemas.common.UtcDatetime writes it.
@@ -39,6 +43,10 @@ class PresenceRelay:
         self._to_join: set[Subscription] = set()
         self._to_leave: list[tuple[str, str, str]] = []  # (channel, conn id, user id)
         self._to_reload: set[Feed] = set()
+        self._retrying = False
+        # Joins and leaves in flight to Redis: a crowd arriving or a mass disconnect queues here
+        # instead of opening a Redis connection per socket (the heartbeat never waits behind it).
+        self._gate = asyncio.Semaphore(_REDIS_CONCURRENCY)
 
     def _record(self, sub: Subscription) -> str:
         principal = sub.conn.principal
@@ -50,16 +58,17 @@ class PresenceRelay:
     async def _store_join(self, sub: Subscription) -> int:
         principal = sub.conn.principal
         assert principal is not None
-        seq = await self._store.join(
-            channel=sub.feed.channel,
-            incarnation=self._incarnation,
-            conn=sub.conn.id,
-            user_id=principal.id,
-            rec=self._record(sub),
-        )
+        async with self._gate:
+            seq = await self._store.join(
+                channel=sub.feed.channel,
+                incarnation=self._incarnation,
+                conn=sub.conn.id,
+                user_id=principal.id,
+                rec=self._record(sub),
+            )
         if sub.conn.closed or sub.feed.channel not in sub.conn.subs:
             # The socket closed or left while we joined: its leave may have run first; leave again.
-            await self._store.leave(channel=sub.feed.channel, conn=sub.conn.id, user_id=principal.id)
+            await self._leave(sub.feed.channel, sub.conn.id, principal.id)
         return seq
 
     async def join(self, sub: Subscription) -> None:
@@ -108,7 +117,7 @@ class PresenceRelay:
             if principal is not None:
                 leaves.append((sub.feed.channel, sub.conn.id, principal.id))
         results = await asyncio.gather(
-            *(self._store.leave(channel=ch, conn=conn, user_id=user) for ch, conn, user in leaves),
+            *(self._leave(ch, conn, user) for ch, conn, user in leaves),
             return_exceptions=True,
         )
         for leave, result in zip(leaves, results, strict=True):
@@ -131,6 +140,8 @@ class PresenceRelay:
             self._realtime.spawn(self.reload(feed))
 
     async def loop(self) -> None:
+        """The heartbeat, every second whatever else is going on (a retry never delays it: an
+        instance whose heartbeat is late is taken for dead by the others)."""
         ttl_ms = int(PRESENCE_TTL_S * 1000)
         while True:
             try:
@@ -142,33 +153,40 @@ class PresenceRelay:
                         if feed.kind.presence:
                             self._to_join.update(feed.subs.values())
                 self._registered = True
-                await self._retry()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 log.warning("presence heartbeat failed: %s", error)
+            if not self._retrying and (self._to_leave or self._to_join or self._to_reload):
+                self._retrying = True
+                self._realtime.spawn(self._retry())
             await asyncio.sleep(PRESENCE_HEARTBEAT_S)
 
     async def _retry(self) -> None:
-        leaves, self._to_leave = self._to_leave, []
-        if leaves:
-            await self.leave_all_raw(leaves)
-        joins, self._to_join = self._to_join, set()
-        for sub in joins:
-            if sub.active:
-                await self.join(sub)
-        feeds, self._to_reload = self._to_reload, set()
-        for feed in feeds:
-            if not feed.closed:
-                await self.reload(feed)
+        try:
+            leaves, self._to_leave = self._to_leave, []
+            if leaves:
+                await self.leave_all_raw(leaves)
+            joins, self._to_join = self._to_join, set()
+            await asyncio.gather(*(self.join(sub) for sub in joins if sub.active))
+            feeds, self._to_reload = self._to_reload, set()
+            for feed in feeds:
+                if not feed.closed:
+                    await self.reload(feed)
+        finally:
+            self._retrying = False
 
     async def leave_all_raw(self, leaves: list[tuple[str, str, str]]) -> None:
         for index, (channel, conn, user) in enumerate(leaves):
             try:
-                await self._store.leave(channel=channel, conn=conn, user_id=user)
+                await self._leave(channel, conn, user)
             except Exception:
                 self._to_leave.extend(leaves[index:])
                 return
+
+    async def _leave(self, channel: str, conn: str, user_id: str) -> None:
+        async with self._gate:
+            await self._store.leave(channel=channel, conn=conn, user_id=user_id)
 
     async def retire(self) -> None:
         try:

@@ -9,14 +9,14 @@ The mirror is loaded from Redis when the channel is opened and again whenever a 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from hub.events.presence import Entry, members_of, parse_diff
+from hub.events.presence import Entry, members_json, parse_diff
 from hub.limits import PRESENCE_BATCH_S, PRESENCE_GREET_WAIT_S
-from hub.realtime.frames import message_frame
-from schemas.realtime import PresenceDiff, PresenceState
+from hub.realtime.frames import text_frame
 
 if TYPE_CHECKING:
     from hub.realtime.feeds import Subscription
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 class ChannelPresence:
     def __init__(self, channel: str, subscribers: Callable[[], Iterable[Subscription]]) -> None:
         self.channel = channel
+        # Frames are assembled from serialised parts (schemas.realtime.PresenceState / PresenceDiff
+        # describe them): a state of thousands of metas costs milliseconds, not a model per meta.
+        self._channel_json = json.dumps(channel).encode()
         self._subscribers = subscribers
         self.members: dict[str, Entry] = {}  # connection id → entry
         self.seq = 0
@@ -37,6 +40,7 @@ class ChannelPresence:
         self._state: tuple[int, bytes] | None = None  # (version, frame) of the current state
         self._version = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._greeting: list[Subscription] = []
 
     async def reached(self, seq: int) -> None:
         """Wait until the mirror reflects diff ``seq`` (bounded: a lost diff is repaired by a reload)."""
@@ -70,10 +74,10 @@ class ChannelPresence:
             return True
         self.seq = seq
         diff = parse_diff(payload)
-        for _, _, meta in diff.leaves:
-            self._change(meta.conn, None)
+        for entry in diff.leaves:
+            self._change(entry.conn, None)
         for entry in diff.joins:
-            self._change(entry[2].conn, entry)
+            self._change(entry.conn, entry)
         if self._flush_at is None and self._before:
             self._flush_at = asyncio.get_running_loop().call_later(PRESENCE_BATCH_S, self.flush)
         self._wake()
@@ -89,7 +93,8 @@ class ChannelPresence:
         self._version += 1
 
     def flush(self) -> None:
-        """Send what changed since the last flush, as one diff of its net effect."""
+        """Send what changed since the last flush as one diff of its net effect, then greet the new
+        subscribers waiting for their state: one serialisation of the members for all of them."""
         if self._flush_at is not None:
             self._flush_at.cancel()
             self._flush_at = None
@@ -104,27 +109,39 @@ class ChannelPresence:
                 leaves.append(old)
             if new is not None:
                 joins.append(new)
-        if not joins and not leaves:
-            return
-        frame = message_frame(
-            PresenceDiff(channel=self.channel, joins=members_of(joins), leaves=members_of(leaves))
-        )
-        for sub in self._subscribers():
-            if sub.presence_ready:
-                sub.conn.write(frame)
+        if joins or leaves:
+            frame = text_frame(
+                b'{"type":"presence_diff","channel":%s,"joins":%s,"leaves":%s}'
+                % (self._channel_json, members_json(joins), members_json(leaves))
+            )
+            for sub in self._subscribers():
+                if sub.presence_ready:
+                    sub.conn.write(frame)
+        greeting, self._greeting = self._greeting, []
+        greeting = [sub for sub in greeting if sub.active and not sub.presence_ready]
+        if greeting:
+            state = self.state_frame()
+            for sub in greeting:
+                sub.conn.write(state)
+                sub.presence_ready = True
 
     def state_frame(self) -> bytes:
         if self._state is None or self._state[0] != self._version:
-            state = PresenceState(channel=self.channel, members=members_of(self.members.values()))
-            self._state = (self._version, message_frame(state))
+            payload = b'{"type":"presence_state","channel":%s,"members":%s}' % (
+                self._channel_json,
+                members_json(self.members.values()),
+            )
+            self._state = (self._version, text_frame(payload))
         return self._state[1]
 
     def greet(self, sub: Subscription) -> None:
-        """A new subscriber gets the members as every other socket of this channel sees them."""
-        if self.ready and self.held is None and not sub.presence_ready:
-            self.flush()
-            sub.conn.write(self.state_frame())
-            sub.presence_ready = True
+        """A new subscriber gets the members, as every other socket of the channel sees them, at the
+        next flush (a crowd arriving together shares one state)."""
+        if sub.presence_ready:
+            return
+        self._greeting.append(sub)
+        if self._flush_at is None:
+            self._flush_at = asyncio.get_running_loop().call_later(PRESENCE_BATCH_S, self.flush)
 
     def hold(self) -> None:
         if self.held is None:
@@ -132,21 +149,24 @@ class ChannelPresence:
 
     def reload(self, seq: int, entries: list[Entry], *, broadcast: bool) -> bool:
         """The members were read from Redis at ``seq``: replace the mirror, send everyone the state
-        (unless this is the first load: new subscribers are greeted one by one), replay the diffs
+        (unless this is the first load: new subscribers are greeted by ``greet``), replay the diffs
         that came meanwhile. True when a diff is missing again."""
         self._before.clear()
         if self._flush_at is not None:
             self._flush_at.cancel()
             self._flush_at = None
-        self.members = {entry[2].conn: entry for entry in entries}
+        self.members = {entry.conn: entry for entry in entries}
         self.seq = seq
         self.ready = True
         self._version += 1
-        frame = self.state_frame()
-        for sub in self._subscribers() if broadcast else ():
-            if sub.announced:  # the others are greeted after their "subscribed"
-                sub.conn.write(frame)
-                sub.presence_ready = True
+        if broadcast:
+            frame = self.state_frame()
+            for sub in self._subscribers():
+                if sub.announced:  # the others are greeted after their "subscribed"
+                    sub.conn.write(frame)
+                    sub.presence_ready = True
+        if self._greeting:
+            self._flush_at = asyncio.get_running_loop().call_later(PRESENCE_BATCH_S, self.flush)
         held, self.held = sorted(self.held or [], key=lambda item: item[0]), None
         for index, (diff_seq, payload) in enumerate(held):
             if self.offer(diff_seq, payload):

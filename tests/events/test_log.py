@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from hub.events.log import EventLog, State
-from schemas.events import Change, Put
+from schemas.events import Change, Delete, Put
 
 
 async def test_concurrent_commits_number_events_without_gaps(
@@ -95,6 +95,13 @@ async def test_stored_documents_keep_their_types(
         assert stored["updated_at"] == when
         assert stored["archived"] is (version % 2 == 0)
         assert stored["_deleted"] is False
+
+    async def delete() -> Change:
+        return Change(event="card.deleted", data={}, ops=[Delete(collection="cards", id="c1")])
+
+    await log.commit("test:types", delete, actor=None)
+    tombstone = await db["cards"].find_one({"_id": "c1"})
+    assert tombstone is not None and tombstone["_deleted"] is True and tombstone["_seq"] == 3
 
 
 async def test_changed_retention_replaces_the_ttl_index(

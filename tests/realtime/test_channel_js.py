@@ -3,8 +3,8 @@ snapshot reload when history is gone, presence."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +17,13 @@ from hub.realtime.connection import CLOSE_TOO_SLOW
 from hub.settings import Settings
 from tests.realtime.conftest import commit_notes, open_boards
 
-STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
-
 # A page like the real ones: sign in (the cookie), then follow a channel through channel.js.
-# The page's script is a file of its own: the web shell's CSP allows no inline script.
-PAGE = """<!doctype html><html lang="en"><head><title>channel.js</title></head><body><main>
-<script type="module" src="/test/page.js"></script></main></body></html>"""
-PAGE_JS = """import { connect } from "/static/channel.js";
+# The page's script is a file of its own: the app's Content-Security-Policy forbids inline scripts.
+PAGE = """<!doctype html><html lang="en"><head><title>channel.js</title>
+<script type="module" src="/test/page.js"></script></head><body><main></main></body></html>"""
+
+SCRIPT = """
+import { connect } from "/static/channel.js";
 window.events = []; window.resets = 0; window.presence = {}; window.statuses = [];
 window.start = async (email, password, channel, since) => {
   const login = await fetch("/api/auth/login", {method: "POST", headers: {"Content-Type": "application/json"},
@@ -55,15 +55,15 @@ async def page_client(aiohttp_client: Any, settings: Settings) -> TestClient[Any
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=PAGE, content_type="text/html")
 
-    async def page_js(request: web.Request) -> web.Response:
-        return web.Response(text=PAGE_JS, content_type="text/javascript")
+    async def script(request: web.Request) -> web.Response:
+        return web.Response(text=SCRIPT, content_type="text/javascript")
 
     async def head(request: web.Request) -> web.Response:
         channel = FOLLOWED["channel"]
         return web.json_response({"seq": await request.app[keys.SERVICES].events.head(channel)})
 
     app.router.add_get("/test/page", page)
-    app.router.add_get("/test/page.js", page_js)
+    app.router.add_get("/test/page.js", script)
     app.router.add_get("/test/head", head)
     client: TestClient[Any, Any] = await aiohttp_client(app)
     return client
@@ -92,9 +92,14 @@ async def browser_page(page_client: TestClient[Any, Any]) -> AsyncIterator[Any]:
 
 
 async def wait_for(page: Any, expression: str, within_s: float = 10.0) -> Any:
-    # As a function: a bare string would be eval'ed in the page, which the shell's CSP forbids.
-    await page.wait_for_function(f"() => ({expression})", timeout=within_s * 1000)
-    return await page.evaluate(expression)
+    """Poll ``expression`` until it is truthy (``wait_for_function`` evaluates with ``eval``, which
+    the app's Content-Security-Policy forbids)."""
+    for _ in range(int(within_s / 0.05)):
+        value = await page.evaluate(expression)
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still false after {within_s} s: {expression}")
 
 
 @pytest.mark.browser

@@ -10,6 +10,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from hub import keys
+from hub.identity.principal import Principal
+from hub.realtime.channels import ChannelKind, Grant
+from hub.services import Services
+from schemas.events import Change, Event
 from tests.conftest import AppFactory, UserFactory
 from tests.realtime.conftest import Connect, commit_note, commit_notes, events_of
 
@@ -134,3 +138,39 @@ async def test_a_lost_publish_is_filled_from_the_log(
     assert [e["seq"] for e in received] == [1, 2]
     await commit_note(events, channel, 3)
     assert [e["seq"] for e in await ws.events(1)] == [3]
+
+
+async def test_restricted_subscribers_get_the_redacted_copy_live_and_recovered(
+    client: TestClient[Any, Any], make_user: UserFactory, connect_ws: Connect
+) -> None:
+    """hub: channels leave visitors' names out for those who may not see them (API.md, Realtime)."""
+
+    async def check(services: Services, principal: Principal, hub_id: str) -> Grant:
+        return Grant(full=services.rights.may_see_visitors(principal, hub_id))
+
+    def redact(event: Event) -> Event:
+        return event.model_copy(update={"data": {k: v for k, v in event.data.items() if k != "name"}})
+
+    client.app[keys.CHANNELS].register(ChannelKind("hub", check, presence=True, redact=redact))
+    staff, partner = await make_user("member"), await make_user("partner")
+    events = events_of(client)
+
+    async def check_in(name: str) -> None:
+        async def decide() -> Change:
+            return Change(event="checkin.created", data={"name": name, "occupancy": 3})
+
+        await events.commit("hub:h-test", decide, actor=None)
+
+    await check_in("Sato")
+    full = await connect_ws(client, token=staff.token)
+    restricted = await connect_ws(client, token=partner.token)
+    await full.subscribe("hub:h-test", since=0)
+    await restricted.subscribe("hub:h-test", since=0)
+    await check_in("Suzuki")
+    seen_full, seen_restricted = await full.events(2), await restricted.events(2)
+    assert [e["data"] for e in seen_full] == [
+        {"name": "Sato", "occupancy": 3},
+        {"name": "Suzuki", "occupancy": 3},
+    ]
+    assert [e["data"] for e in seen_restricted] == [{"occupancy": 3}, {"occupancy": 3}]
+    assert [e["seq"] for e in seen_full] == [e["seq"] for e in seen_restricted] == [1, 2]

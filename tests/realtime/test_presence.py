@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from hub import keys
+from schemas.realtime import PresenceDiff, PresenceState
 from tests.conftest import AppFactory, UserFactory
 from tests.realtime.conftest import Connect, Socket, StartProcess, open_boards
 
@@ -22,6 +23,7 @@ async def diff_about(socket: Socket, user_id: str, within_s: float = 5.0) -> dic
     deadline = time.monotonic() + within_s
     while True:
         diff = await socket.expect("presence_diff", within_s=max(0.01, deadline - time.monotonic()))
+        PresenceDiff.model_validate(diff)  # the documented wire shape
         if user_id in diff["joins"] or user_id in diff["leaves"]:
             return diff
 
@@ -29,6 +31,8 @@ async def diff_about(socket: Socket, user_id: str, within_s: float = 5.0) -> dic
 async def joined(socket: Socket, channel: str) -> dict[str, Any]:
     await socket.subscribe(channel)
     state = await socket.expect("presence_state", channel=channel)
+    PresenceState.model_validate(state)  # the documented wire shape
+    assert set(state) == {"type", "channel", "members"}
     return state["members"]  # type: ignore[no-any-return]
 
 
