@@ -118,7 +118,7 @@ def build_services(
     # Every event is published for the other instances' sockets, from requests and workers alike.
     events = EventLog(db, sink=sink or RedisEventSink(redis))
     presence = PresenceStore(redis)
-    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s)
+    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s, redis=redis)
     rights = Rights()
     orgs = OrgStore(db)
     audit = AuditLog(db)

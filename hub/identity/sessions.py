@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from redis.asyncio import Redis
 
+from hub.events.bus import publish_rights_changed
 from hub.identity.principal import Principal
 from hub.identity.users import UserStore, to_principal
 from schemas.common import utc_now
@@ -28,7 +30,12 @@ def _token_hash(token: str) -> str:
 
 
 class SessionService:
-    def __init__(self, db: AsyncDatabase[Doc], *, users: UserStore, ttl_s: int) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Doc], *, users: UserStore, ttl_s: int, redis: Redis | None = None
+    ) -> None:
+        # Revocations are announced on the bus so that open sockets of the user are checked again at
+        # once on every instance (a logout ends live connections too, not only later requests).
+        self._redis = redis
         self._sessions = db["sessions"]
         self._users = users
         self._ttl = timedelta(seconds=ttl_s)
@@ -66,10 +73,18 @@ class SessionService:
         return to_principal(user, session_id=session_id)
 
     async def revoke(self, session_id: str) -> None:
+        session = await self._sessions.find_one({"_id": session_id})
         await self._sessions.delete_one({"_id": session_id})
+        if session is not None:
+            await self._announce(session["user_id"])
 
     async def revoke_all(self, user_id: str) -> None:
         await self._sessions.delete_many({"user_id": user_id})
+        await self._announce(user_id)
+
+    async def _announce(self, user_id: str) -> None:
+        if self._redis is not None:
+            await publish_rights_changed(self._redis, user_id=user_id)
 
 
 def _as_utc(value: datetime | str) -> datetime:

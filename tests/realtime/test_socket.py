@@ -225,7 +225,6 @@ async def test_logout_ends_the_sockets_of_that_session(
     ws = await connect_ws(client, token=user.token)
     await ws.subscribe(f"user:{user.id}")
     assert (await client.post("/api/auth/logout", headers=user.headers)).status == 204
-    await publish_rights_changed(client.app[keys.REDIS], user_id=user.id)
     assert (await ws.expect("error"))["code"] == "unauthenticated"
     assert await ws.closed_code() == 1008
 
