@@ -35,16 +35,19 @@ def serve(kind: str, port: int) -> None:
 def _dejima_app() -> web.Application:
     from hub import keys
     from hub.app import create_app
-    from hub.identity.principal import Principal
+    from hub.principal import Principal
     from hub.realtime.channels import ChannelKind, Grant
-    from hub.services import Services
     from hub.settings import Settings
 
-    async def any_board(services: Services, principal: Principal, board_id: str) -> Grant:
+    async def any_board(principal: Principal, board_id: str) -> Grant:
         return Grant(scope=f"project:{board_id}")
 
+    async def open_boards(app: web.Application) -> None:
+        # on_startup runs after the cleanup contexts have started, the realtime core among them.
+        app[keys.REALTIME].channels.replace(ChannelKind("board", any_board, presence=True))
+
     app = create_app(Settings())  # type: ignore[call-arg]
-    app[keys.CHANNELS].register(ChannelKind("board", any_board, presence=True))
+    app.on_startup.append(open_boards)
     return app
 
 

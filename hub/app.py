@@ -17,12 +17,11 @@ from redis.exceptions import RedisError
 from hub import keys, system_views
 from hub.announcements import views as announcement_views
 from hub.boards import views as board_views
-from hub.boards.channel import board_channel
+from hub.channel_kinds import channel_kinds
 from hub.errors import StartupError
 from hub.events.bus import RedisEventSink
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
-from hub.hubs import channel as hub_channel
 from hub.hubs import views as hub_views
 from hub.identity import pages as identity_pages
 from hub.identity import people_views
@@ -32,9 +31,8 @@ from hub.metrics import Metrics, metrics_middleware
 from hub.notifications import views as notification_views
 from hub.notifications import webhook_views
 from hub.projects import views as project_views
-from hub.realtime import setup as realtime_setup
 from hub.realtime import socket as realtime_socket
-from hub.realtime.channels import build_channel_table
+from hub.realtime.registry import Realtime
 from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
@@ -58,16 +56,13 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
     app[keys.SHUTTING_DOWN] = [False]
-    app[keys.CHANNELS] = build_channel_table()
-    hub_channel.register(app[keys.CHANNELS])
-    app[keys.CHANNELS].register(board_channel())
     app.cleanup_ctx.append(_mongo_ctx(mongo))
     app.cleanup_ctx.append(_redis_ctx(redis))
     app.cleanup_ctx.append(_arq_ctx)
     app.cleanup_ctx.append(_services_ctx)
-    app.cleanup_ctx.append(realtime_setup.realtime_ctx)
+    app.cleanup_ctx.append(_realtime_ctx)
     app.on_shutdown.append(_mark_shutting_down)
-    app.on_shutdown.append(realtime_setup.close_sockets)
+    app.on_shutdown.append(_close_sockets)
     app.router.add_routes(system_views.routes)
     setup_openapi(app)
     app.router.add_routes(identity_views.routes)
@@ -149,6 +144,32 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     await services.bootstrap()
     app[keys.SERVICES] = services
     yield
+
+
+async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The realtime core gets ports, not the services: the log to read, presence, how to
+    authenticate a token, and the kinds of channel with their checks (hub/channel_kinds.py)."""
+    services = app[keys.SERVICES]
+    realtime = Realtime(
+        log=services.events,
+        presence=services.presence,
+        authenticate=services.sessions.authenticate,
+        channels=channel_kinds(rights=services.rights, boards=services.boards, hubs=services.hubs.service),
+        metrics=app[keys.METRICS],
+        redis_url=app[keys.SETTINGS].redis_url,
+    )
+    app[keys.REALTIME] = realtime
+    await realtime.start()
+    try:
+        yield
+    finally:
+        await realtime.stop()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """On shutdown every socket gets 1001 (GOING_AWAY); clients reconnect to another instance."""
+    if keys.REALTIME in app:
+        await app[keys.REALTIME].close_sockets()
 
 
 async def _mark_shutting_down(app: web.Application) -> None:

@@ -11,12 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from pydantic import ValidationError
 
 from hub import logs
+from hub.app import create_app
+from hub.embedded import EmbeddedStack
 from hub.errors import StartupError
 from hub.limits import SHUTDOWN_GRACE_S
+from hub.seed import DEMO_LOGINS, seed_demo
 from hub.settings import Settings, describe_errors
+from workers.settings import run_worker
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +36,6 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    from aiohttp import web
-
-    from hub.app import create_app
-
     web.run_app(
         create_app(settings),
         host=host,
@@ -46,21 +47,14 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
 
 def worker(settings: Settings) -> None:
-    from workers.settings import run_worker
-
     run_worker(settings)
 
 
 def seed(settings: Settings) -> None:
-    from hub.seed import seed_demo
-
     asyncio.run(seed_demo(settings))
 
 
 def dev(*, port: int, data: Path) -> None:
-    from hub.embedded import EmbeddedStack
-    from hub.seed import DEMO_LOGINS, seed_demo
-
     data.mkdir(parents=True, exist_ok=True)
     stack = EmbeddedStack(data_dir=data, persistent=True)
     stack.start()

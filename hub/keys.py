@@ -15,9 +15,8 @@ if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
     from hub.http.openapi import OpenApiDocument
-    from hub.identity.principal import Principal
     from hub.metrics import Metrics
-    from hub.realtime.channels import ChannelTable
+    from hub.principal import Principal
     from hub.realtime.registry import Realtime
     from hub.services import Services
     from hub.web_pages import WebShell
@@ -29,8 +28,7 @@ REDIS = web.AppKey("redis", Redis)
 ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
-# The kinds of channel /ws knows (each domain registers its own) and the instance's realtime core.
-CHANNELS: web.AppKey[ChannelTable] = web.AppKey("channels")
+# The instance's realtime core (hub/realtime/registry.py), built over ports in hub/app.py.
 REALTIME: web.AppKey[Realtime] = web.AppKey("realtime")
 WEB: web.AppKey[WebShell] = web.AppKey("web")
 OPENAPI: web.AppKey[OpenApiDocument] = web.AppKey("openapi")

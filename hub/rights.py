@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hub.errors import Forbidden, NotFound
-from hub.identity.principal import Principal
+from hub.principal import Principal
 
 Visibility = Literal["public", "internal", "private"]
 ProjectRole = Literal["owner", "editor", "viewer"]

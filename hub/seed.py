@@ -6,8 +6,8 @@ import logging
 
 from hub.boards.demo import seed_demo_board
 from hub.errors import Conflict
-from hub.identity.principal import Principal
 from hub.identity.users import to_principal
+from hub.principal import Principal
 from hub.services import Services, build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage

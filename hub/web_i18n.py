@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub.identity.principal import Principal
+from hub.principal import Principal
 
 LOCALES = ("ja", "en")  # Japanese first: the default for a visitor who tells us nothing
 LOCALE_COOKIE = "dejima_locale"

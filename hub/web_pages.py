@@ -23,7 +23,7 @@ from hub import keys
 from hub.errors import DomainError
 from hub.http.auth import optional_principal
 from hub.http.middlewares import wants_html
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.web_i18n import LOCALE_COOKIE, LOCALES, Catalogs, choose_locale, load_catalogs, safe_next
 from hub.web_template import translate
 

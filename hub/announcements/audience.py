@@ -7,8 +7,8 @@ from __future__ import annotations
 from hub.errors import InvalidRequest, NotFound
 from hub.hubs.model import channel_of
 from hub.hubs.service import HubService
-from hub.identity.principal import Principal
 from hub.identity.users import UserStore
+from hub.principal import Principal
 from hub.projects.service import ProjectService
 from hub.rights import Rights
 from schemas.announcements import Audience

@@ -16,10 +16,11 @@ from hub.announcements.service import cause_of
 from hub.clock import Clock
 from hub.errors import Forbidden, NotFound
 from hub.events.log import EventLog
-from hub.identity.principal import Principal
 from hub.identity.users import UserStore
+from hub.notifications.channel import user_channel
 from hub.notifications.commit import commit_once
-from hub.notifications.records import NotificationRecords, notification_id, user_channel
+from hub.notifications.records import NotificationRecords, notification_id
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.announcements import AckEntry, AckPerson, AcksOut, AnnouncementOut
 from schemas.events import Change, Put

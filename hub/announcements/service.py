@@ -23,7 +23,6 @@ from hub.announcements.model import ACKS, ANNOUNCEMENTS, POSTS, content_of, to_o
 from hub.clock import Clock
 from hub.errors import Forbidden, InvalidRequest, NotFound
 from hub.events.log import EventLog
-from hub.identity.principal import Principal
 from hub.identity.users import UserStore
 from hub.ids import idempotent_id
 from hub.limits import CAUSE_STALE_S
@@ -32,6 +31,7 @@ from hub.notifications.fanout import Notifier
 from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords
 from hub.notifications.times import at, ms
+from hub.principal import Principal
 from hub.rights import Rights
 from hub.settings import Settings
 from schemas.announcements import AnnouncementIn, AnnouncementOut, Audience

@@ -13,8 +13,8 @@ from hub.boards.model import CARDS, COLUMNS, HISTORY, Doc, live
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService, Existing, check_not_archived, check_version, invalid
 from hub.errors import Conflict
-from hub.identity.principal import Principal
 from hub.ids import idempotent_id, new_id
+from hub.principal import Principal
 from schemas.boards import CardCreate, CardMove, CardOut, CardPatch, CardVersion
 from schemas.common import utc_now
 from schemas.events import Change, Put

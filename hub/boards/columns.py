@@ -6,8 +6,8 @@ from hub.boards import model, ordering
 from hub.boards.model import CARDS, COLUMNS, Doc, live
 from hub.boards.service import BoardService, Existing, check_version, invalid
 from hub.errors import Conflict, NotFound
-from hub.identity.principal import Principal
 from hub.ids import idempotent_id
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.boards import ColumnCreate, ColumnMove, ColumnOut, ColumnPatch
 from schemas.events import Change, Delete, Put

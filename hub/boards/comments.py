@@ -15,8 +15,8 @@ from hub.boards.model import COMMENTS, HISTORY, Doc, channel_of
 from hub.boards.notices import MENTIONED, Notices
 from hub.boards.service import BoardService
 from hub.events.log import EventLog
-from hub.identity.principal import Principal
 from hub.ids import idempotent_id
+from hub.principal import Principal
 from schemas.boards import CommentCreate, CommentOut, FieldChange, HistoryEntry
 from schemas.common import utc_now
 from schemas.events import Change, Put

@@ -7,9 +7,11 @@ finds what it made and changes nothing.
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
-from hub.identity.users import to_principal
-from hub.services import Services
+from hub.boards.cards import CardService
+from hub.boards.columns import ColumnService
+from hub.identity.users import UserStore, to_principal
 from schemas.boards import CardCreate, ColumnCreate
 
 COLUMNS = {
@@ -19,7 +21,20 @@ COLUMNS = {
 }
 
 
-async def seed_demo_board(services: Services, *, board_id: str, owner_email: str) -> bool:
+class DemoServices(Protocol):
+    """What the demo needs of the services (the composition root's ``Services`` has it)."""
+
+    @property
+    def users(self) -> UserStore: ...
+
+    @property
+    def columns(self) -> ColumnService: ...
+
+    @property
+    def cards(self) -> CardService: ...
+
+
+async def seed_demo_board(services: DemoServices, *, board_id: str, owner_email: str) -> bool:
     """Fill the board once, as ``owner_email`` (who may change it); False when they do not exist."""
     owner_doc = await services.users.by_email(owner_email)
     if owner_doc is None:

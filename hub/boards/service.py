@@ -21,7 +21,7 @@ from hub.boards.model import CARDS, COLUMNS, Doc, channel_of, live
 from hub.boards.turns import BoardTurns
 from hub.errors import Conflict, InvalidRequest, NotFound
 from hub.events.log import EventLog, State
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.rights import ProjectAccess, Rights
 from schemas.boards import (
     BoardOut,

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Forbidden, Unauthenticated
-from hub.identity.principal import Principal
+from hub.principal import Principal
 
 COOKIE_NAME = "dejima_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

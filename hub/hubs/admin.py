@@ -16,7 +16,7 @@ from hub.events.log import EventLog
 from hub.hubs import hours
 from hub.hubs.model import DEFAULT_HUBS, HUBS, AlreadyDone, Doc, channel_of, hub_out, put_op, stored
 from hub.hubs.service import HubService
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.common import utc_now
 from schemas.events import Change

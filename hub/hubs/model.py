@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.errors import HubFull
-from schemas.events import Put
+from schemas.events import Event, Put
 from schemas.hubs import CheckinOut, HubOut
 
 Doc = dict[str, Any]
@@ -68,6 +68,14 @@ def event_data(doc: Doc) -> dict[str, Any]:
 def redact_event_data(data: dict[str, Any]) -> dict[str, Any]:
     """The copy of a ``checkin.*`` event's data for a subscriber who may only see counts."""
     return {k: v for k, v in data.items() if k not in IDENTIFYING}
+
+
+def redact_event(event: Event) -> Event:
+    """The copy of a ``hub:`` event for a subscriber who may only see counts: a ``checkin.*`` event
+    loses the fields that say who the person is, and its actor (API.md, Realtime)."""
+    if not event.event.startswith("checkin."):
+        return event
+    return event.model_copy(update={"data": redact_event_data(event.data), "actor": None})
 
 
 class AlreadyDone(Exception):

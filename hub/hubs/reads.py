@@ -9,7 +9,7 @@ from hub.events.log import EventLog, State
 from hub.hubs import hours
 from hub.hubs.model import CHECKINS, HUBS, LIVE, OPEN, Doc, channel_of, checkin_out, hub_out
 from hub.hubs.service import Clock, HubService
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.hubs import CheckinOut, CheckinsQuery, HubSnapshot
 

@@ -19,7 +19,7 @@ from hub.events.log import EventLog
 from hub.hubs.model import CHECKINS, ERASED_FIELDS, LIVE, Doc, channel_of, event_data
 from hub.hubs.service import Clock
 from hub.identity.audit import AuditLog
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.events import Change, Put
 from schemas.hubs import ErasureOut

@@ -36,8 +36,8 @@ from hub.hubs.model import (
     put_op,
     stored,
 )
-from hub.identity.principal import Principal
 from hub.ids import idempotent_id
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.common import utc_now
 from schemas.events import Actor, Change, Event

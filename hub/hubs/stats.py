@@ -19,8 +19,8 @@ from hub.events.log import EventLog
 from hub.hubs import hours
 from hub.hubs.model import CHECKINS, LIVE, Doc, channel_of
 from hub.hubs.service import Clock, HubService
-from hub.identity.principal import Principal
 from hub.limits import VISIT_RANGE_MAX_DAYS
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.hubs import PURPOSES, DateRangeQuery, DayStats, StatsOut
 

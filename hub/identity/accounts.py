@@ -13,10 +13,10 @@ from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
 from hub.identity.passwords import hash_password
-from hub.identity.principal import Principal
 from hub.identity.sessions import SessionService
 from hub.identity.users import UserStore, to_user_admin_out, to_user_out
 from hub.ids import idempotent_id
+from hub.principal import Principal
 from hub.rights import Rights
 from schemas.identity import (
     OrgCreate,

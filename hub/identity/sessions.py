@@ -15,8 +15,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
 from hub.events.bus import publish_rights_changed
-from hub.identity.principal import Principal
 from hub.identity.users import UserStore, to_principal
+from hub.principal import Principal
 from schemas.common import utc_now
 
 Doc = dict[str, Any]

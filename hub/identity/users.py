@@ -10,8 +10,8 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import Conflict
 from hub.identity.passwords import hash_password
-from hub.identity.principal import Principal
 from hub.ids import new_id
+from hub.principal import Principal
 from schemas.common import utc_now
 from schemas.identity import Locale, Role, UserAdminOut, UserOut
 

@@ -17,8 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.errors import NotFound
 from hub.events.log import EventLog
 from hub.identity.users import UserStore
+from hub.notifications.channel import user_channel
 from hub.notifications.commit import commit_once
-from hub.notifications.records import user_channel
 from schemas.events import Actor, Change, Put
 from schemas.notifications import PreferencesIn, PreferencesOut
 

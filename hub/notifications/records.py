@@ -20,9 +20,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.errors import NotFound
 from hub.events.log import EventLog
+from hub.identity.users import UserStore
 from hub.ids import idempotent_id, new_id
+from hub.notifications import messages
+from hub.notifications.channel import user_channel
 from hub.notifications.commit import commit_once
 from hub.notifications.outbox import Outbox
+from hub.notifications.preferences import PreferenceStore
 from schemas.common import utc_now
 from schemas.events import Change, Put
 from schemas.notifications import NotificationOut, Priority
@@ -36,10 +40,6 @@ _LIVE: Doc = {"_deleted": {"$ne": True}}
 def notification_id(*, user_id: str, kind: str, cause_id: str) -> str:
     """The record of ``cause_id`` for ``user_id``: the same inputs give the same id everywhere."""
     return idempotent_id(caller_id=user_id, scope=kind, key=cause_id)
-
-
-def user_channel(user_id: str) -> str:
-    return f"user:{user_id}"
 
 
 async def create_notification(
@@ -60,10 +60,6 @@ async def create_notification(
     the ``notification.created`` event to reach live pages at once; without it they see the record
     on their next load or reconnect.
     """
-    from hub.identity.users import UserStore
-    from hub.notifications import messages
-    from hub.notifications.preferences import PreferenceStore
-
     cause_id = cause or new_id()
     now = utc_now()
     cause_doc: Doc = {

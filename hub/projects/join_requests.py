@@ -14,10 +14,10 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.identity.audit import AuditLog
-from hub.identity.principal import Principal
 from hub.identity.users import UserStore
 from hub.ids import idempotent_id
 from hub.notifications.records import create_notification
+from hub.principal import Principal
 from hub.projects.service import ProjectService, to_access
 from hub.projects.store import ProjectStore, pending_key
 from hub.rights import Rights

@@ -20,10 +20,10 @@ from redis.asyncio import Redis
 from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
 from hub.events.bus import publish_rights_changed
 from hub.identity.audit import AuditLog
-from hub.identity.principal import Principal
 from hub.identity.users import UserStore
 from hub.ids import idempotent_id
 from hub.limits import COMMIT_MAX_ATTEMPTS
+from hub.principal import Principal
 from hub.projects.store import ProjectStore
 from hub.rights import ProjectAccess, Rights
 from schemas.common import utc_now

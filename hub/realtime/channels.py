@@ -1,7 +1,8 @@
 """Which channels exist and who may follow them: a small table, one row per kind of channel.
 
-Each domain registers its own kind (``board`` by the boards code, ``hub`` by the hubs code) with
-``ChannelTable.register``; the socket code never changes for a new kind. A check raises ``NotFound``
+Each kind is built at composition time (hub/channel_kinds.py) as a check closed over exactly the
+services it needs, of the shape ``(principal, id) → Grant``; the socket code never changes for a new
+kind, and knows no domain. A check raises ``NotFound``
 for a thing the caller may not know exists (or that does not exist) and ``Forbidden`` for a thing they
 know but may not follow, exactly as the REST reads of the same thing do (hub/rights.py).
 """
@@ -12,9 +13,8 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from hub.errors import Forbidden, NotFound
-from hub.identity.principal import Principal
-from hub.services import Services
+from hub.errors import NotFound
+from hub.principal import Principal
 from schemas.events import Event
 
 # ``kind:id`` with an id of our alphabet, or a bare kind (``announcements``).
@@ -31,7 +31,7 @@ class Grant:
     scope: str | None = None
 
 
-ChannelCheck = Callable[[Services, Principal, str], Awaitable[Grant]]
+ChannelCheck = Callable[[Principal, str], Awaitable[Grant]]
 # Makes the copy of an event for subscribers whose grant is not ``full`` (e.g. visitors' names removed).
 Redactor = Callable[[Event], Event]
 
@@ -48,11 +48,14 @@ class ChannelKind:
 
 
 class ChannelTable:
-    def __init__(self) -> None:
-        self._kinds: dict[str, ChannelKind] = {}
+    def __init__(self, kinds: list[ChannelKind]) -> None:
+        self._kinds = {kind.name: kind for kind in kinds}
+        if len(self._kinds) != len(kinds):
+            raise ValueError("two channel kinds of the same name")
 
-    def register(self, kind: ChannelKind) -> None:
-        """Add a kind, or replace the one of the same name (the built-in placeholders)."""
+    def replace(self, kind: ChannelKind) -> None:
+        """Put ``kind`` in place of the one of its name: for tests and benchmarks that follow
+        channels without the domain behind them. The hub itself builds its table once."""
         self._kinds[kind.name] = kind
 
     def kind(self, name: str) -> ChannelKind | None:
@@ -65,29 +68,3 @@ class ChannelTable:
         if match is None or kind is None or kind.has_id != (match.group(2) is not None):
             raise NotFound(f"no such channel: {channel[:80]}")
         return kind, match.group(2) or ""
-
-
-async def _check_user(services: Services, principal: Principal, user_id: str) -> Grant:
-    if not services.rights.may_subscribe_user_channel(principal, user_id):
-        raise Forbidden("user channels are their owner's only")
-    return Grant()
-
-
-async def _check_announcements(services: Services, principal: Principal, _: str) -> Grant:
-    if not services.rights.may_subscribe_announcements(principal):
-        raise Forbidden("you may not follow announcements")
-    return Grant()
-
-
-async def _not_yet(services: Services, principal: Principal, channel_id: str) -> Grant:
-    # Placeholder until the domain that owns the channel registers its check: refuse, never allow.
-    raise NotFound("no such channel")
-
-
-def build_channel_table() -> ChannelTable:
-    table = ChannelTable()
-    table.register(ChannelKind("user", _check_user))
-    table.register(ChannelKind("announcements", _check_announcements, has_id=False))
-    table.register(ChannelKind("board", _not_yet, presence=True))
-    table.register(ChannelKind("hub", _not_yet, presence=True))
-    return table

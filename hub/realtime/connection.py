@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from pydantic import BaseModel
 
-from hub.identity.principal import Principal
 from hub.limits import WS_CLOSE_GRACE_S, WS_RATE_BURST, WS_RATE_PER_S, WS_SEND_QUEUE_BYTES
+from hub.principal import Principal
 from hub.realtime.frames import close_frame, message_frame
 
 if TYPE_CHECKING:

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from hub.events.log import EventLog
 from hub.limits import WS_CATCH_UP_PAGE, WS_PENDING_EVENTS_MAX
 from hub.realtime.channels import ChannelKind
 from hub.realtime.connection import CLOSE_TOO_SLOW, Connection
 from hub.realtime.frames import text_frame
+from hub.realtime.ports import LogReader
 from hub.realtime.presence_view import ChannelPresence
 from schemas.events import Event
 
@@ -70,7 +70,7 @@ class Subscription:
 
 class Feed:
     def __init__(
-        self, *, channel: str, kind: ChannelKind, events: EventLog, on_delivered: Callable[[int], None]
+        self, *, channel: str, kind: ChannelKind, events: LogReader, on_delivered: Callable[[int], None]
     ) -> None:
         self.channel = channel
         self.kind = kind

@@ -22,7 +22,7 @@ from aiohttp import WSCloseCode, web
 
 from hub.errors import DomainError, InvalidRequest, Unavailable
 from hub.events.bus import Bus, events_topic, presence_topic
-from hub.identity.principal import Principal
+from hub.events.presence import PresenceStore
 from hub.limits import (
     FEED_LINGER_S,
     HEAD_CHECK_INTERVAL_S,
@@ -32,11 +32,12 @@ from hub.limits import (
     WS_SEND_QUEUE_BYTES,
 )
 from hub.metrics import Metrics
+from hub.principal import Principal
 from hub.realtime.channels import ChannelKind, ChannelTable, Grant
 from hub.realtime.connection import CLOSE_POLICY, CLOSE_TOO_SLOW, Connection
 from hub.realtime.feeds import Feed, Subscription
+from hub.realtime.ports import Authenticate, LogReader
 from hub.realtime.presence_relay import PresenceRelay
-from hub.services import Services
 from schemas.realtime import (
     ErrorMessage,
     PresenceUpdateMessage,
@@ -53,16 +54,25 @@ _DRAIN_TIMEOUT_S = 30.0
 
 
 class Realtime:
-    def __init__(self, *, services: Services, channels: ChannelTable, metrics: Metrics) -> None:
-        self.services = services
+    def __init__(
+        self,
+        *,
+        log: LogReader,
+        presence: PresenceStore,
+        authenticate: Authenticate,
+        channels: ChannelTable,
+        metrics: Metrics,
+        redis_url: str,
+    ) -> None:
+        self.authenticate = authenticate
         self.channels = channels
         self.metrics = metrics
         self.incarnation = secrets.token_hex(4)
         self.connections: set[Connection] = set()
         self.feeds: dict[str, Feed] = {}
-        self.bus = Bus(services.settings.redis_url, self)
-        self.presence = PresenceRelay(self, services.presence)
-        self._log = services.events
+        self.bus = Bus(redis_url, self)
+        self.presence = PresenceRelay(self, presence)
+        self._log = log
         self._numbers = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -143,7 +153,7 @@ class Realtime:
     async def subscribe(self, conn: Connection, msg: SubscribeMessage) -> None:
         assert conn.principal is not None
         kind, channel_id = self.channels.resolve(msg.channel)
-        grant = await kind.check(self.services, conn.principal, channel_id)
+        grant = await kind.check(conn.principal, channel_id)
         if not grant.full and kind.redact is None:
             raise RuntimeError(f"channel kind {kind.name!r} restricted a grant but has no redactor")
         channel = msg.channel
@@ -389,7 +399,7 @@ class Realtime:
             for conn in [
                 c for c in self.connections if c.principal is not None and c.principal.id == change.user_id
             ]:
-                principal = await self.services.sessions.authenticate(conn.token or "")
+                principal = await self.authenticate(conn.token or "")
                 if principal is None:
                     conn.send(
                         ErrorMessage(
@@ -405,7 +415,7 @@ class Realtime:
             if not sub.active or principal is None:
                 continue
             try:
-                grant = await sub.feed.kind.check(self.services, principal, sub.channel_id)
+                grant = await sub.feed.kind.check(principal, sub.channel_id)
             except DomainError:
                 await self._end(sub, code="forbidden", message=f"you may no longer follow {sub.feed.channel}")
                 continue

@@ -64,9 +64,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     token, from_cookie = credentials(request)
     if from_cookie and not origin_allowed(request, request.headers.get("Origin")):
         raise Forbidden("cross-site WebSocket refused: the Origin of this page is not allowed")
+    realtime = app[keys.REALTIME]
     principal = None
     if token:
-        principal = await app[keys.SERVICES].sessions.authenticate(token)
+        principal = await realtime.authenticate(token)
         if principal is None:
             raise Unauthenticated("the session or token is not valid; sign in again")
     ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S, max_msg_size=WS_MAX_FRAME_BYTES, compress=False)
@@ -78,7 +79,6 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     raw_socket = transport.get_extra_info("socket")
     if raw_socket is not None:
         raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_SEND_BUFFER_BYTES)
-    realtime = app[keys.REALTIME]
     conn = realtime.connect(ws, transport=transport, principal=principal, token=token)
     try:
         if principal is not None or await _authenticate(realtime, conn):
@@ -141,7 +141,7 @@ async def _authenticate(realtime: Realtime, conn: Connection) -> bool:
         if error is None and not conn.allow_message():
             error = RateLimited("too many messages; slow down", retry_after_s=1)
         if error is None and isinstance(parsed, AuthMessage):
-            principal = await realtime.services.sessions.authenticate(parsed.token)
+            principal = await realtime.authenticate(parsed.token)
             if principal is not None:
                 conn.principal, conn.token = principal, parsed.token
                 conn.send(Authenticated(ref=ref, user_id=principal.id))

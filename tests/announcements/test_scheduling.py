@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from hub.notifications.records import user_channel
+from hub.notifications.channel import user_channel
 from hub.services import Services
 from schemas.common import utc_now
 from tests.conftest import UserFactory

@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 from arq.worker import Worker
 
 from hub import keys
-from hub.identity.principal import Principal
 from hub.identity.users import to_principal
+from hub.principal import Principal
 from hub.services import Services, build_services
 from hub.settings import Settings
 from tests.conftest import Account, Servers, UserFactory

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from hub.notifications.records import user_channel
+from hub.notifications.channel import user_channel
 from hub.services import Services
 from hub.settings import Settings
 from schemas.common import utc_now

@@ -29,9 +29,8 @@ from hub import keys
 from hub.embedded import free_port
 from hub.errors import NotFound
 from hub.events.log import EventLog
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.realtime.channels import ChannelKind, Grant
-from hub.services import Services
 from hub.settings import Settings
 from schemas.events import Change, Put
 
@@ -138,12 +137,12 @@ def open_boards(app: web.Application, readers: dict[str, set[str]] | None = None
     re-checks it, as the boards code will do with real projects.
     """
 
-    async def check(services: Services, principal: Principal, board_id: str) -> Grant:
+    async def check(principal: Principal, board_id: str) -> Grant:
         if readers is not None and principal.id not in readers.get(board_id, set()):
             raise NotFound("no such board")
         return Grant(scope=f"project:{board_id}")
 
-    app[keys.CHANNELS].register(ChannelKind("board", check, presence=True))
+    app[keys.REALTIME].channels.replace(ChannelKind("board", check, presence=True))
 
 
 async def commit_notes(events: EventLog, channel: str, numbers: range, *, size: int = 0) -> list[int]:

@@ -10,20 +10,24 @@ from aiohttp import web
 from hub import keys, logs
 from hub.app import create_app
 from hub.cli import load_settings
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.realtime.channels import ChannelKind, Grant
-from hub.services import Services
 
 
-async def _any_board(services: Services, principal: Principal, board_id: str) -> Grant:
+async def _any_board(principal: Principal, board_id: str) -> Grant:
     return Grant(scope=f"project:{board_id}")
+
+
+async def _open_boards(app: web.Application) -> None:
+    # on_startup runs after the cleanup contexts have started, the realtime core among them.
+    app[keys.REALTIME].channels.replace(ChannelKind("board", _any_board, presence=True))
 
 
 def main() -> None:
     settings = load_settings()
     logs.configure(text=True)
     app = create_app(settings)
-    app[keys.CHANNELS].register(ChannelKind("board", _any_board, presence=True))
+    app.on_startup.append(_open_boards)
     web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 
 

@@ -10,9 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from hub import keys
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.realtime.channels import ChannelKind, Grant
-from hub.services import Services
 from schemas.events import Change, Event
 from tests.conftest import AppFactory, UserFactory
 from tests.realtime.conftest import Connect, commit_note, commit_notes, events_of
@@ -145,13 +144,15 @@ async def test_restricted_subscribers_get_the_redacted_copy_live_and_recovered(
 ) -> None:
     """hub: channels leave visitors' names out for those who may not see them (API.md, Realtime)."""
 
-    async def check(services: Services, principal: Principal, hub_id: str) -> Grant:
-        return Grant(full=services.rights.may_see_visitors(principal, hub_id))
+    rights = client.app[keys.SERVICES].rights
+
+    async def check(principal: Principal, hub_id: str) -> Grant:
+        return Grant(full=rights.may_see_visitors(principal, hub_id))
 
     def redact(event: Event) -> Event:
         return event.model_copy(update={"data": {k: v for k, v in event.data.items() if k != "name"}})
 
-    client.app[keys.CHANNELS].register(ChannelKind("hub", check, presence=True, redact=redact))
+    client.app[keys.REALTIME].channels.replace(ChannelKind("hub", check, presence=True, redact=redact))
     staff, partner = await make_user("member"), await make_user("partner")
     events = events_of(client)
 
