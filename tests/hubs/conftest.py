@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from hub import keys
-from hub.identity.principal import Principal
+from hub.principal import Principal
 from hub.services import Services, build_services
 from hub.settings import Settings
 from tests.conftest import Account
