@@ -29,7 +29,6 @@ from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
 from hub.metrics import Metrics, metrics_middleware
 from hub.notifications import views as notification_views
-from hub.notifications import webhook_views
 from hub.projects import views as project_views
 from hub.realtime import socket as realtime_socket
 from hub.realtime.registry import Realtime
@@ -38,6 +37,7 @@ from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
 from hub.web_pages import add_page, not_found_page_middleware, setup_web
+from hub.webhooks import views as webhook_views
 
 log = logging.getLogger(__name__)
 

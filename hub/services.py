@@ -36,6 +36,7 @@ from hub.identity.orgs import OrgStore
 from hub.identity.sessions import SessionService
 from hub.identity.throttle import LoginThrottle
 from hub.identity.users import UserStore
+from hub.notifications.delivery import DeliveryRunner
 from hub.notifications.queue import JobQueue
 from hub.notifications.wiring import Notifications, build_notifications
 from hub.projects.join_requests import JoinRequestService
@@ -43,6 +44,7 @@ from hub.projects.service import ProjectService
 from hub.projects.store import ProjectStore
 from hub.rights import Rights
 from hub.settings import Settings
+from hub.webhooks.wiring import Webhooks, build_webhooks
 from schemas.common import utc_now
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,9 @@ class Services:
     presence: PresenceStore
     notifications: Notifications
     announcements: Announcements
+    webhooks: Webhooks
+    # Sends one delivery of any channel (e-mail, LINE, a partner's webhook).
+    deliveries: DeliveryRunner
 
     async def ensure_indexes(self) -> None:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
@@ -83,6 +88,7 @@ class Services:
         await self.project_store.ensure_indexes()
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
+        await self.webhooks.ensure_indexes()
         await self.announcements.ensure_indexes()
 
     async def bootstrap(self) -> None:
@@ -122,6 +128,12 @@ def build_services(
     rights = Rights()
     orgs = OrgStore(db)
     audit = AuditLog(db)
+    queue = JobQueue(arq)
+    # First the one entrance for notifications: every domain that tells people something is handed it.
+    notifications = build_notifications(
+        db, settings=settings, events=events, users=users, queue=queue, clock=clock
+    )
+    notify = notifications.notifier
     project_store = ProjectStore(db)
     projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
     hubs = build_hubs(
@@ -133,7 +145,16 @@ def build_services(
         clock=clock,
         user_hub_hook=presence.set_user_hub,
     )
-    notifications = build_notifications(
+    board_notices = Notices(db, users=users, rights=rights, notify=notify)
+    boards = BoardService(
+        db,
+        events=events,
+        rights=rights,
+        directory=ProjectBoards(projects=projects, store=project_store),
+        turns=BoardTurns(redis),
+    )
+    # Last, partner webhooks: they follow every domain through its events.
+    webhooks = build_webhooks(
         db,
         settings=settings,
         events=events,
@@ -141,16 +162,9 @@ def build_services(
         orgs=orgs,
         projects=projects,
         rights=rights,
-        queue=JobQueue(arq),
+        outbox=notifications.outbox,
+        queue=queue,
         clock=clock,
-    )
-    board_notices = Notices(db, users=users, rights=rights, events=events)
-    boards = BoardService(
-        db,
-        events=events,
-        rights=rights,
-        directory=ProjectBoards(projects=projects, store=project_store),
-        turns=BoardTurns(redis),
     )
     return Services(
         settings=settings,
@@ -172,7 +186,7 @@ def build_services(
         project_store=project_store,
         projects=projects,
         join_requests=JoinRequestService(
-            db=db, store=project_store, projects=projects, users=users, rights=rights, audit=audit
+            store=project_store, projects=projects, users=users, rights=rights, audit=audit, notify=notify
         ),
         hubs=hubs,
         notifications=notifications,
@@ -185,6 +199,15 @@ def build_services(
             projects=projects,
             rights=rights,
             notifications=notifications,
+            clock=clock,
+        ),
+        webhooks=webhooks,
+        deliveries=DeliveryRunner(
+            db,
+            settings=settings,
+            users=users,
+            outbox=notifications.outbox,
+            send_webhook=webhooks.sender.send,
             clock=clock,
         ),
         presence=presence,

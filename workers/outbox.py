@@ -33,7 +33,7 @@ def retry_for(later: datetime) -> Retry:
 
 async def run_delivery(ctx: Ctx, delivery_id: str) -> None:
     try:
-        later = await services_of(ctx).notifications.deliveries.run(delivery_id)
+        later = await services_of(ctx).deliveries.run(delivery_id)
     except Exception:
         log.exception("delivery %s: unexpected error; retrying in %.0f s", delivery_id, ERROR_RETRY_S)
         raise Retry(defer=ERROR_RETRY_S) from None

@@ -13,4 +13,4 @@ async def send_webhook(ctx: dict[str, Any], delivery_id: str) -> None:
 
 
 async def follow_webhooks(ctx: dict[str, Any]) -> int:
-    return await services_of(ctx).notifications.follower.run_once()
+    return await services_of(ctx).webhooks.follower.run_once()

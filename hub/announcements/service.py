@@ -27,10 +27,10 @@ from hub.identity.users import UserStore
 from hub.ids import idempotent_id
 from hub.limits import CAUSE_STALE_S
 from hub.notifications.commit import commit_once
-from hub.notifications.fanout import Notifier
 from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords
 from hub.notifications.times import at, ms
+from hub.notify import Notify
 from hub.principal import Principal
 from hub.rights import Rights
 from hub.settings import Settings
@@ -56,7 +56,7 @@ class AnnouncementService:
         events: EventLog,
         users: UserStore,
         audiences: Audiences,
-        notifier: Notifier,
+        notify: Notify,
         records: NotificationRecords,
         rights: Rights,
         queue: JobQueue,
@@ -69,7 +69,7 @@ class AnnouncementService:
         self._events = events
         self._users = users
         self._audiences = audiences
-        self._notifier = notifier
+        self._notify = notify
         self._records = records
         self._rights = rights
         self._queue = queue
@@ -152,9 +152,9 @@ class AnnouncementService:
             await self._post(channel, out, author=doc)
         cause_id = cause_of(announcement_id)
         recipients = (
-            [] if await self._notifier.has_cause(cause_id) else await self._audiences.recipients(audience)
+            [] if await self._notify.has_cause(cause_id) else await self._audiences.recipients(audience)
         )
-        await self._notifier.notify(
+        await self._notify.notify(
             cause_id=cause_id,
             kind="announcement",
             user_ids=recipients,
@@ -221,7 +221,7 @@ class AnnouncementService:
         cause_id = f"reminder:{announcement_id}"
         if expires_at is None or expires_at > now:
             pending: list[str] = []
-            if not await self._notifier.has_cause(cause_id):
+            if not await self._notify.has_cause(cause_id):
                 acked = {
                     a["user_id"]
                     for a in await self._acks.find({"announcement_id": announcement_id}).to_list()
@@ -229,7 +229,7 @@ class AnnouncementService:
                 pending = [
                     uid for uid in await self._records.recipients_of(announcement_id) if uid not in acked
                 ]
-            await self._notifier.notify(
+            await self._notify.notify(
                 cause_id=cause_id,
                 kind="announcement.reminder",
                 user_ids=pending,

@@ -50,7 +50,7 @@ def build_announcements(
             events=events,
             users=users,
             audiences=audiences,
-            notifier=notifications.notifier,
+            notify=notifications.notifier,
             records=records,
             rights=rights,
             queue=notifications.queue,

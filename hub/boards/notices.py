@@ -2,7 +2,8 @@
 
 Crash safety (docs/boards.md, "Notifications"): who is to be notified is decided with the change and
 stored in its history entry, an op of the same event — so it is exactly as durable as the change.
-After the commit the records are created with a key derived from that entry; a sweep of recent
+After the commit each person is told through the one entrance (``Notify``, hub/notify.py) with a
+cause derived from that entry; a sweep of recent
 entries (``sweep``, run by the worker) creates whatever a process that died in between left out, and
 the key makes a repeat a no-op. Limit: an entry older than the sweep window when the sweep first
 runs (the worker was down that long) is not revisited.
@@ -19,9 +20,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.boards.mentions import Person
 from hub.boards.model import HISTORY, Doc
 from hub.errors import InvalidRequest
-from hub.events.log import EventLog
 from hub.identity.users import UserStore, to_principal
-from hub.notifications.records import create_notification
+from hub.notify import Notify
 from hub.rights import ProjectAccess, Rights
 from schemas.common import utc_now
 from schemas.events import Event
@@ -34,12 +34,8 @@ _CARD_EVENTS = ("card.created", "card.updated", "comment.created")
 
 
 class Notices:
-    def __init__(
-        self, db: AsyncDatabase[Doc], *, users: UserStore, rights: Rights, events: EventLog | None = None
-    ) -> None:
-        self._db = db
-        # Given, the records also reach the person's live pages at once (notification.created).
-        self._events = events
+    def __init__(self, db: AsyncDatabase[Doc], *, users: UserStore, rights: Rights, notify: Notify) -> None:
+        self._notify = notify
         self._users = users
         self._history = db[HISTORY]
         self._rights = rights
@@ -120,14 +116,12 @@ class Notices:
             }
             if entry.get("comment_id"):
                 data["comment_id"] = entry["comment_id"]
-            await create_notification(
-                self._db,
-                user_id=target["user_id"],
-                kind=target["kind"],
-                data=data,
+            await self._notify.notify(
                 # One cause per person: a cause names the people it reaches (its e-mail and LINE too).
-                cause=f"board-history:{entry['_id']}:{target['user_id']}",
-                events=self._events,
+                cause_id=f"board-history:{entry['_id']}:{target['user_id']}",
+                kind=target["kind"],
+                user_ids=[target["user_id"]],
+                data=data,
             )
             ensured += 1
         return ensured

@@ -48,6 +48,8 @@ def line_delivery_id(record_id: str) -> str:
 
 
 class Notifier:
+    """The notifications domain's side of ``hub.notify.Notify``: the one entrance."""
+
     def __init__(
         self,
         *,
@@ -94,7 +96,6 @@ class Notifier:
                 "announcement_id": announcement_id,
                 "expires_at": expires_at,
                 "created_at": now,
-                "inline": True,
             }
         )
         if len(user_ids) <= INLINE_FANOUT_MAX or not self._queue.available:

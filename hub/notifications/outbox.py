@@ -79,13 +79,6 @@ class Outbox:
         )
         return [doc["_id"] for doc in docs]
 
-    async def deferred_causes(self, *, limit: int) -> list[str]:
-        """Causes recorded by code that cannot fan out itself (``create_notification``)."""
-        docs = (
-            await self._causes.find({"state": "pending", "inline": False}, {"_id": 1}).limit(limit).to_list()
-        )
-        return [doc["_id"] for doc in docs]
-
     # --- deliveries -------------------------------------------------------------------------------
 
     async def add_delivery(self, doc: Doc, *, next_at: datetime) -> bool:

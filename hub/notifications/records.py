@@ -5,9 +5,8 @@ Design note: docs/notifications.md. A record is written only through the event l
 of a reloaded page never disagree. Its id is derived from the cause and the user: recording the same
 cause twice (a retried request, a re-run fan-out after a crash) logs one event and one record.
 
-``create_notification`` is the entry point for code that has only the database at hand (projects,
-boards): it writes the record at once and leaves the cause in the outbox for the worker's sweeper,
-which adds the e-mail / LINE deliveries within seconds.
+Records are made by the fan-out (fanout.py) of a cause given to the one entrance, ``Notify``
+(hub/notify.py); nothing else writes them.
 """
 
 from __future__ import annotations
@@ -20,14 +19,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.errors import NotFound
 from hub.events.log import EventLog
-from hub.identity.users import UserStore
-from hub.ids import idempotent_id, new_id
-from hub.notifications import messages
+from hub.ids import idempotent_id
 from hub.notifications.channel import user_channel
 from hub.notifications.commit import commit_once
-from hub.notifications.outbox import Outbox
-from hub.notifications.preferences import PreferenceStore
-from schemas.common import utc_now
 from schemas.events import Change, Put
 from schemas.notifications import NotificationOut, Priority
 
@@ -40,58 +34,6 @@ _LIVE: Doc = {"_deleted": {"$ne": True}}
 def notification_id(*, user_id: str, kind: str, cause_id: str) -> str:
     """The record of ``cause_id`` for ``user_id``: the same inputs give the same id everywhere."""
     return idempotent_id(caller_id=user_id, scope=kind, key=cause_id)
-
-
-async def create_notification(
-    db: AsyncDatabase[Doc],
-    *,
-    user_id: str,
-    kind: str,
-    data: dict[str, Any],
-    cause: str | None = None,
-    events: EventLog | None = None,
-) -> str:
-    """Notify ``user_id`` of ``kind`` for code that has only the database; return the record's id.
-
-    The in-app record is written at once (in the reader's locale) and the cause is left in the
-    outbox, where the worker's sweeper adds the e-mail / LINE deliveries within seconds. ``cause``
-    names what happened (e.g. ``join_request.decided:<id>``): the same cause notifies once, so a
-    retried request never notifies twice. Pass ``events`` (the services' log, which publishes) for
-    the ``notification.created`` event to reach live pages at once; without it they see the record
-    on their next load or reconnect.
-    """
-    cause_id = cause or new_id()
-    now = utc_now()
-    cause_doc: Doc = {
-        "_id": cause_id,
-        "kind": kind,
-        "priority": "normal",
-        "user_ids": [user_id],
-        "data": data,
-        "content": None,
-        "created_at": now,
-        # Nobody fans this out inline: the sweeper takes it on its next round, not after a grace.
-        "inline": False,
-    }
-    await Outbox(db).add_cause(cause_doc)
-    record_id = notification_id(user_id=user_id, kind=kind, cause_id=cause_id)
-    users = UserStore(db)
-    user = await users.get(user_id)
-    if user is None or user.get("disabled"):
-        return record_id
-    log = events or EventLog(db)
-    prefs = await PreferenceStore(db, events=log, users=users).of_user(user)
-    text = messages.render(cause_doc, prefs.locale)
-    await NotificationRecords(db, events=log).record(
-        record_id=record_id,
-        user_id=user_id,
-        kind=kind,
-        priority="normal",
-        data={**data, "title": text.title, "body": text.body, "locale": text.locale},
-        cause_id=cause_id,
-        now=now,
-    )
-    return record_id
 
 
 def to_out(doc: Doc) -> NotificationOut:

@@ -1,5 +1,7 @@
-"""The notifications domain as one object for ``Services``: records, preferences, the outbox and its
-senders, LINE linking, partner webhooks and the sweeper."""
+"""The notifications domain as one object for ``Services``: the one entrance (``notifier``, the
+``hub.notify.Notify`` every notifying domain is handed), records, preferences, the outbox, LINE
+linking and the sweeper. It needs no other domain, so it is built before them; partner webhooks
+(hub/webhooks/) and the delivery runner that also sends their deliveries are built last."""
 
 from __future__ import annotations
 
@@ -10,9 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
 from hub.events.log import EventLog
-from hub.identity.orgs import OrgStore
 from hub.identity.users import UserStore
-from hub.notifications.delivery import DeliveryRunner
 from hub.notifications.fanout import Notifier
 from hub.notifications.line_link import LineLinking
 from hub.notifications.outbox import Outbox
@@ -20,11 +20,6 @@ from hub.notifications.preferences import PreferenceStore
 from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords
 from hub.notifications.sweeper import Sweeper
-from hub.notifications.webhook_follow import WebhookFollower
-from hub.notifications.webhook_send import WebhookSender
-from hub.notifications.webhooks import WebhookStore
-from hub.projects.service import ProjectService
-from hub.rights import Rights
 from hub.settings import Settings
 
 
@@ -35,9 +30,6 @@ class Notifications:
     records: NotificationRecords
     preferences: PreferenceStore
     notifier: Notifier
-    deliveries: DeliveryRunner
-    webhooks: WebhookStore
-    follower: WebhookFollower
     line_linking: LineLinking
     sweeper: Sweeper
     clock: Clock
@@ -45,7 +37,6 @@ class Notifications:
     async def ensure_indexes(self) -> None:
         await self.outbox.ensure_indexes()
         await self.records.ensure_indexes()
-        await self.webhooks.ensure_indexes()
         await self.line_linking.ensure_indexes()
 
 
@@ -55,9 +46,6 @@ def build_notifications(
     settings: Settings,
     events: EventLog,
     users: UserStore,
-    orgs: OrgStore,
-    projects: ProjectService,
-    rights: Rights,
     queue: JobQueue,
     clock: Clock,
 ) -> Notifications:
@@ -73,32 +61,12 @@ def build_notifications(
         queue=queue,
         clock=clock,
     )
-    webhooks = WebhookStore(db, settings=settings, orgs=orgs, rights=rights, clock=clock)
-    follower = WebhookFollower(
-        db=db,
-        events=events,
-        webhooks=webhooks,
-        projects=projects,
-        users=users,
-        rights=rights,
-        outbox=outbox,
-        queue=queue,
-        clock=clock,
-    )
-    sender = WebhookSender(
-        settings=settings, webhooks=webhooks, follower=follower, outbox=outbox, clock=clock
-    )
     return Notifications(
         queue=queue,
         outbox=outbox,
         records=records,
         preferences=preferences,
         notifier=notifier,
-        deliveries=DeliveryRunner(
-            db, settings=settings, users=users, outbox=outbox, webhooks=sender, clock=clock
-        ),
-        webhooks=webhooks,
-        follower=follower,
         line_linking=LineLinking(db, settings=settings, users=users, notifier=notifier, clock=clock),
         sweeper=Sweeper(outbox=outbox, notifier=notifier, queue=queue, clock=clock),
         clock=clock,

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.identity.audit import AuditLog
 from hub.identity.users import UserStore
 from hub.ids import idempotent_id
-from hub.notifications.records import create_notification
+from hub.notify import Notify
 from hub.principal import Principal
 from hub.projects.service import ProjectService, to_access
 from hub.projects.store import ProjectStore, pending_key
@@ -32,14 +31,14 @@ class JoinRequestService:
     def __init__(
         self,
         *,
-        db: AsyncDatabase[Doc],
         store: ProjectStore,
         projects: ProjectService,
         users: UserStore,
         rights: Rights,
         audit: AuditLog,
+        notify: Notify,
     ) -> None:
-        self._db = db
+        self._notify = notify
         self._store = store
         self._projects = projects
         self._users = users
@@ -118,17 +117,16 @@ class JoinRequestService:
                 principal, project_id, user_id=decided["user_id"], role="editor", address=address
             )
         project_doc = await self._store.get(project_id)
-        await create_notification(
-            self._db,
-            user_id=decided["user_id"],
+        await self._notify.notify(
+            cause_id=f"{DECIDED_KIND}:{request_id}",
             kind=DECIDED_KIND,
+            user_ids=[decided["user_id"]],
             data={
                 "join_request_id": request_id,
                 "project_id": project_id,
                 "project_title": "" if project_doc is None else project_doc["title"],
                 "status": status,
             },
-            cause=f"{DECIDED_KIND}:{request_id}",
         )
         return await self._render_one(decided)
 

@@ -62,8 +62,10 @@ async def test_a_crash_after_the_commit_is_caught_up_by_the_sweep(client: Client
     column = await add_column(client, board)
     await add_card(client, board, column["id"], assignees=[board.viewer.id])
     db = client.app[keys.DB]
-    # As if the process died between the commit and the notification.
+    # As if the process died between the commit and the notification: neither the cause handed to
+    # the notifications' entrance nor its record exists.
     await db["notifications"].delete_many({})
+    await db["notification_causes"].delete_many({})
     services = client.app[keys.SERVICES]
     assert await services.board_notices.sweep(window_s=60) == 1
     assert await _notifications(client) == [(board.viewer.id, "card.assigned")]

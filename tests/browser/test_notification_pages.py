@@ -156,7 +156,7 @@ async def test_webhook_admin_shows_the_secret_once_and_the_delivery_log(
     item = page.locator("#hook-list li").first
     await expect(item).to_contain_text("card.*")
 
-    [hook] = await live_server.services.notifications.webhooks.active()
+    [hook] = await live_server.services.webhooks.store.active()
     now = utc_now()
     await live_server.services.notifications.outbox.add_delivery(
         {

@@ -151,7 +151,7 @@ async def deliver_all(services: Services, *, wait_s: float = 5.0) -> int:
         now = services.notifications.clock()
         due = await outbox.due(now=now, limit=10_000)
         for doc in due:
-            await services.notifications.deliveries.run(doc["_id"])
+            await services.deliveries.run(doc["_id"])
             runs += 1
         if due:
             continue

@@ -110,7 +110,7 @@ async def test_private_and_loopback_urls_are_refused_unless_allowed(
 
     guarded_services: Services = guarded.app[keys.SERVICES]
     await _board_event(guarded_services, project["board_id"])
-    await guarded_services.notifications.follower.run_once()
+    await guarded_services.webhooks.follower.run_once()
     await deliver_all(guarded_services)
     assert fake.attempts == []
     [doc] = await guarded_services.notifications.outbox.find(channel="webhook")
@@ -133,8 +133,8 @@ async def test_signed_deliveries_are_retried_until_the_receiver_accepts(
     project = await _project(client, await make_user("member"), "public")
     event = await _board_event(services, project["board_id"])
     await _board_event(services, project["board_id"], "column.created")  # not subscribed
-    await services.notifications.follower.run_once()
-    await services.notifications.follower.run_once()  # a second round adds nothing
+    await services.webhooks.follower.run_once()
+    await services.webhooks.follower.run_once()  # a second round adds nothing
     await deliver_all(services)
 
     assert fake.bad_signatures == 0
@@ -174,12 +174,12 @@ async def test_410_gone_disables_the_endpoint(
     fake.secrets = [hook["secret"]]
     project = await _project(client, await make_user("member"), "public")
     await _board_event(services, project["board_id"])
-    await services.notifications.follower.run_once()
+    await services.webhooks.follower.run_once()
     await deliver_all(services)
     [listed] = await (await client.get(f"/api/orgs/{org}/webhooks", headers=admin.headers)).json()
     assert listed["active"] is False and "410" in listed["disabled_reason"]
     await _board_event(services, project["board_id"])
-    assert await services.notifications.follower.run_once() == 0
+    assert await services.webhooks.follower.run_once() == 0
     assert len(fake.attempts) == 1
 
 
@@ -198,7 +198,7 @@ async def test_failed_after_the_last_retry_is_visible_to_admins(
     fake.secrets = [hook["secret"]]
     project = await _project(client, member, "public")
     await _board_event(services, project["board_id"])
-    await services.notifications.follower.run_once()
+    await services.webhooks.follower.run_once()
     await deliver_all(services)
     assert len(fake.attempts) == 4  # the first try and the three retries of the test settings
     failed = await (await client.get("/api/deliveries?state=failed", headers=admin.headers)).json()
@@ -233,7 +233,7 @@ async def test_a_partner_never_receives_events_of_projects_its_org_cannot_read(
     assert added.status in (200, 201), await added.text()
     for project in (public, internal, private, shared):
         await _board_event(services, project["board_id"])
-    await services.notifications.follower.run_once()
+    await services.webhooks.follower.run_once()
     await deliver_all(services)
 
     channels = sorted(d["payload"]["channel"] for d in fake.delivered)
@@ -241,7 +241,7 @@ async def test_a_partner_never_receives_events_of_projects_its_org_cannot_read(
 
     # Rights are checked again when a delivery is sent: the partner left the shared project.
     await _board_event(services, shared["board_id"])
-    await services.notifications.follower.run_once()
+    await services.webhooks.follower.run_once()
     removed = await client.delete(f"/api/projects/{shared['id']}/members/{partner.id}", headers=owner.headers)
     assert removed.status in (200, 204), await removed.text()
     await deliver_all(services)
@@ -266,7 +266,7 @@ async def test_after_a_rotation_both_secrets_sign(
     assert new_secret != hook["secret"] and new_secret.startswith("whsec_")
     project = await _project(client, await make_user("member"), "public")
     await _board_event(services, project["board_id"])
-    await services.notifications.follower.run_once()
+    await services.webhooks.follower.run_once()
     fake.secrets = [hook["secret"]]  # a receiver that has not switched yet
     await deliver_all(services)
     [attempt] = fake.delivered

@@ -24,11 +24,11 @@ from hub.errors import Conflict, InvalidRequest, NotFound
 from hub.identity.orgs import OrgStore
 from hub.ids import idempotent_id
 from hub.limits import MAX_WEBHOOKS_PER_ORG, WEBHOOK_ROTATION_OVERLAP_S
-from hub.notifications import netguard
 from hub.notifications.times import ms
 from hub.principal import Principal
 from hub.rights import Rights
 from hub.settings import Settings
+from hub.webhooks import netguard
 from schemas.notifications import WebhookCreatedOut, WebhookIn, WebhookOut, WebhookSecretOut
 
 Doc = dict[str, Any]

@@ -18,12 +18,12 @@ import aiohttp
 
 from hub.clock import Clock
 from hub.limits import WEBHOOK_TIMEOUT_S
-from hub.notifications import netguard
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_after_s, retry_at
-from hub.notifications.webhook_follow import WebhookFollower
-from hub.notifications.webhooks import WebhookStore, signature_header, signing_secrets
 from hub.settings import Settings
+from hub.webhooks import netguard
+from hub.webhooks.follow import WebhookFollower
+from hub.webhooks.store import WebhookStore, signature_header, signing_secrets
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from hub.identity.users import UserStore
 from hub.limits import WEBHOOK_FOLLOW_BATCH, WEBHOOK_FOLLOW_WINDOW_S
 from hub.notifications.outbox import Outbox
 from hub.notifications.queue import JobQueue
-from hub.notifications.webhooks import WebhookStore, matches
 from hub.projects.service import ProjectService
 from hub.rights import OrgAccess, ProjectAccess, Rights
+from hub.webhooks.store import WebhookStore, matches
 from schemas.events import Event
 from schemas.notifications import WebhookPayload
 

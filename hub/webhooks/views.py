@@ -41,7 +41,7 @@ _BASE = "/api/orgs/{id}/webhooks"
 async def create_webhook(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, WebhookIn)
-    webhooks = request.app[keys.SERVICES].notifications.webhooks
+    webhooks = request.app[keys.SERVICES].webhooks.store
     out = await webhooks.create(principal, request.match_info["id"], body, key=idempotency_key(request))
     return json_response(out, status=201)
 
@@ -50,7 +50,7 @@ async def create_webhook(request: web.Request) -> web.Response:
 @api(summary="The organisation's webhook endpoints", response=list[WebhookOut], errors=(404,), tags=_TAGS)
 async def list_webhooks(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    webhooks = request.app[keys.SERVICES].notifications.webhooks
+    webhooks = request.app[keys.SERVICES].webhooks.store
     return json_list(await webhooks.of_org(principal, request.match_info["id"]))
 
 
@@ -65,7 +65,7 @@ async def list_webhooks(request: web.Request) -> web.Response:
 async def patch_webhook(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await parse_body(request, WebhookPatch)
-    webhooks = request.app[keys.SERVICES].notifications.webhooks
+    webhooks = request.app[keys.SERVICES].webhooks.store
     out = await webhooks.set_active(
         principal, request.match_info["id"], request.match_info["wid"], active=body.active
     )
@@ -76,7 +76,7 @@ async def patch_webhook(request: web.Request) -> web.Response:
 @api(summary="Delete an endpoint", status=204, errors=(403, 404), tags=_TAGS)
 async def delete_webhook(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    webhooks = request.app[keys.SERVICES].notifications.webhooks
+    webhooks = request.app[keys.SERVICES].webhooks.store
     await webhooks.delete(principal, request.match_info["id"], request.match_info["wid"])
     return web.Response(status=204)
 
@@ -90,7 +90,7 @@ async def delete_webhook(request: web.Request) -> web.Response:
 )
 async def rotate_secret(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    webhooks = request.app[keys.SERVICES].notifications.webhooks
+    webhooks = request.app[keys.SERVICES].webhooks.store
     return json_response(
         await webhooks.rotate(principal, request.match_info["id"], request.match_info["wid"])
     )
@@ -107,8 +107,9 @@ async def rotate_secret(request: web.Request) -> web.Response:
 async def list_webhook_deliveries(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, DeliveryQuery)
-    notifications = request.app[keys.SERVICES].notifications
-    hook = await notifications.webhooks.get(principal, request.match_info["id"], request.match_info["wid"])
+    services = request.app[keys.SERVICES]
+    notifications = services.notifications
+    hook = await services.webhooks.store.get(principal, request.match_info["id"], request.match_info["wid"])
     docs = await notifications.outbox.find(webhook_id=hook["_id"], state=query.state, limit=query.limit)
     return json_list([to_delivery_out(doc) for doc in docs])
 
@@ -122,8 +123,9 @@ async def list_webhook_deliveries(request: web.Request) -> web.Response:
 )
 async def resend_delivery(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    notifications = request.app[keys.SERVICES].notifications
-    hook = await notifications.webhooks.get(principal, request.match_info["id"], request.match_info["wid"])
+    services = request.app[keys.SERVICES]
+    notifications = services.notifications
+    hook = await services.webhooks.store.get(principal, request.match_info["id"], request.match_info["wid"])
     current = await notifications.outbox.get(request.match_info["did"])
     if current is None or current.get("webhook_id") != hook["_id"]:
         raise NotFound("no such delivery")
