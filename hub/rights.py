@@ -94,6 +94,10 @@ class Rights:
     def may_create_project(self, principal: Principal) -> bool:
         return principal.is_staff
 
+    def may_decide_every_join_request(self, principal: Principal) -> bool:
+        """Admins decide requests to any project; owners those of their projects."""
+        return principal.role == "admin"
+
     def may_request_to_join(self, principal: Principal, project: ProjectAccess) -> bool:
         return principal.role in ("partner", "member") and project.role_of(principal.id) is None
 
@@ -160,7 +164,16 @@ class Rights:
 
     def may_check_in_self(self, principal: Principal) -> bool:
         # A kiosk is a device, not a person: it checks visitors in, never itself.
-        return principal.role != "kiosk"
+        return not self.is_hub_device(principal)
+
+    def is_hub_device(self, principal: Principal) -> bool:
+        """A hub's kiosk: whatever it checks in is a visitor, whatever it ends is ended "by kiosk"."""
+        return principal.role == "kiosk"
+
+    def checks_in_a_visitor(self, principal: Principal, *, visitor_fields: bool) -> bool:
+        """Whether a check-in request is for a visitor (then ``may_check_in_visitor`` decides):
+        always from a kiosk, and from anyone who gives a visitor's fields."""
+        return self.is_hub_device(principal) or visitor_fields
 
     def may_check_out(self, principal: Principal, hub_id: str, person_id: str | None) -> bool:
         """The person themselves, staff, or the kiosk of the hub the check-in belongs to."""
@@ -171,7 +184,7 @@ class Rights:
     def require_see_visitors(self, principal: Principal, hub_id: str, *, action: str) -> None:
         if self.may_see_visitors(principal, hub_id):
             return
-        if principal.role == "kiosk":
+        if self.is_hub_device(principal):
             raise Forbidden("a kiosk acts only for its own hub")
         raise Forbidden(f"only the DX office and the hub's kiosk may {action}")
 
@@ -192,6 +205,10 @@ class Rights:
 
     def may_read_acks(self, principal: Principal, *, author_id: str) -> bool:
         return principal.role == "admin" or principal.id == author_id
+
+    def may_list_every_announcement(self, principal: Principal) -> bool:
+        """Admins see every author's announcements in "written"; other authors their own."""
+        return principal.role == "admin"
 
     # --- channels (API.md, Realtime) --------------------------------------------------------------
 

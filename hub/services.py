@@ -24,11 +24,11 @@ from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
-from hub.boards.turns import BoardTurns
 from hub.errors import Conflict
-from hub.events.bus import RedisEventSink
+from hub.events.bus import RedisEventSink, RedisRightsNews
 from hub.events.log import EventLog, EventSink
 from hub.events.presence import PresenceStore
+from hub.events.turns import RedisTurns
 from hub.hubs.wiring import Hubs, build_hubs
 from hub.identity.accounts import AccountService
 from hub.identity.audit import AuditLog
@@ -86,6 +86,7 @@ class Services:
         await self.orgs.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
+        await self.boards.ensure_indexes()
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
@@ -122,9 +123,11 @@ def build_services(
     ``arq`` enqueues jobs (the hub's pool, or a worker's own); without it the sweeper does."""
     users = UserStore(db)
     # Every event is published for the other instances' sockets, from requests and workers alike.
-    events = EventLog(db, sink=sink or RedisEventSink(redis))
+    # Writers of a board or a hub take turns across instances rather than racing for the next seq.
+    events = EventLog(db, sink=sink or RedisEventSink(redis), turns=RedisTurns(redis, kinds=("board", "hub")))
     presence = PresenceStore(redis)
-    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s, redis=redis)
+    rights_news = RedisRightsNews(redis)
+    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s, rights_news=rights_news)
     rights = Rights()
     orgs = OrgStore(db)
     audit = AuditLog(db)
@@ -135,7 +138,9 @@ def build_services(
     )
     notify = notifications.notifier
     project_store = ProjectStore(db)
-    projects = ProjectService(store=project_store, users=users, rights=rights, audit=audit, redis=redis)
+    projects = ProjectService(
+        store=project_store, users=users, rights=rights, audit=audit, rights_news=rights_news
+    )
     hubs = build_hubs(
         db,
         events=events,
@@ -151,7 +156,6 @@ def build_services(
         events=events,
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
-        turns=BoardTurns(redis),
     )
     # Last, partner webhooks: they follow every domain through its events.
     webhooks = build_webhooks(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hub.doc import Doc
 from hub.notifications.times import at
 from schemas.announcements import AnnouncementOut
-
-Doc = dict[str, Any]
 
 # The author's side: what was written, when it publishes, where it stands. Written directly (it is
 # nobody's channel until it is published).

@@ -6,26 +6,22 @@ by its ``announcement.acknowledged`` events), once per reader however often they
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.announcements.model import ACKS, ANNOUNCEMENTS, ack_id, to_out
 from hub.announcements.service import cause_of
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import Forbidden, NotFound
-from hub.events.log import EventLog
+from hub.events.log import Decision, EventLog, Unchanged
 from hub.identity.users import UserStore
 from hub.notifications.channel import user_channel
-from hub.notifications.commit import commit_once
 from hub.notifications.records import NotificationRecords, notification_id
 from hub.principal import Principal
 from hub.rights import Rights
 from schemas.announcements import AckEntry, AckPerson, AcksOut, AnnouncementOut
 from schemas.events import Change, Put
-
-Doc = dict[str, Any]
 
 
 class AnnouncementReads:
@@ -65,7 +61,9 @@ class AnnouncementReads:
     async def authored(self, principal: Principal, *, limit: int) -> list[AnnouncementOut]:
         if not self._rights.may_announce(principal):
             raise Forbidden("only the DX office writes announcements")
-        query: Doc = {} if principal.role == "admin" else {"author_id": principal.id}
+        query: Doc = (
+            {} if self._rights.may_list_every_announcement(principal) else {"author_id": principal.id}
+        )
         docs = await self._announcements.find(query).sort("created_at", DESCENDING).limit(limit).to_list()
         return [to_out(doc) for doc in docs]
 
@@ -97,15 +95,15 @@ class AnnouncementReads:
             "at": now,
         }
 
-        async def decide() -> Change | None:
+        async def decide() -> Decision:
             if await self._acks.find_one({"_id": stored["_id"], "_deleted": {"$ne": True}}, {"_id": 1}):
-                return None
+                return Unchanged()
             data = {"announcement_id": announcement_id, "user_id": principal.id, "at": now.isoformat()}
             return Change(
                 event="announcement.acknowledged", data=data, ops=[Put(collection=ACKS, doc=stored)]
             )
 
-        await commit_once(self._events, user_channel(principal.id), decide, actor=principal.actor)
+        await self._events.commit(user_channel(principal.id), decide, actor=principal.actor)
         record_id = notification_id(
             user_id=principal.id, kind="announcement", cause_id=cause_of(announcement_id)
         )

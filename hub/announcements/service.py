@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -21,12 +20,12 @@ from pymongo.errors import DuplicateKeyError
 from hub.announcements.audience import Audiences
 from hub.announcements.model import ACKS, ANNOUNCEMENTS, POSTS, content_of, to_out
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import Forbidden, InvalidRequest, NotFound
-from hub.events.log import EventLog
+from hub.events.log import Decision, EventLog, Unchanged
 from hub.identity.users import UserStore
 from hub.ids import idempotent_id
 from hub.limits import CAUSE_STALE_S
-from hub.notifications.commit import commit_once
 from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords
 from hub.notifications.times import at, ms
@@ -39,8 +38,6 @@ from schemas.events import Actor, Change, Put
 from schemas.jobs import PUBLISH, REMIND, publish_job_id, remind_job_id
 
 log = logging.getLogger(__name__)
-
-Doc = dict[str, Any]
 
 
 def cause_of(announcement_id: str) -> str:
@@ -185,9 +182,9 @@ class AnnouncementService:
     async def _post(self, channel: str, out: AnnouncementOut, *, author: Doc) -> None:
         post_id = f"{out.id}@{channel}"
 
-        async def decide() -> Change | None:
+        async def decide() -> Decision:
             if await self._posts.find_one({"_id": post_id, "_deleted": {"$ne": True}}, {"_id": 1}):
-                return None
+                return Unchanged()
             data = out.model_dump(mode="json", exclude={"acknowledged_at"})
             data["status"] = "published"
             return Change(
@@ -198,8 +195,7 @@ class AnnouncementService:
                 ],
             )
 
-        await commit_once(
-            self._events,
+        await self._events.commit(
             channel,
             decide,
             actor=Actor(id=author["author_id"], name=author.get("author_name", "")),

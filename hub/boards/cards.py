@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from hub.boards import model
-from hub.boards.model import CARDS, COLUMNS, HISTORY, Doc, live
+from hub.boards.model import CARDS, COLUMNS, HISTORY, live
 from hub.boards.notices import Notices
-from hub.boards.service import BoardService, Existing, check_not_archived, check_version, invalid
+from hub.boards.service import BoardService, check_not_archived, check_version, invalid, nothing, reads
+from hub.doc import Doc
 from hub.errors import Conflict
+from hub.events.log import Decision, Unchanged, made
 from hub.ids import idempotent_id, new_id
 from hub.principal import Principal
 from schemas.boards import CardCreate, CardMove, CardOut, CardPatch, CardVersion
@@ -34,14 +36,26 @@ class CardService:
         await self._notices.check_assignees(access, body.assignees)
         card_id = idempotent_id(caller_id=principal.id, scope=f"card:{board_id}", key=idempotency_key)
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             # Only a retried key can find its id taken: a fresh random id needs no read.
             existing = await self._cards.find_one({"_id": card_id}) if idempotency_key else None
             if existing is not None:
-                raise Existing(existing)
-            await self._boards.live_column(board_id, body.column_id)
-            after = await self._boards.live_card_in(body.column_id, body.after) if body.after else None
-            position = await self._boards.card_position(body.column_id, after, moving_id=None)
+                return Unchanged(existing)
+            # What decide needs, read at once (one round trip, not one per read); the key after a
+            # given card needs that card's position first.
+            if body.after:
+                _, after = await reads(
+                    self._boards.live_column(board_id, body.column_id),
+                    self._boards.live_card_in(body.column_id, body.after),
+                )
+                position = await self._boards.placement.card_after(body.column_id, after, moving_id=None)
+            else:
+                _, position = await reads(
+                    self._boards.live_column(board_id, body.column_id),
+                    self._boards.placement.card_after(body.column_id, None, moving_id=None),
+                )
+            if not isinstance(position, str):
+                return position
             now = model.stamp()
             doc = {
                 "_id": card_id,
@@ -63,12 +77,12 @@ class CardService:
             notify = self._notices.assigned(before=[], after=body.assignees, actor_id=principal.id)
             return _card_change("card.created", None, doc, principal, notify=notify)
 
-        try:
-            event = await self._boards.commit(board_id, decide, principal)
-        except Existing as existing:
-            return model.card_out(existing.doc)
-        await self._notices.deliver_for(event)
-        return CardOut.model_validate(event.data)
+        result = await self._boards.commit(board_id, decide, principal)
+        if isinstance(result, Unchanged):
+            assert result.doc is not None
+            return model.card_out(result.doc)
+        await self._notices.deliver_for(result)
+        return CardOut.model_validate(result.data)
 
     async def patch_card(self, principal: Principal, card_id: str, body: CardPatch) -> CardOut:
         card = await self._boards.card_for_change(principal, card_id)
@@ -79,7 +93,7 @@ class CardService:
             await self._notices.check_assignees(access, added)
         fields = body.model_fields_set - {"version"}
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             current = await self._boards.live_card(card_id)
             check_version(current, body.version, model.card_out)
             check_not_archived(current)
@@ -92,7 +106,7 @@ class CardService:
             )
             return _card_change("card.updated", current, doc, principal, notify=notify)
 
-        event = await self._boards.commit(board_id, decide, principal)
+        event = made(await self._boards.commit(board_id, decide, principal))
         await self._notices.deliver_for(event)
         return CardOut.model_validate(event.data)
 
@@ -102,14 +116,17 @@ class CardService:
         if body.after == card_id:
             raise invalid("after", "a card cannot be placed after itself")
 
-        async def decide() -> Change:
-            current = await self._boards.live_card(card_id)
-            if body.version is not None:
-                check_version(current, body.version, model.card_out)
-            check_not_archived(current)
-            await self._boards.live_column(board_id, body.column_id)
-            after = await self._boards.live_card_in(body.column_id, body.after) if body.after else None
-            position = await self._boards.card_position(body.column_id, after, moving_id=card_id)
+        async def decide() -> Decision:
+            # What decide needs, read at once; the errors keep their order (the card's come first).
+            current, _, after = await reads(
+                self._boards.live_card(card_id),
+                self._boards.live_column(board_id, body.column_id),
+                self._boards.live_card_in(body.column_id, body.after) if body.after else nothing(),
+                first=lambda current: _check_card(current, body.version),
+            )
+            position = await self._boards.placement.card_after(body.column_id, after, moving_id=card_id)
+            if not isinstance(position, str):
+                return position
             now = model.stamp()
             doc = {
                 **model.stored(current),
@@ -121,7 +138,7 @@ class CardService:
             }
             return _card_change("card.moved", current, doc, principal)
 
-        return CardOut.model_validate((await self._boards.commit(board_id, decide, principal)).data)
+        return CardOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
 
     async def archive_card(self, principal: Principal, card_id: str, body: CardVersion) -> CardOut:
         return await self._set_archived(principal, card_id, body, archived=True)
@@ -135,7 +152,7 @@ class CardService:
         card = await self._boards.card_for_change(principal, card_id)
         board_id = card["board_id"]
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             current = await self._boards.live_card(card_id)
             if body.version is not None:
                 check_version(current, body.version, model.card_out)
@@ -155,10 +172,19 @@ class CardService:
                 if first is None:
                     raise Conflict("the board has no column to restore the card into")
                 doc["column_id"] = first["_id"]
-                doc["position"] = await self._boards.card_position(first["_id"], None, moving_id=card_id)
+                position = await self._boards.placement.card_after(first["_id"], None, moving_id=card_id)
+                if not isinstance(position, str):
+                    return position
+                doc["position"] = position
             return _card_change("card.archived" if archived else "card.restored", current, doc, principal)
 
-        return CardOut.model_validate((await self._boards.commit(board_id, decide, principal)).data)
+        return CardOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
+
+
+def _check_card(current: Doc, version: int | None) -> None:
+    if version is not None:
+        check_version(current, version, model.card_out)
+    check_not_archived(current)
 
 
 def _card_change(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from hub.boards import model, ordering
-from hub.boards.model import CARDS, COLUMNS, Doc, live
-from hub.boards.service import BoardService, Existing, check_version, invalid
+from hub.boards import model
+from hub.boards.model import CARDS, COLUMNS, live
+from hub.boards.service import BoardService, check_version, invalid
+from hub.doc import Doc
 from hub.errors import Conflict, NotFound
+from hub.events.log import Decision, Unchanged, made
 from hub.ids import idempotent_id
 from hub.principal import Principal
 from hub.rights import Rights
@@ -27,17 +29,16 @@ class ColumnService:
         column_id = idempotent_id(caller_id=principal.id, scope=f"column:{board_id}", key=idempotency_key)
         at_end = "after" not in body.model_fields_set
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             # Only a retried key can find its id taken: a fresh random id needs no read.
             existing = await self._columns.find_one({"_id": column_id}) if idempotency_key else None
             if existing is not None:
-                raise Existing(existing)
-            scope = {"board_id": board_id}
+                return Unchanged(existing)
             if at_end:
-                position = await ordering.position_last(self._columns, scope=scope)
+                position = await self._boards.placement.column_last(board_id)
             else:
                 after = await self._boards.live_column(board_id, body.after) if body.after else None
-                position = await ordering.position_after(self._columns, scope=scope, after=after)
+                position = await self._boards.placement.column_after(board_id, after)
             now = model.stamp()
             doc = {
                 "_id": column_id,
@@ -51,11 +52,11 @@ class ColumnService:
             }
             return _column_change("column.created", doc)
 
-        try:
-            event = await self._boards.commit(board_id, decide, principal)
-        except Existing as existing:
-            return model.column_out(existing.doc)
-        return ColumnOut.model_validate(event.data)
+        result = await self._boards.commit(board_id, decide, principal)
+        if isinstance(result, Unchanged):
+            assert result.doc is not None
+            return model.column_out(result.doc)
+        return ColumnOut.model_validate(result.data)
 
     async def patch_column(self, principal: Principal, column_id: str, body: ColumnPatch) -> ColumnOut:
         board_id = await self._board_for_change(principal, column_id)
@@ -68,7 +69,7 @@ class ColumnService:
                 doc["title"] = body.title
             return _column_change("column.updated", doc)
 
-        return ColumnOut.model_validate((await self._boards.commit(board_id, decide, principal)).data)
+        return ColumnOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
 
     async def move_column(self, principal: Principal, column_id: str, body: ColumnMove) -> ColumnOut:
         board_id = await self._board_for_change(principal, column_id)
@@ -80,9 +81,7 @@ class ColumnService:
             if body.version is not None:
                 check_version(current, body.version, model.column_out)
             after = await self._boards.live_column(board_id, body.after) if body.after else None
-            position = await ordering.position_after(
-                self._columns, scope={"board_id": board_id}, after=after, moving_id=column_id
-            )
+            position = await self._boards.placement.column_after(board_id, after, moving_id=column_id)
             now = model.stamp()
             doc = {
                 **model.stored(current),
@@ -93,7 +92,7 @@ class ColumnService:
             }
             return _column_change("column.moved", doc)
 
-        return ColumnOut.model_validate((await self._boards.commit(board_id, decide, principal)).data)
+        return ColumnOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
 
     async def delete_column(self, principal: Principal, column_id: str) -> ColumnOut:
         board_id = await self._board_for_change(principal, column_id)
@@ -108,7 +107,7 @@ class ColumnService:
             data = model.column_out(current).model_dump(mode="json")
             return Change(event="column.deleted", data=data, ops=[Delete(collection=COLUMNS, id=column_id)])
 
-        return ColumnOut.model_validate((await self._boards.commit(board_id, decide, principal)).data)
+        return ColumnOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
 
     async def _board_for_change(self, principal: Principal, column_id: str) -> str:
         doc = live(await self._columns.find_one({"_id": column_id}))

@@ -11,20 +11,15 @@ from pymongo import ASCENDING
 from hub.boards import model
 from hub.boards.cards import history_entry
 from hub.boards.mentions import mentioned
-from hub.boards.model import COMMENTS, HISTORY, Doc, channel_of
+from hub.boards.model import COMMENTS, HISTORY, channel_of
 from hub.boards.notices import MENTIONED, Notices
 from hub.boards.service import BoardService
-from hub.events.log import EventLog
+from hub.events.log import Decision, EventLog, Unchanged
 from hub.ids import idempotent_id
 from hub.principal import Principal
 from schemas.boards import CommentCreate, CommentOut, FieldChange, HistoryEntry
 from schemas.common import utc_now
 from schemas.events import Change, Put
-
-
-class _Existing(Exception):
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
 
 
 class CardNotes:
@@ -50,11 +45,11 @@ class CardNotes:
         comment_id = idempotent_id(caller_id=principal.id, scope=f"comment:{card_id}", key=idempotency_key)
         comments = self._boards.collection(COMMENTS)
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             # Only a retried key can find its id taken: a fresh random id needs no read.
             existing = await comments.find_one({"_id": comment_id}) if idempotency_key else None
             if existing is not None:
-                raise _Existing(existing)
+                return Unchanged(existing)
             current = model.live(await self._boards.collection(model.CARDS).find_one({"_id": card_id}))
             doc = {
                 "_id": comment_id,
@@ -79,12 +74,12 @@ class CardNotes:
                 ops=[Put(collection=COMMENTS, doc=doc), Put(collection=HISTORY, doc=entry)],
             )
 
-        try:
-            event = await self._boards.commit(board_id, decide, principal)
-        except _Existing as existing:
-            return model.comment_out(existing.doc)
-        await self._notices.deliver_for(event)
-        return CommentOut.model_validate(event.data)
+        result = await self._boards.commit(board_id, decide, principal)
+        if isinstance(result, Unchanged):
+            assert result.doc is not None
+            return model.comment_out(result.doc)
+        await self._notices.deliver_for(result)
+        return CommentOut.model_validate(result.data)
 
     async def comments(self, principal: Principal, card_id: str) -> list[CommentOut]:
         card = await self._boards.card_for_reading(principal, card_id)

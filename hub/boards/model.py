@@ -6,31 +6,62 @@ carries ``_seq`` (the event that wrote it last) and ``_deleted`` (a tombstone; f
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.doc import Doc
 from schemas.boards import CardOut, ColumnOut, ColumnWithCards, CommentOut
 from schemas.common import utc_now
-
-Doc = dict[str, Any]
 
 COLUMNS = "board_columns"
 CARDS = "cards"
 COMMENTS = "card_comments"
 HISTORY = "card_history"
+# Data migrations already complete (their ids), so that a start skips them.
+MIGRATIONS = "migrations"
 
 
-def stamp() -> str:
-    """Now, as cards and columns store their times: an RFC 3339 string (UTC, milliseconds).
-
-    Not a BSON datetime: nx-27017 turns a datetime that ``$set`` writes into an existing document
-    into a string, and the event log writes every change with ``$set``; one type keeps sorts right.
-    """
+def stamp() -> datetime:
+    """Now, as boards store their times: a UTC datetime at milliseconds (what MongoDB keeps), like
+    comments and history. The event log writes whole documents (never ``$set``), so nx-27017 keeps
+    them datetimes (docs/storage.md)."""
     now = utc_now()
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# Cards and columns written before their times were datetimes hold RFC 3339 strings.
+_TIME_FIELDS = ("created_at", "updated_at", "placed_at")
+_TIMES_MIGRATION = "board-times-as-datetimes"
+
+
+async def migrate_times(db: AsyncDatabase[Doc]) -> int:
+    """Turn the string times of cards and columns into datetimes; → how many documents changed.
+
+    Run at every start (``ensure_indexes``) and idempotent: a document without a string time is left
+    alone, and once a full pass found nothing left the marker in ``migrations`` skips the scan. A
+    document is replaced only at the ``_seq`` it was read at, so a change logged meanwhile (which
+    writes datetimes already) is never undone.
+    """
+    if await db[MIGRATIONS].find_one({"_id": _TIMES_MIGRATION}) is not None:
+        return 0
+    changed = 0
+    for name in (CARDS, COLUMNS):
+        async for doc in db[name].find({"_deleted": False}):
+            strings = {f: doc[f] for f in _TIME_FIELDS if isinstance(doc.get(f), str)}
+            if not strings:
+                continue
+            fixed = {
+                **doc,
+                **{f: datetime.fromisoformat(v.replace("Z", "+00:00")) for f, v in strings.items()},
+            }
+            result = await db[name].replace_one({"_id": doc["_id"], "_seq": doc.get("_seq")}, fixed)
+            changed += result.modified_count
+    if changed == 0:
+        await db[MIGRATIONS].update_one({"_id": _TIMES_MIGRATION}, {"$set": {"done": True}}, upsert=True)
+    return changed
 
 
 def channel_of(board_id: str) -> str:

@@ -18,7 +18,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards.mentions import Person
-from hub.boards.model import HISTORY, Doc
+from hub.boards.model import HISTORY
+from hub.doc import Doc
 from hub.errors import InvalidRequest
 from hub.identity.users import UserStore, to_principal
 from hub.notify import Notify

@@ -1,5 +1,8 @@
-"""Fractional positions: strings that sort in display order when compared plainly, so a move writes
-one card and never renumbers the others. Design note: docs/boards.md ("Order").
+"""Card and column positions, all of them: fractional keys, where an item goes among its stored
+neighbours, and when a column is respaced. Design note: docs/boards.md ("Order").
+
+Keys are strings that sort in display order when compared plainly, so a move writes one card and
+never renumbers the others.
 
 A key is a base-62 fraction ``0.d1 d2 … dn`` written with the digits ``0-9A-Za-z`` (ASCII order, so
 string order is numeric order) and never ends in ``0`` (then there is always room below it).
@@ -10,13 +13,28 @@ neighbour, then one step below the upper neighbour, at the neighbour's own lengt
 are taken does it grow, by up to ``_MAX_GROWTH`` digits, which opens 62**k fresh steps. Runs of
 inserts at the top, at the bottom, always after the same card, or always after the newest card all
 grow by O(log n): 10,000 inserts at one spot stay under a dozen characters (tests/boards).
-Anything else falls back to the shortest key in between; ``needs_rebalance`` reports keys past
-``MAX_POSITION_CHARS`` so the service can respace a column in one event.
+Anything else falls back to the shortest key in between; a key past ``MAX_POSITION_CHARS`` is not
+used: ``Placement.card_after`` answers the column's respacing instead (one ``column.rebalanced``
+event, logged first, after which the change is decided again).
+
+Finding the neighbours is two O(log n) index look-ups (the successor of ``after`` and the item placed
+last), so a column of 10,000 cards costs no more than a column of ten. Archived cards keep their
+place and count as neighbours, so that a restored card never shares a position with another.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import asyncio
+from typing import Any, Literal
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+from hub.boards import model
+from hub.boards.model import CARDS
+from hub.doc import Doc
+from hub.events.log import First
+from schemas.events import Change, Put
 
 Lean = Literal["up", "down", "middle"]
 
@@ -78,8 +96,80 @@ def spread(count: int) -> list[str]:
     return keys
 
 
-def needs_rebalance(key: str) -> bool:
-    return len(key) > MAX_POSITION_CHARS
+class Placement:
+    """Where cards and columns go, read from the stored neighbours (inside ``decide``)."""
+
+    def __init__(
+        self,
+        *,
+        cards: AsyncCollection[Doc],
+        columns: AsyncCollection[Doc],
+        max_chars: int = MAX_POSITION_CHARS,
+    ) -> None:
+        self._cards = cards
+        self._columns = columns
+        self.max_chars = max_chars
+
+    async def card_after(self, column_id: str, after: Doc | None, *, moving_id: str | None) -> str | First:
+        """The key right after ``after`` (None: first) in a column, or, when that key would be
+        longer than ``max_chars``, the column's respacing, to be logged first."""
+        key = await _after(self._cards, scope={"column_id": column_id}, after=after, moving_id=moving_id)
+        if len(key) > self.max_chars:
+            column = await self._columns.find_one({"_id": column_id})
+            assert column is not None, column_id  # the caller's decide found it live
+            return First(await self._respacing(column))
+        return key
+
+    async def column_after(self, board_id: str, after: Doc | None, *, moving_id: str | None = None) -> str:
+        return await _after(self._columns, scope={"board_id": board_id}, after=after, moving_id=moving_id)
+
+    async def column_last(self, board_id: str) -> str:
+        last = await self._columns.find_one(
+            {"board_id": board_id, "_deleted": False}, sort=[("position", DESCENDING)]
+        )
+        return key_between(None if last is None else last["position"], None)
+
+    async def _respacing(self, column: Doc) -> Change:
+        """Every card of one column respaced evenly, as one event (``column.rebalanced``)."""
+        cards = await self._cards.find({"column_id": column["_id"], "_deleted": False}).to_list()
+        cards.sort(key=lambda doc: (doc["position"], doc["_id"]))
+        docs = [
+            {**model.stored(card), "position": key}
+            for card, key in zip(cards, spread(len(cards)), strict=True)
+        ]
+        data: dict[str, Any] = model.column_out(column).model_dump(mode="json")
+        data["cards"] = [model.card_out(doc).model_dump(mode="json") for doc in docs if not doc["archived"]]
+        return Change(
+            event="column.rebalanced", data=data, ops=[Put(collection=CARDS, doc=doc) for doc in docs]
+        )
+
+
+async def _after(
+    collection: AsyncCollection[Doc], *, scope: Doc, after: Doc | None, moving_id: str | None
+) -> str:
+    """A fresh key right after ``after`` (None: first) among the live documents of ``scope``;
+    ``moving_id`` is the item being moved: it is not its own neighbour."""
+    base: Doc = {**scope, "_deleted": False}
+    if moving_id is not None:
+        base["_id"] = {"$ne": moving_id}
+    successor_filter = dict(base)
+    if after is not None:
+        successor_filter["position"] = {"$gt": after["position"]}
+    # Both neighbours at once: one round trip.
+    successor, newest = await asyncio.gather(
+        collection.find_one(successor_filter, sort=[("position", ASCENDING)]),
+        collection.find_one(base, sort=[("placed_at", DESCENDING)], projection={"_id": 1}),
+    )
+    lean: Lean = "middle"
+    if newest is not None and after is not None and newest["_id"] == after["_id"]:
+        lean = "up"
+    elif newest is not None and successor is not None and newest["_id"] == successor["_id"]:
+        lean = "down"
+    return key_between(
+        None if after is None else after["position"],
+        None if successor is None else successor["position"],
+        lean=lean,
+    )
 
 
 def _candidates(lo: list[int] | None, hi: list[int] | None, lean: Lean) -> list[list[int] | None]:

@@ -8,6 +8,7 @@ resource after the change) with Put ops of the resource (and, for cards, of its 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,36 +16,25 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from hub.boards import model, ordering, positions
+from hub.boards import model
 from hub.boards.access import BoardDirectory
-from hub.boards.model import CARDS, COLUMNS, Doc, channel_of, live
-from hub.boards.turns import BoardTurns
+from hub.boards.model import CARDS, COLUMNS, channel_of, live
+from hub.boards.positions import Placement
+from hub.doc import Doc
 from hub.errors import Conflict, InvalidRequest, NotFound
-from hub.events.log import EventLog, State
+from hub.events.log import Decide, EventLog, State, Unchanged
 from hub.principal import Principal
 from hub.rights import ProjectAccess, Rights
 from schemas.boards import (
     BoardOut,
     CardOut,
 )
-from schemas.events import Change, Event, Put
+from schemas.events import Event
 
 log = logging.getLogger(__name__)
 
 # Documents per reply when a snapshot reads a board's cards (a 2,000-card board is ~1 MB).
 _SNAPSHOT_BATCH = 10_000
-
-
-class Existing(Exception):
-    """A creation retried with the same Idempotency-Key: the resource is already there."""
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-
-
-class _NeedsRebalance(Exception):
-    def __init__(self, column_id: str) -> None:
-        self.column_id = column_id
 
 
 class BoardService:
@@ -55,8 +45,6 @@ class BoardService:
         events: EventLog,
         rights: Rights,
         directory: BoardDirectory,
-        turns: BoardTurns,
-        max_position_chars: int = positions.MAX_POSITION_CHARS,
     ) -> None:
         self._db = db
         self._events = events
@@ -64,11 +52,15 @@ class BoardService:
         self._directory = directory
         self._columns = db[COLUMNS]
         self._cards = db[CARDS]
-        self._turns = turns
-        self.max_position_chars = max_position_chars
+        # Where cards and columns go (hub/boards/positions.py), for the decides of cards and columns.
+        self.placement = Placement(cards=self._cards, columns=self._columns)
 
     async def ensure_indexes(self) -> None:
+        """Indexes, and the data migrations of boards (idempotent; run at every start)."""
         await model.ensure_indexes(self._db)
+        migrated = await model.migrate_times(self._db)
+        if migrated:
+            log.info("boards: %d cards and columns now store their times as datetimes", migrated)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -116,8 +108,13 @@ class BoardService:
         return doc
 
     async def card_for_change(self, principal: Principal, card_id: str) -> Doc:
-        doc = await self.card_for_reading(principal, card_id)
+        """The card, when the caller may change its board (``NotFound`` if they may not read it)."""
+        doc = live(await self._cards.find_one({"_id": card_id}))
+        if doc is None:
+            raise NotFound("no such card")
         access = await self._directory.access_for_board(doc["board_id"])
+        if not self._rights.may_read_project(principal, access):
+            raise NotFound("no such card")
         self._rights.require_change_board(principal, access)
         return doc
 
@@ -130,51 +127,10 @@ class BoardService:
         """A collection of boards (comments and history live next to cards)."""
         return self._db[name]
 
-    async def commit(
-        self, board_id: str, decide: Callable[[], Awaitable[Change]], principal: Principal
-    ) -> Event:
-        """Commit a change of the board; a column whose keys grew too long is respaced first.
-
-        Writers of one board take turns across instances (hub/boards/turns.py) instead of racing for
-        the next seq; correctness never depends on the turn, only throughput does.
-        """
-        async with self._turns.turn(board_id):
-            for _ in range(3):
-                try:
-                    return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
-                except _NeedsRebalance as needed:
-                    await self._rebalance(board_id, needed.column_id, principal)
-            raise Conflict("the column is being reordered by many people at once; try again")
-
-    async def _rebalance(self, board_id: str, column_id: str, principal: Principal) -> None:
-        """Respace every card of one column in one event (``column.rebalanced``)."""
-
-        async def decide() -> Change:
-            column = await self.live_column(board_id, column_id, missing=NotFound)
-            cards = await self._cards.find({"column_id": column_id, "_deleted": False}).to_list()
-            cards.sort(key=lambda doc: (doc["position"], doc["_id"]))
-            docs = [
-                {**model.stored(card), "position": key}
-                for card, key in zip(cards, positions.spread(len(cards)), strict=True)
-            ]
-            data: dict[str, Any] = model.column_out(column).model_dump(mode="json")
-            data["cards"] = [
-                model.card_out(doc).model_dump(mode="json") for doc in docs if not doc["archived"]
-            ]
-            return Change(
-                event="column.rebalanced", data=data, ops=[Put(collection=CARDS, doc=doc) for doc in docs]
-            )
-
-        event = await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
-        log.info("rebalanced column %s of board %s at #%d", column_id, board_id, event.seq)
-
-    async def card_position(self, column_id: str, after: Doc | None, *, moving_id: str | None) -> str:
-        position = await ordering.position_after(
-            self._cards, scope={"column_id": column_id}, after=after, moving_id=moving_id
-        )
-        if len(position) > self.max_position_chars:
-            raise _NeedsRebalance(column_id)
-        return position
+    async def commit(self, board_id: str, decide: Decide, principal: Principal) -> Event | Unchanged:
+        """Commit a change of the board: one event of ``board:{id}`` (writers take turns, injected
+        into the log: hub/events/turns.py)."""
+        return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
 
     async def require_change(self, principal: Principal, board_id: str) -> ProjectAccess:
         access = await self._directory.access_for_board(board_id)
@@ -204,6 +160,23 @@ class BoardService:
                 details={"after": card_id, "column_id": column_id},
             )
         return doc
+
+
+async def nothing() -> None:
+    """A read that has nothing to read (no ``after`` card given)."""
+    return None
+
+
+async def reads(*aws: Awaitable[Any], first: Callable[[Any], None] | None = None) -> list[Any]:
+    """Run a decide's independent reads at once, and raise as if they had run one after another:
+    the first read's error first (then ``first``, a check of the first read's result), and so on."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    for index, result in enumerate(results):
+        if isinstance(result, BaseException):
+            raise result
+        if index == 0 and first is not None:
+            first(result)
+    return results
 
 
 def check_version(current: Doc, version: int, out: Callable[[Doc], Any]) -> None:

@@ -67,6 +67,36 @@ async def publish_rights_changed(
     await redis.publish(RIGHTS_TOPIC, message.model_dump_json(exclude_none=True))
 
 
+class RightsNews(Protocol):
+    """The port domains are handed to say that who may read something changed; every instance
+    then checks the affected subscriptions again (``RedisRightsNews``, or nothing in tools)."""
+
+    async def project_changed(self, project_id: str) -> None: ...
+
+    async def user_changed(self, user_id: str) -> None: ...
+
+
+class RedisRightsNews:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def project_changed(self, project_id: str) -> None:
+        await publish_rights_changed(self._redis, project_id=project_id)
+
+    async def user_changed(self, user_id: str) -> None:
+        await publish_rights_changed(self._redis, user_id=user_id)
+
+
+class NoRightsNews:
+    """For tools without sockets to tell (benchmarks, one-off scripts)."""
+
+    async def project_changed(self, project_id: str) -> None:
+        return None
+
+    async def user_changed(self, user_id: str) -> None:
+        return None
+
+
 class BusListener(Protocol):
     def on_event(self, channel: str, payload: bytes) -> None: ...
 

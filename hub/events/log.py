@@ -12,7 +12,13 @@ stored state is a view of it, so that no multi-document transaction is needed (n
    no-op. A crash between 1 and 2 leaves an event whose ops the next reader or writer applies.
 3. A process remembers the head it applied last per channel and, while no other writer moved it,
    commits on top of it without the catch-up reads; another writer's event makes the insert collide
-   and the retry catches up, so the hint can cost a retry but never a wrong decision.
+   and the retry catches up, so the hint can cost a retry but never a wrong decision. Writers of a
+   channel take turns (hub/events/turns.py, injected), and a turn hands over the head its last
+   holder applied, so a busy channel commits with no catch-up read and no collision.
+5. ``decide`` answers with a value, never an exception, when there is nothing to do: ``Unchanged``
+   (nothing is logged; ``commit`` returns it, with what is already there), or ``First(change)``: log
+   this change as its own event, then decide again (a column respaced before a card is placed in it).
+   Only real errors (``NotFound``, ``Conflict`` …) are raised through ``commit``.
 4. ``read`` gives a state that reflects exactly the events up to the ``seq`` it returns, without
    locks: it overlays, in memory, the events logged but not yet applied when the state was read.
 """
@@ -24,14 +30,17 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from hub.doc import Doc
 from hub.errors import Unavailable
+from hub.events.turns import Turns
 from hub.limits import COMMIT_MAX_ATTEMPTS
 from hub.storage.mongo import ensure_ttl_index
 from schemas.common import utc_now
@@ -39,7 +48,6 @@ from schemas.events import Actor, Change, Delete, Event, Put
 
 log = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
 # collection name → document id → stored document (tombstones included, with ``_deleted``)
 State = dict[str, dict[str, Doc]]
 
@@ -49,16 +57,50 @@ _KNOWN_HEADS_MAX = 10_000
 CHANNELS = "channels"
 
 
+# How many ``First`` changes one commit may log before its own (a respaced column needs one).
+_FIRST_MAX = 3
+
+
 class EventSink(Protocol):
     async def __call__(self, event: Event) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """``decide``'s answer when there is nothing to do (the change is made already, a replayed
+    creation): nothing is logged, and ``commit`` returns this, with ``doc``, what is already there."""
+
+    doc: Doc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class First:
+    """``decide``'s answer when another change must be logged before its own (a column respaced
+    before a card is placed in it): ``change`` is logged as its own event, then ``decide`` runs again."""
+
+    change: Change
+
+
+Decision = Change | Unchanged | First
+Decide = Callable[[], Awaitable[Decision]]
+
+
+def made(result: Event | Unchanged) -> Event:
+    """The event of a commit whose ``decide`` never answers ``Unchanged``."""
+    if isinstance(result, Unchanged):
+        raise AssertionError("decide answered Unchanged where a change was certain")
+    return result
+
+
 class EventLog:
-    def __init__(self, db: AsyncDatabase[Doc], *, sink: EventSink | None = None) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Doc], *, sink: EventSink | None = None, turns: Turns | None = None
+    ) -> None:
         self._db = db
         self._events = db[EVENTS]
         self._channels = db[CHANNELS]
         self._sink = sink
+        self._turns = turns or Turns()
         # channel → a head whose events this process applied itself (a hint, least recent first).
         self._heads: dict[str, int] = {}
 
@@ -67,43 +109,76 @@ class EventLog:
         ttl_s = int(timedelta(days=retention_days).total_seconds())
         await ensure_ttl_index(self._events, field="at", ttl_s=ttl_s)
 
-    async def commit(
-        self,
-        channel: str,
-        decide: Callable[[], Awaitable[Change]],
-        *,
-        actor: Actor | None,
-    ) -> Event:
+    async def commit(self, channel: str, decide: Decide, *, actor: Actor | None) -> Event | Unchanged:
         """Decide a change against the current state and log it as the channel's next event.
 
         ``decide`` may raise a domain error (nothing is logged) and may be called more than once
-        when another writer takes the next seq first; it must only read.
+        when another writer takes the next seq first; it must only read. It answers ``Unchanged``
+        when there is nothing to do (returned as is) and ``First(change)`` to have another change
+        logged before its own (it is then called again). Returns the event of its change.
         """
+        tail: Doc | None = None
+        async with self._turns.turn(channel) as turn:
+            try:
+                for _ in range(_FIRST_MAX + 1):
+                    if tail is not None:  # a First event: finished before deciding again
+                        await self._finish(channel, tail)
+                    outcome, tail = await self._commit_one(channel, decide, actor=actor, handed=turn.head)
+                    if not isinstance(outcome, First):
+                        break
+                else:
+                    raise Unavailable(f"too many changes had to come first on {channel}; try again")
+            finally:
+                turn.head = self._heads.get(channel, 0)
+        # After the turn: the next writer decides on a state that has every op of this event already;
+        # only the mark and the publish are left, and they need no turn (the mark only grows, and
+        # subscribers order events by seq, filling any hole from the log).
+        if tail is not None:
+            await self._finish(channel, tail)
+        return outcome
+
+    async def _commit_one(
+        self, channel: str, decide: Decide, *, actor: Actor | None, handed: int
+    ) -> tuple[Event | Unchanged | First, Doc | None]:
+        """One event, the one ``decide`` asks for (or the ``First`` one it needs logged before),
+        logged and its ops applied; → the outcome, and the event's document to finish."""
         for attempt in range(COMMIT_MAX_ATTEMPTS):
-            # The head this process itself last applied saves the catch-up reads when it is still the
-            # head; if it is not, the insert below collides and the next attempt catches up.
-            head = self._heads.get(channel) if attempt == 0 else None
-            if head is None:
+            # The head this process last applied, or the one the turn came with (its last holder
+            # applied it), saves the catch-up reads; if another writer moved on, the insert below
+            # collides and the next attempt catches up.
+            head = max(self._heads.get(channel, 0), handed) if attempt == 0 else 0
+            if head == 0:
                 head = await self.catch_up(channel)
-            change = await decide()
+            decision = await decide()
+            if isinstance(decision, Unchanged):
+                return decision, None
+            change = decision.change if isinstance(decision, First) else decision
             doc = _event_doc(channel=channel, seq=head + 1, change=change, actor=actor)
             try:
                 await self._events.insert_one(doc)
             except DuplicateKeyError:
                 # Another writer took head + 1: back off a little so that racers spread out.
                 self._heads.pop(channel, None)
+                handed = 0
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                 continue
             try:
-                await self._apply(channel, [doc])
+                await self._apply_ops(doc)
             except BaseException:
                 self._heads.pop(channel, None)  # state may lag the log: catch up next time
                 raise
             self._remember(channel, int(doc["seq"]))
-            event = _to_event(doc)
-            await self._publish(event)
-            return event
+            return (decision if isinstance(decision, First) else _to_event(doc)), doc
         raise Unavailable(f"too many concurrent changes on {channel}; try again")
+
+    async def _finish(self, channel: str, doc: Doc) -> None:
+        """The last steps of a commit, at once: the channel's ``applied`` mark and the publish. Both
+        come after the ops: a published event is in the state; the mark is bookkeeping only."""
+        for outcome in await asyncio.gather(
+            self._mark(channel, int(doc["seq"])), self._publish(_to_event(doc)), return_exceptions=True
+        ):
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def catch_up(self, channel: str) -> int:
         """Apply every logged event of the channel to the state; return the channel's head seq."""
@@ -222,12 +297,19 @@ class EventLog:
 
     async def _apply(self, channel: str, docs: list[Doc]) -> None:
         for doc in docs:
-            seq = int(doc["seq"])
-            for raw in doc.get("ops", []):
-                await self._apply_op(raw, seq)
-        await self._channels.update_one(
-            {"_id": channel}, {"$max": {"applied": int(docs[-1]["seq"])}}, upsert=True
-        )
+            await self._apply_ops(doc)
+        await self._mark(channel, int(docs[-1]["seq"]))
+
+    async def _apply_ops(self, doc: Doc) -> None:
+        # The ops of one event touch different documents: written at once (one round trip, not one
+        # per op). A crash among them leaves some written and the mark behind; the next catch-up
+        # completes them (tests/events/test_log_crash.py kills at each write).
+        seq = int(doc["seq"])
+        await asyncio.gather(*(self._apply_op(raw, seq) for raw in doc.get("ops", [])))
+
+    async def _mark(self, channel: str, seq: int) -> None:
+        """Every event up to ``seq`` is in the state; only once its ops are (the mark only grows)."""
+        await self._channels.update_one({"_id": channel}, {"$max": {"applied": seq}}, upsert=True)
 
     async def _apply_op(self, raw: Doc, seq: int) -> None:
         collection = self._db[raw["collection"]]

@@ -6,15 +6,15 @@ Both go through the hub's channel like every other change of a hub (docs/hubs.md
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.doc import Doc
 from hub.errors import Forbidden, InvalidRequest
-from hub.events.log import EventLog
+from hub.events.log import Decision, EventLog, Unchanged, made
 from hub.hubs import hours
-from hub.hubs.model import DEFAULT_HUBS, HUBS, AlreadyDone, Doc, channel_of, hub_out, put_op, stored
+from hub.hubs.model import DEFAULT_HUBS, HUBS, channel_of, hub_out, put_op, stored
 from hub.hubs.service import HubService
 from hub.principal import Principal
 from hub.rights import Rights
@@ -36,16 +36,16 @@ class HubAdmin:
         """Create the contract's hubs when missing; several instances starting at once create each once."""
         for default in DEFAULT_HUBS:
 
-            async def decide(default: Doc = default) -> Change:
+            async def decide(default: Doc = default) -> Decision:
                 existing = await self._hubs_collection.find_one({"_id": default["_id"]})
                 if existing is not None:
-                    raise AlreadyDone(existing)
+                    return Unchanged(existing)
                 doc = {**default, "created_at": utc_now()}
                 out = hub_out(doc, occupancy=0)
                 return Change(event="hub.created", data=out.model_dump(mode="json"), ops=[put_op(HUBS, doc)])
 
-            with suppress(AlreadyDone):
-                await self._events.commit(channel_of(default["_id"]), decide, actor=None)
+            result = await self._events.commit(channel_of(default["_id"]), decide, actor=None)
+            if not isinstance(result, Unchanged):
                 log.info("created hub %s", default["_id"])
 
     async def update_hub(self, principal: Principal, hub_id: str, patch: HubPatch) -> HubOut:
@@ -68,5 +68,5 @@ class HubAdmin:
             out = hub_out(doc, occupancy=await self._hubs.count_open(hub_id))
             return Change(event="hub.updated", data=out.model_dump(mode="json"), ops=[put_op(HUBS, doc)])
 
-        event = await self._hubs.commit(hub_id, decide, actor=principal.actor)
+        event = made(await self._events.commit(channel_of(hub_id), decide, actor=principal.actor))
         return HubOut.model_validate(event.data)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hub.doc import Doc
 from hub.errors import HubFull
 from schemas.events import Event, Put
 from schemas.hubs import CheckinOut, HubOut
-
-Doc = dict[str, Any]
 
 HUBS = "hubs"
 CHECKINS = "checkins"
@@ -76,14 +75,6 @@ def redact_event(event: Event) -> Event:
     if not event.event.startswith("checkin."):
         return event
     return event.model_copy(update={"data": redact_event_data(event.data), "actor": None})
-
-
-class AlreadyDone(Exception):
-    """Raised inside ``decide`` when the change was made already (a replay): nothing is logged."""
-
-    def __init__(self, doc: Doc) -> None:
-        super().__init__("already done")
-        self.doc = doc
 
 
 def stored(doc: Doc) -> Doc:

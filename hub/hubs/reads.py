@@ -5,10 +5,12 @@ from __future__ import annotations
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.clock import Clock
+from hub.doc import Doc
 from hub.events.log import EventLog, State
 from hub.hubs import hours
-from hub.hubs.model import CHECKINS, HUBS, LIVE, OPEN, Doc, channel_of, checkin_out, hub_out
-from hub.hubs.service import Clock, HubService
+from hub.hubs.model import CHECKINS, HUBS, LIVE, OPEN, channel_of, checkin_out, hub_out
+from hub.hubs.service import HubService
 from hub.principal import Principal
 from hub.rights import Rights
 from schemas.hubs import CheckinOut, CheckinsQuery, HubSnapshot

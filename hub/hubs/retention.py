@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, NotFound
-from hub.events.log import EventLog
-from hub.hubs.model import CHECKINS, ERASED_FIELDS, LIVE, Doc, channel_of, event_data
-from hub.hubs.service import Clock
+from hub.events.log import Decision, EventLog, Unchanged
+from hub.hubs.model import CHECKINS, ERASED_FIELDS, LIVE, channel_of, event_data
 from hub.identity.audit import AuditLog
 from hub.principal import Principal
 from hub.rights import Rights
@@ -27,12 +28,6 @@ from schemas.hubs import ErasureOut
 log = logging.getLogger(__name__)
 
 ERASURES = "visitor_erasures"
-
-
-class _AlreadyErased(Exception):
-    def __init__(self, doc: Doc) -> None:
-        super().__init__("already erased")
-        self.doc = doc
 
 
 class VisitorRetention:
@@ -123,10 +118,10 @@ class VisitorRetention:
     async def _carry_out(self, intent: Doc, *, now: datetime) -> int:
         checkin_id, channel = intent["_id"], channel_of(intent["hub_id"])
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             current = await self._checkins.find_one({"_id": checkin_id, **LIVE})
             if current is None or current.get("erased_at") is not None:
-                raise _AlreadyErased(current or {})
+                return Unchanged()
             erased = {k: v for k, v in current.items() if k not in ("_seq", "_deleted")}
             erased.update({field: None for field in ERASED_FIELDS}, erased_at=now)
             return Change(
@@ -134,9 +129,7 @@ class VisitorRetention:
             )
 
         changed = 1
-        try:
-            await self._events.commit(channel, decide, actor=None)
-        except _AlreadyErased:
+        if isinstance(await self._events.commit(channel, decide, actor=None), Unchanged):
             changed = 0
         # After the state: any event logged before the erasure still carries the data; scrub them.
         await self._events.erase_fields(channel, resource_id=checkin_id, fields=ERASED_FIELDS)

@@ -7,7 +7,6 @@ in ``decide`` is exact however many hub instances accept check-ins at once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,8 +15,10 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import Forbidden, NotFound
-from hub.events.log import EventLog
+from hub.events.log import Decision, EventLog, Unchanged
 from hub.hubs import hours
 from hub.hubs.leases import UserLeases
 from hub.hubs.model import (
@@ -25,8 +26,6 @@ from hub.hubs.model import (
     HUBS,
     LIVE,
     OPEN,
-    AlreadyDone,
-    Doc,
     channel_of,
     checkin_out,
     event_data,
@@ -40,7 +39,7 @@ from hub.ids import idempotent_id
 from hub.principal import Principal
 from hub.rights import Rights
 from schemas.common import utc_now
-from schemas.events import Actor, Change, Event
+from schemas.events import Actor, Change
 from schemas.hubs import (
     CheckinOut,
     EndReason,
@@ -52,7 +51,6 @@ from schemas.hubs import (
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 # Tells presence where a user is checked in now (API.md, Realtime: each meta's "hub").
 UserHubHook = Callable[[str, str | None], Awaitable[None]]
 
@@ -76,7 +74,6 @@ class HubService:
         self._user_hub_hook = user_hub_hook
         # One writer per hub channel in this process: the log serialises writers anyway, and letting
         # a burst of requests race for each seq only multiplies retries (cross-instance races remain).
-        self._writing: dict[str, asyncio.Lock] = {}
 
     async def ensure_indexes(self) -> None:
         await self._checkins.create_index([("hub_id", ASCENDING), ("checked_out_at", ASCENDING)])
@@ -187,14 +184,14 @@ class HubService:
             raise NotFound("no such check-in")
         hub_id = doc["hub_id"]
         if not self._rights.may_check_out(principal, hub_id, doc.get("user_id")):
-            if principal.role == "kiosk":
+            if self._rights.is_hub_device(principal):
                 raise Forbidden("a kiosk acts only for its own hub")
             raise NotFound("no such check-in")
         reason: EndReason = (
             "self"
             if doc.get("user_id") == principal.id
             else "kiosk"
-            if principal.role == "kiosk"
+            if self._rights.is_hub_device(principal)
             else "staff"
         )
         async with self._lease_for(doc):
@@ -230,20 +227,20 @@ class HubService:
     async def _create(self, doc: Doc, *, actor: Actor) -> tuple[Doc, bool]:
         hub_id = doc["hub_id"]
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             existing = await self._checkins.find_one({"_id": doc["_id"]})
             if existing is not None:
-                raise AlreadyDone(existing)  # the same Idempotency-Key again
+                return Unchanged(existing)  # the same Idempotency-Key again
             hub = await self.hub(hub_id)
             occupancy = await self.count_open(hub_id)
             if occupancy >= hub["capacity"]:
                 raise hub_full(hub, occupancy)
             return Change(event="checkin.created", data=event_data(doc), ops=[put_op(CHECKINS, doc)])
 
-        try:
-            await self.commit(hub_id, decide, actor=actor)
-        except AlreadyDone as done:
-            return done.doc, False
+        result = await self._events.commit(channel_of(hub_id), decide, actor=actor)
+        if isinstance(result, Unchanged):
+            assert result.doc is not None
+            return result.doc, False
         await self._publish_occupancy(hub_id)
         return doc, True
 
@@ -252,10 +249,10 @@ class HubService:
     ) -> tuple[Doc, bool]:
         hub_id = doc["hub_id"]
 
-        async def decide() -> Change:
+        async def decide() -> Decision:
             current = await self._checkins.find_one({"_id": doc["_id"], **LIVE})
             if current is None or current.get("checked_out_at") is not None:
-                raise AlreadyDone(current or doc)
+                return Unchanged(current or doc)
             ended = {
                 **stored(current),
                 "checked_out_at": max(at, current["checked_in_at"]),
@@ -263,13 +260,13 @@ class HubService:
             }
             return Change(event="checkin.ended", data=event_data(ended), ops=[put_op(CHECKINS, ended)])
 
-        try:
-            event = await self.commit(hub_id, decide, actor=actor)
-        except AlreadyDone as done:
-            return done.doc, False
+        result = await self._events.commit(channel_of(hub_id), decide, actor=actor)
+        if isinstance(result, Unchanged):
+            assert result.doc is not None
+            return result.doc, False
         await self._publish_occupancy(hub_id)
         ended = await self._checkins.find_one({"_id": doc["_id"]})
-        assert ended is not None, event
+        assert ended is not None, result
         return ended, True
 
     async def _publish_occupancy(self, hub_id: str) -> None:
@@ -280,14 +277,7 @@ class HubService:
             )
             return Change(event="hub.occupancy", data=data.model_dump(mode="json"))
 
-        await self.commit(hub_id, decide, actor=None)
-
-    async def commit(
-        self, hub_id: str, decide: Callable[[], Awaitable[Change]], *, actor: Actor | None
-    ) -> Event:
-        lock = self._writing.setdefault(hub_id, asyncio.Lock())
-        async with lock:
-            return await self._events.commit(channel_of(hub_id), decide, actor=actor)
+        await self._events.commit(channel_of(hub_id), decide, actor=None)
 
     async def count_open(self, hub_id: str) -> int:
         return await self._checkins.count_documents({"hub_id": hub_id, **OPEN, **LIVE})

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import Forbidden, InvalidRequest
 from hub.events.log import EventLog
 from hub.hubs import hours
-from hub.hubs.model import CHECKINS, LIVE, Doc, channel_of
-from hub.hubs.service import Clock, HubService
+from hub.hubs.model import CHECKINS, LIVE, channel_of
+from hub.hubs.service import HubService
 from hub.limits import VISIT_RANGE_MAX_DAYS
 from hub.principal import Principal
 from hub.rights import Rights

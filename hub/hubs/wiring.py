@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.clock import Clock
+from hub.doc import Doc
 from hub.events.log import EventLog
 from hub.hubs.admin import HubAdmin
-from hub.hubs.model import Doc
 from hub.hubs.reads import CheckinReads
 from hub.hubs.retention import VisitorRetention
-from hub.hubs.service import Clock, HubService, UserHubHook
+from hub.hubs.service import HubService, UserHubHook
 from hub.hubs.stats import VisitStats
 from hub.identity.audit import AuditLog
 from hub.rights import Rights

@@ -7,8 +7,7 @@ person signs in again under the new rules (and a stolen session stops working).
 
 from __future__ import annotations
 
-from typing import Any
-
+from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
@@ -29,8 +28,6 @@ from schemas.identity import (
     UsersQuery,
     check_role_fields,
 )
-
-Doc = dict[str, Any]
 
 
 def _invalid(path: str, message: str) -> InvalidRequest:

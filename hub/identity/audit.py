@@ -10,18 +10,16 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from typing import Any
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.doc import Doc
 from schemas.common import utc_now
 from schemas.events import Actor
 from schemas.identity import AuditEntryOut, AuditPage
 
 log = logging.getLogger(__name__)
-
-Doc = dict[str, Any]
 
 
 class _TimeOrderedIds:

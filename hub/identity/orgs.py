@@ -5,17 +5,14 @@ Names are unique regardless of case, so that "Aizu Tech" cannot be registered tw
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from hub.doc import Doc
 from hub.errors import Conflict
 from schemas.common import utc_now
 from schemas.identity import OrgKind, OrgOut
-
-Doc = dict[str, Any]
 
 
 def _name_key(name: str) -> str:

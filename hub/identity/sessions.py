@@ -9,17 +9,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from redis.asyncio import Redis
 
-from hub.events.bus import publish_rights_changed
+from hub.doc import Doc
+from hub.events.bus import NoRightsNews, RightsNews
 from hub.identity.users import UserStore, to_principal
 from hub.principal import Principal
 from schemas.common import utc_now
-
-Doc = dict[str, Any]
 
 # Writing expires_at on every request would turn every read into a write; once a minute is enough.
 _SLIDE_GRANULARITY = timedelta(minutes=1)
@@ -31,11 +28,11 @@ def _token_hash(token: str) -> str:
 
 class SessionService:
     def __init__(
-        self, db: AsyncDatabase[Doc], *, users: UserStore, ttl_s: int, redis: Redis | None = None
+        self, db: AsyncDatabase[Doc], *, users: UserStore, ttl_s: int, rights_news: RightsNews | None = None
     ) -> None:
         # Revocations are announced on the bus so that open sockets of the user are checked again at
         # once on every instance (a logout ends live connections too, not only later requests).
-        self._redis = redis
+        self._rights_news = rights_news or NoRightsNews()
         self._sessions = db["sessions"]
         self._users = users
         self._ttl = timedelta(seconds=ttl_s)
@@ -83,8 +80,7 @@ class SessionService:
         await self._announce(user_id)
 
     async def _announce(self, user_id: str) -> None:
-        if self._redis is not None:
-            await publish_rights_changed(self._redis, user_id=user_id)
+        await self._rights_news.user_changed(user_id)
 
 
 def _as_utc(value: datetime | str) -> datetime:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from hub.doc import Doc
 from hub.errors import Conflict
 from hub.identity.passwords import hash_password
 from hub.ids import new_id
 from hub.principal import Principal
 from schemas.common import utc_now
 from schemas.identity import Locale, Role, UserAdminOut, UserOut
-
-Doc = dict[str, Any]
 
 
 def normalise_email(email: str) -> str:

@@ -14,12 +14,12 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.identity.users import UserStore
 from hub.notifications import line, mail, messages, times
 from hub.notifications.outbox import Outbox
@@ -28,7 +28,6 @@ from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
 
 LINE_BATCHES = "line_batches"
 # Sends one claimed webhook delivery (hub/webhooks/send.py): handed in, since partner webhooks are

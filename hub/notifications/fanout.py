@@ -19,12 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.identity.users import UserStore
 from hub.limits import INLINE_FANOUT_MAX
 from hub.notifications import messages, times, unsubscribe
 from hub.notifications.outbox import Outbox
-from hub.notifications.preferences import PreferenceStore, hold_until
+from hub.notifications.preferences import PreferenceStore
 from hub.notifications.queue import JobQueue
+from hub.notifications.quiet_hours import hold_until
 from hub.notifications.records import NotificationRecords, notification_id
 from hub.settings import Settings
 from schemas.jobs import FANOUT, fanout_job_id
@@ -35,8 +37,6 @@ log = logging.getLogger(__name__)
 # People read and written per round of a fan-out: one query for their accounts, one for their
 # preferences, one insert of their deliveries.
 FANOUT_CHUNK = 200
-
-Doc = dict[str, Any]
 
 
 def email_delivery_id(record_id: str) -> str:

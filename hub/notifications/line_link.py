@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import MalformedRequest, NotFound, Unauthenticated
 from hub.identity.users import UserStore
 from hub.limits import LINE_LINK_CODE_DIGITS, LINE_LINK_CODE_TTL_S
@@ -31,7 +32,6 @@ from schemas.notifications import LineLinkCodeOut, LineWebhookBody
 
 log = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
 
 CODES = "line_link_codes"
 

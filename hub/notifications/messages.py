@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any
 
+from hub.doc import Doc
 from schemas.identity import Locale
-
-Doc = dict[str, Any]
 
 # LINE Messaging API: a text message holds at most 5,000 characters counted in UTF-16 code units.
 LINE_TEXT_MAX_UTF16 = 5_000

@@ -16,16 +16,14 @@ Times that change are integer milliseconds (hub/notifications/times.py explains 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from hub.doc import Doc
 from hub.notifications.times import at, ms
 from schemas.notifications import DeliveryChannel, DeliveryOut, DeliveryState
-
-Doc = dict[str, Any]
 
 _DUPLICATE_KEY = 11000
 

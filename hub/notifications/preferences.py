@@ -1,5 +1,5 @@
-"""Per-user notification preferences (collection ``preferences``, owned by the ``user:{id}`` channel)
-and quiet hours. Design note: docs/notifications.md.
+"""Per-user notification preferences (collection ``preferences``, owned by the ``user:{id}`` channel).
+What quiet hours hold back: hub/notifications/quiet_hours.py. Design note: docs/notifications.md.
 
 Defaults for someone who never saved preferences: e-mail on, LINE on (it only matters once a LINE
 account is linked), no quiet hours, the locale of their account. The locale is kept on the account
@@ -8,25 +8,17 @@ too, so ``GET /api/me`` and every message agree.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
-
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.doc import Doc
 from hub.errors import NotFound
-from hub.events.log import EventLog
+from hub.events.log import Decision, EventLog, Unchanged
 from hub.identity.users import UserStore
 from hub.notifications.channel import user_channel
-from hub.notifications.commit import commit_once
 from schemas.events import Actor, Change, Put
 from schemas.notifications import PreferencesIn, PreferencesOut
 
-Doc = dict[str, Any]
-
 COLLECTION = "preferences"
-# API.md: quiet hours are in Asia/Tokyo unless the user has a time zone.
-DEFAULT_TIME_ZONE = "Asia/Tokyo"
 
 
 class PreferenceStore:
@@ -53,17 +45,17 @@ class PreferenceStore:
         user: Doc = found
         stored: Doc = {"_id": user_id, **body.model_dump(mode="json")}
 
-        async def decide() -> Change | None:
+        async def decide() -> Decision:
             current = await self._prefs.find_one({"_id": user_id, "_deleted": {"$ne": True}})
             if current is not None and all(current.get(k) == v for k, v in stored.items()):
-                return None
+                return Unchanged()
             return Change(
                 event="preferences.updated",
                 data=_to_out(stored, user).model_dump(mode="json"),
                 ops=[Put(collection=COLLECTION, doc=stored)],
             )
 
-        await commit_once(self._events, user_channel(user_id), decide, actor=actor)
+        await self._events.commit(user_channel(user_id), decide, actor=actor)
         if user.get("locale") != body.locale:
             user = await self._users.update(user_id, {"locale": body.locale}) or user
         return await self.of_user(user)
@@ -89,28 +81,3 @@ def _to_out(doc: Doc | None, user: Doc) -> PreferencesOut:
             email=True, line=True, quiet_hours=None, locale=user.get("locale") or "ja", line_linked=linked
         )
     return PreferencesOut.model_validate({**doc, "line_linked": linked})
-
-
-def hold_until(prefs: PreferencesOut, now: datetime) -> datetime | None:
-    """When quiet hours hold a normal message back, the moment they end (UTC); else None."""
-    quiet = prefs.quiet_hours
-    if quiet is None:
-        return None
-    zone = ZoneInfo(prefs.time_zone or DEFAULT_TIME_ZONE)
-    local = now.astimezone(zone)
-    start, end = _clock(quiet.start), _clock(quiet.end)
-    moment = local.time().replace(tzinfo=None)
-    if start < end:
-        if not start <= moment < end:
-            return None
-        end_day = local.date()
-    else:  # spans midnight, e.g. 22:00–07:00
-        if end <= moment < start:
-            return None
-        end_day = local.date() if moment < end else local.date() + timedelta(days=1)
-    return datetime.combine(end_day, end, tzinfo=zone).astimezone(now.tzinfo)
-
-
-def _clock(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))

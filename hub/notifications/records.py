@@ -17,15 +17,13 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.doc import Doc
 from hub.errors import NotFound
-from hub.events.log import EventLog
+from hub.events.log import Decision, EventLog, Unchanged
 from hub.ids import idempotent_id
 from hub.notifications.channel import user_channel
-from hub.notifications.commit import commit_once
 from schemas.events import Change, Put
 from schemas.notifications import NotificationOut, Priority
-
-Doc = dict[str, Any]
 
 COLLECTION = "notifications"
 _LIVE: Doc = {"_deleted": {"$ne": True}}
@@ -74,17 +72,17 @@ class NotificationRecords:
             "read_at": None,
         }
 
-        async def decide() -> Change | None:
+        async def decide() -> Decision:
             if await self._records.find_one({"_id": record_id, **_LIVE}, {"_id": 1}) is not None:
-                return None
+                return Unchanged()
             return Change(
                 event="notification.created",
                 data=to_out(doc).model_dump(mode="json"),
                 ops=[Put(collection=COLLECTION, doc=doc)],
             )
 
-        event = await commit_once(self._events, user_channel(user_id), decide, actor=None)
-        return event is not None
+        result = await self._events.commit(user_channel(user_id), decide, actor=None)
+        return not isinstance(result, Unchanged)
 
     async def of_user(self, user_id: str, *, unread: bool, limit: int) -> list[NotificationOut]:
         query: Doc = {"user_id": user_id, **_LIVE}
@@ -99,12 +97,12 @@ class NotificationRecords:
     async def mark_read(self, *, user_id: str, record_id: str, now: datetime) -> NotificationOut:
         """Mark one of the caller's records read (``notification.read`` on their channel)."""
 
-        async def decide() -> Change | None:
+        async def decide() -> Decision:
             doc = await self._records.find_one({"_id": record_id, "user_id": user_id, **_LIVE})
             if doc is None:
                 raise NotFound("no such notification")
             if doc.get("read_at") is not None:
-                return None
+                return Unchanged()
             stored = {k: v for k, v in doc.items() if k not in ("_seq", "_deleted")}
             stored["read_at"] = now
             return Change(
@@ -113,7 +111,7 @@ class NotificationRecords:
                 ops=[Put(collection=COLLECTION, doc=stored)],
             )
 
-        await commit_once(self._events, user_channel(user_id), decide, actor=None)
+        await self._events.commit(user_channel(user_id), decide, actor=None)
         doc = await self._records.find_one({"_id": record_id, "user_id": user_id, **_LIVE})
         if doc is None:
             raise NotFound("no such notification")

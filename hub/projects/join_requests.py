@@ -7,10 +7,9 @@ whatever a crash may have cut short, and the requester is notified once per deci
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo.errors import DuplicateKeyError
 
+from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.identity.audit import AuditLog
 from hub.identity.users import UserStore
@@ -23,7 +22,6 @@ from hub.rights import Rights
 from schemas.common import utc_now
 from schemas.projects import JoinRequestCreate, JoinRequestOut, JoinRequestStatus
 
-Doc = dict[str, Any]
 DECIDED_KIND = "join_request.decided"
 
 
@@ -139,7 +137,7 @@ class JoinRequestService:
 
     async def queue(self, principal: Principal, *, status: JoinRequestStatus | None) -> list[JoinRequestOut]:
         """Requests to every project the caller may decide on: the owners' queue."""
-        if principal.role == "admin":
+        if self._rights.may_decide_every_join_request(principal):
             candidates = await self._store.readable(self._rights.readable_projects(principal))
         else:
             candidates = await self._store.of_member(principal.id)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from pymongo.errors import DuplicateKeyError
-from redis.asyncio import Redis
 
+from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
-from hub.events.bus import publish_rights_changed
+from hub.events.bus import RightsNews
 from hub.identity.audit import AuditLog
 from hub.identity.users import UserStore
 from hub.ids import idempotent_id
@@ -31,7 +30,9 @@ from schemas.projects import MemberIn, MemberOut, MyJoinRequest, ProjectCreate, 
 
 log = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
+# Boards whose project a process remembers: every board in use, a few bytes each.
+_BOARDS_REMEMBERED = 10_000
+
 RIGHTS_CHANNEL = "dejima:rights"
 Members = list[Doc]
 
@@ -47,13 +48,21 @@ def to_access(doc: Doc) -> ProjectAccess:
 
 class ProjectService:
     def __init__(
-        self, *, store: ProjectStore, users: UserStore, rights: Rights, audit: AuditLog, redis: Redis
+        self,
+        *,
+        store: ProjectStore,
+        users: UserStore,
+        rights: Rights,
+        audit: AuditLog,
+        rights_news: RightsNews,
     ) -> None:
         self._store = store
         self._users = users
         self._rights = rights
         self._audit = audit
-        self._redis = redis
+        self._rights_news = rights_news
+        # board id → its project id (see ``access_for_board``).
+        self._project_of_board: dict[str, str] = {}
 
     # --- for other packages -----------------------------------------------------------------------
 
@@ -64,11 +73,19 @@ class ProjectService:
         return to_access(doc)
 
     async def access_for_board(self, board_id: str) -> ProjectAccess:
-        board = await self._store.board(board_id)
-        if board is None:
-            raise NotFound("no such board")
+        # A board belongs to its project for good (boards are neither moved nor deleted on their
+        # own), so which project is remembered; who may do what in it is read every time.
+        project_id = self._project_of_board.get(board_id)
+        if project_id is None:
+            board = await self._store.board(board_id)
+            if board is None:
+                raise NotFound("no such board")
+            project_id = board["project_id"]
+            if len(self._project_of_board) >= _BOARDS_REMEMBERED:
+                del self._project_of_board[next(iter(self._project_of_board))]
+            self._project_of_board[board_id] = project_id
         try:
-            return await self.access(board["project_id"])
+            return await self.access(project_id)
         except NotFound:
             raise NotFound("no such board") from None
 
@@ -230,7 +247,7 @@ class ProjectService:
 
     async def announce_rights_change(self, project_id: str) -> None:
         try:
-            await publish_rights_changed(self._redis, project_id=project_id)
+            await self._rights_news.project_changed(project_id)
         except Exception:
             # Sockets re-check rights on their own schedule too; the change itself is stored.
             log.exception("announcing a rights change of project %s failed", project_id)

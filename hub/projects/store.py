@@ -10,16 +10,14 @@ request per person and project, without a partial index (which nx-27017 does not
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from hub.doc import Doc
 from hub.rights import ProjectScope
 from schemas.common import utc_now
-
-Doc = dict[str, Any]
 
 
 def pending_key(project_id: str, user_id: str) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
-Doc = dict[str, Any]
+from hub.doc import Doc
 
 # Fail fast at start and in /readyz instead of hanging on the driver's 30 s default.
 SERVER_SELECTION_TIMEOUT_MS = 5_000

@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
-from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import NotFound
 from hub.events.log import EventLog
 from hub.identity.users import UserStore
@@ -34,7 +34,6 @@ from schemas.notifications import WebhookPayload
 
 log = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
 
 CURSORS = "webhook_cursors"
 _BOARD = "board:"

@@ -17,17 +17,18 @@ from typing import Any
 import aiohttp
 
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.limits import WEBHOOK_TIMEOUT_S
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_after_s, retry_at
 from hub.settings import Settings
 from hub.webhooks import netguard
 from hub.webhooks.follow import WebhookFollower
-from hub.webhooks.store import WebhookStore, signature_header, signing_secrets
+from hub.webhooks.signing import signature_header, signing_secrets
+from hub.webhooks.store import WebhookStore
 
 log = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
 
 USER_AGENT = "Dejima-Webhooks/1"
 

@@ -1,25 +1,19 @@
-"""Partner webhook endpoints (collection ``webhooks``) and the Standard Webhooks signature.
+"""Partner webhook endpoints (collection ``webhooks``).
 
 Design note: docs/notifications.md. An organisation's admin or partner registers ``{url, events}``;
-the secret (``whsec_`` + base64 of 32 random bytes) is shown once. Deliveries are signed with
-``v1,<base64 HMAC-SHA256 of "id.timestamp.body">`` keyed with the decoded secret; after a rotation the
-previous secret signs too, for a day, so the receiver can switch without losing a delivery.
+the secret (hub/webhooks/signing.py) is shown once.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from hub.clock import Clock
+from hub.doc import Doc
 from hub.errors import Conflict, InvalidRequest, NotFound
 from hub.identity.orgs import OrgStore
 from hub.ids import idempotent_id
@@ -29,27 +23,10 @@ from hub.principal import Principal
 from hub.rights import Rights
 from hub.settings import Settings
 from hub.webhooks import netguard
+from hub.webhooks.signing import new_secret
 from schemas.notifications import WebhookCreatedOut, WebhookIn, WebhookOut, WebhookSecretOut
 
-Doc = dict[str, Any]
-
 COLLECTION = "webhooks"
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
-
-
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def signature(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> str:
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-
-
-def signature_header(secrets_: list[str], *, msg_id: str, timestamp: int, body: bytes) -> str:
-    """Space-separated signatures, one per secret in use (Standard Webhooks)."""
-    return " ".join(signature(secret, msg_id=msg_id, timestamp=timestamp, body=body) for secret in secrets_)
 
 
 def matches(patterns: list[str], event: str) -> bool:
@@ -59,13 +36,6 @@ def matches(patterns: list[str], event: str) -> bool:
         if pattern.endswith(".*") and event.startswith(pattern[:-1]):
             return True
     return False
-
-
-def signing_secrets(doc: Doc, *, now: datetime) -> list[str]:
-    keys = [doc["secret"]]
-    if doc.get("previous_secret") and int(doc.get("previous_valid_until_ms") or 0) > ms(now):
-        keys.append(doc["previous_secret"])
-    return keys
 
 
 def to_out(doc: Doc) -> WebhookOut:
