@@ -3,6 +3,7 @@ subscribers on another instance, sustained changes per second — each next to a
 the same run on the same servers, with the ratio.
 
     /work/venv/bin/python bench/boards.py [--cards 2000] [--subscribers 200] [--changes 50]
+                                          [--only sustained|snapshot|latency]
 
 Starts its own on-disk nx-27017 and redis-server (hub/embedded.py) and two ``dejima serve``
 processes; the bench process plays the people (HTTP writers) and the subscribers (``websockets``).
@@ -111,8 +112,10 @@ async def bench(args: argparse.Namespace) -> None:
                 for i in range(5)
             ]
             await _sustained(session, urls, token, board_id, columns, args.cards, stack)
-            await _snapshot(session, urls[1], token, board_id, args.cards, stack)
-            await _latency(session, urls, token, board_id, args.subscribers, args.changes)
+            if args.only in (None, "snapshot"):
+                await _snapshot(session, urls[1], token, board_id, args.cards, stack)
+            if args.only in (None, "latency"):
+                await _latency(session, urls, token, board_id, args.subscribers, args.changes)
     finally:
         for process in processes:
             process.terminate()
@@ -270,6 +273,8 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=2000)
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--changes", type=int, default=50)
+    # The board is always filled by the sustained writers; the other two parts can be left out.
+    parser.add_argument("--only", choices=["sustained", "snapshot", "latency"])
     asyncio.run(bench(parser.parse_args()))
 
 
