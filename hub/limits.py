@@ -4,6 +4,15 @@ from __future__ import annotations
 
 # The contract's limit for a request body; larger bodies get 413 before they are read whole.
 MAX_BODY_BYTES = 1024 * 1024
+# JSON nested deeper than this (a REST body or a /ws message) is refused before it is parsed: the
+# parser recurses, and 50,000 brackets in 50 KB would exhaust the stack. Our deepest real body (an
+# announcement's audience, a presence state) is 3 or 4 levels; 32 leaves partners every room.
+MAX_JSON_DEPTH = 32
+# Dates and times accepted anywhere (bodies and query strings): the years a town office plans in.
+# Outside them date arithmetic overflows (year 1 minus a day, 9999-12-31 in UTC-14 plus 14 hours),
+# and no real due date, publication or statistics range lies there.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
 
 # In-flight requests get this long to finish on SIGTERM (issue 2: "within 10 s").
 SHUTDOWN_GRACE_S = 10.0
@@ -15,6 +24,16 @@ MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 20_000
 # Names of people and organisations.
 MAX_NAME_CHARS = 100
+# A board's size: 5,000 cards that are not archived and 100 columns. A snapshot of a full board is
+# still a few MB (the contract's 20,000-character descriptions are the upper bound); beyond that a
+# board is an archive and should be split. Archived cards do not count (restoring one does).
+MAX_CARDS_PER_BOARD = 5_000
+MAX_COLUMNS_PER_BOARD = 100
+# People one comment may mention (each gets a notification, e-mail and LINE message): a whole team
+# fits; a comment cannot become a mass mailing.
+MAX_MENTIONS_PER_COMMENT = 50
+# A webhook's event name pattern ("card.created", "card.*"): far longer than any event we define.
+MAX_EVENT_NAME_CHARS = 64
 
 # Idempotency keys are remembered this long (contract: "within 24 hours").
 IDEMPOTENCY_TTL_S = 24 * 3600

@@ -8,7 +8,6 @@ a session that ended (1008) and a missing authentication after 10 s (1008) close
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 from typing import Any
@@ -27,6 +26,7 @@ from hub.errors import (
     Unavailable,
 )
 from hub.http.auth import credentials, origin_allowed
+from hub.http.bodies import loads
 from hub.limits import WS_AUTH_TIMEOUT_S, WS_HEARTBEAT_S, WS_KERNEL_SEND_BUFFER_BYTES, WS_MAX_FRAME_BYTES
 from hub.realtime.connection import CLOSE_POLICY, Connection
 from hub.realtime.registry import Realtime
@@ -99,9 +99,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 def _parse(text: str) -> tuple[BaseModel | None, Ref, DomainError | None]:
     """The message, its ref, or the error to answer (with the ref when it could be read)."""
     try:
-        raw: Any = json.loads(text)
-    except ValueError:
-        return None, None, MalformedRequest("malformed JSON")
+        raw: Any = loads(text)
+    except MalformedRequest as error:
+        return None, None, error
     if not isinstance(raw, dict):
         return None, None, MalformedRequest("a message is one JSON object")
     ref = raw.get("ref")
