@@ -29,6 +29,10 @@ MAX_NAME_CHARS = 100
 # board is an archive and should be split. Archived cards do not count (restoring one does).
 MAX_CARDS_PER_BOARD = 5_000
 MAX_COLUMNS_PER_BOARD = 100
+# Cards per reply of the cursor when a snapshot reads a board: a batch of the largest cards is
+# ~20 MB of BSON (not the whole board's 100 MB), and a 2,000-card board still takes only two round
+# trips (nx-27017's are slow).
+BOARD_SNAPSHOT_BATCH = 1_000
 # People one comment may mention (each gets a notification, e-mail and LINE message): a whole team
 # fits; a comment cannot become a mass mailing.
 MAX_MENTIONS_PER_COMMENT = 50

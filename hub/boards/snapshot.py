@@ -22,10 +22,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from hub.boards import model
 from hub.boards.model import CARDS, COLUMNS, Doc
 from hub.events.log import State
+from hub.limits import BOARD_SNAPSHOT_BATCH
 
-# Cards per reply of the cursor: a batch of the largest cards is ~20 MB of BSON at most (not the
-# whole board's 100 MB), and a 2,000-card board still takes two round trips (nx-27017's are slow).
-SNAPSHOT_BATCH = 1000
 # The response is written in pieces of about this size, so the only whole copy is the entries'.
 _CHUNK_BYTES = 64 * 1024
 _JSON = "_json"
@@ -50,7 +48,7 @@ async def read_compact_state(
     """The board's state for ``EventLog.read``, with cards as compact entries."""
     column_docs = await columns.find({"board_id": board_id}).to_list()
     entries: dict[str, Doc] = {}
-    async for doc in cards.find({"board_id": board_id}).batch_size(SNAPSHOT_BATCH):
+    async for doc in cards.find({"board_id": board_id}).batch_size(BOARD_SNAPSHOT_BATCH):
         entries[doc["_id"]] = _compact(doc)
     return {COLUMNS: {doc["_id"]: doc for doc in column_docs}, CARDS: entries}
 
