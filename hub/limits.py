@@ -36,6 +36,9 @@ BOARD_SNAPSHOT_BATCH = 1_000
 # People one comment may mention (each gets a notification, e-mail and LINE message): a whole team
 # fits; a comment cannot become a mass mailing.
 MAX_MENTIONS_PER_COMMENT = 50
+# People one ``@handle`` may stand for: a handle shared by more (``@sato`` in a town of Satos) is too
+# vague to notify anyone (hub/boards/mentions.py).
+MAX_PEOPLE_PER_MENTION = 10
 # A webhook's event name pattern ("card.created", "card.*"): far longer than any event we define.
 MAX_EVENT_NAME_CHARS = 64
 
