@@ -127,6 +127,10 @@ INLINE_FANOUT_MAX = 20
 # A pending cause untouched this long was left by a process that died: the sweeper runs it again.
 # Longer than any inline fan-out takes, short enough that a notice is late by half a minute at most.
 CAUSE_STALE_S = 30
+# A cause whose fan-out fails this many times (a bug or poisoned data, not an outage: a fan-out that
+# cannot reach MongoDB cannot count its tries either) ends ``failed`` with its error instead of being
+# retried every 30 s for ever; ten tries span about five minutes of sweeper rounds.
+CAUSE_MAX_TRIES = 10
 # Deliveries re-enqueued per sweeper round (every few seconds): bounds one round's Redis work.
 SWEEP_BATCH = 1_000
 # A one-time LINE linking code: long enough to open LINE and type it, short enough to be useless
