@@ -82,6 +82,10 @@ WS_PENDING_EVENTS_MAX = 10_000
 # Missed events are read from MongoDB in pages of this many, with backpressure between pages, so that
 # a recovery over days of a busy channel never holds more than one page in memory.
 WS_CATCH_UP_PAGE = 500
+# A catch-up writes its next frame only while the socket holds at most this much: the replay goes as
+# fast as the client reads, however big the events, and leaves three quarters of the send queue for
+# the live frames of the socket's other channels, so an honest reader is never closed with 1013.
+WS_CATCH_UP_BUFFER_BYTES = WS_SEND_QUEUE_BYTES // 4
 # Client messages per connection: a token bucket of 50 per second with bursts of 100. A page sends a
 # handful per second at most (subscriptions, presence updates, pings); a flood gets ``rate_limited``
 # answers and costs the others nothing.
@@ -89,6 +93,15 @@ WS_RATE_PER_S = 50.0
 WS_RATE_BURST = 100.0
 # Channels one socket may follow at once: a page follows a few; the cap bounds what one socket costs.
 WS_MAX_SUBSCRIPTIONS = 100
+# Open /ws connections per user across every instance (API.md): a person has a few tabs and devices,
+# a kiosk or wall one; twenty is far beyond honest use and caps what one account can pin.
+WS_MAX_SOCKETS_PER_USER = 20
+# Each instance re-asserts its sockets this often; one not re-asserted for the TTL stops counting, so
+# the sockets of a killed instance free their places within half a minute.
+WS_USER_SOCKETS_REFRESH_S = 10.0
+WS_USER_SOCKETS_TTL_S = 30.0
+# Retry-After of the 429: long enough to close a tab, the time a dead instance's sockets take at most.
+WS_USER_SOCKETS_RETRY_AFTER_S = 30
 # Presence state is broadcast to every member of the channel on each update: keep it small.
 PRESENCE_STATE_MAX_BYTES = 1024
 

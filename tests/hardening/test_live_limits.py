@@ -1,0 +1,77 @@
+"""Issue 11, live parts: catch-up paced by the socket (item 3), sockets per user (item 10), presence
+redacted for a kiosk of another hub (item 11), rights re-checked after a Redis reconnect (item 12)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from websockets.exceptions import InvalidStatus
+
+from tests.conftest import AppFactory, UserFactory
+from tests.realtime.conftest import Connect, commit_note, commit_notes, connect_ws, events_of  # noqa: F401
+
+
+async def test_catch_up_of_many_big_events_never_closes_a_client_that_reads(
+    client: TestClient[Any, Any],
+    make_user: UserFactory,
+    connect_ws: Connect,  # noqa: F811
+) -> None:
+    user = await make_user("member")
+    channel = f"user:{user.id}"
+    # 600 kept events of ~20 KB each (cards with long descriptions): 12 MB to replay, more than a
+    # page (500 events, 10 MB) and ten times the 1 MiB send queue.
+    total = 600
+    await commit_notes(events_of(client), channel, range(total), size=20_000)
+    ws = await connect_ws(client, token=user.token, max_size=None)
+    subscribed = await ws.subscribe(channel, since=0)
+    assert subscribed["recovered"] is True and subscribed["seq"] == total
+    # Live events committed during the replay come after it, in order.
+    await commit_note(events_of(client), channel, total, size=20_000)
+    started = time.monotonic()
+    events = await ws.events(total + 1, within_s=60)
+    assert [event["seq"] for event in events] == list(range(1, total + 2))
+    assert time.monotonic() - started < 60
+    # Still open: a ping is answered.
+    await ws.send(type="ping", ref="after")
+    assert (await ws.expect("pong"))["ref"] == "after"
+
+
+async def test_at_most_20_sockets_per_user_across_instances(
+    client: TestClient[Any, Any],
+    make_client: AppFactory,
+    make_user: UserFactory,
+    connect_ws: Connect,  # noqa: F811
+) -> None:
+    other = await make_client()
+    user = await make_user("partner")
+    someone_else = await make_user("partner")
+    sockets = [await connect_ws(client, token=user.token) for _ in range(12)]
+    sockets += [await connect_ws(other, token=user.token) for _ in range(8)]
+    for target in (client, other):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect_ws(target, token=user.token)
+        response = refused.value.response
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) > 0
+        assert json.loads(response.body or b"{}")["error"]["code"] == "rate_limited"
+    # A socket authenticated by its first message is refused the same way, with an error and 1013.
+    late = await connect_ws(other)
+    await late.send(type="auth", ref="a", token=user.token)
+    assert (await late.expect("error", ref="a"))["code"] == "rate_limited"
+    assert await late.closed_code() == 1013
+    # Others are not affected, and a closed socket frees its place.
+    await connect_ws(other, token=someone_else.token)
+    await sockets.pop().close()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            await connect_ws(client, token=user.token)
+            break
+        except InvalidStatus:
+            assert time.monotonic() < deadline, "the closed socket still counts"
+            await asyncio.sleep(0.1)
