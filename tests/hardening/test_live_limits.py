@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from websockets.exceptions import InvalidStatus
 
 from tests.conftest import AppFactory, UserFactory
+from tests.hubs.conftest import check_in
 from tests.realtime.conftest import Connect, commit_note, commit_notes, connect_ws, events_of  # noqa: F401
 
 
@@ -75,3 +76,45 @@ async def test_at_most_20_sockets_per_user_across_instances(
         except InvalidStatus:
             assert time.monotonic() < deadline, "the closed socket still counts"
             await asyncio.sleep(0.1)
+
+
+async def test_presence_on_a_hub_channel_is_redacted_for_a_kiosk_of_another_hub(
+    make_client: AppFactory,
+    make_user: UserFactory,
+    connect_ws: Connect,  # noqa: F811
+) -> None:
+    first, second = await make_client(), await make_client()
+    member = await make_user("member", name="磐梯 花子")
+    other_kiosk = await make_user("kiosk", hub_id="bandai")
+    staff = await connect_ws(first, token=member.token)
+    await staff.subscribe("hub:shibuya")
+    await staff.expect("presence_state", channel="hub:shibuya")
+    assert (await check_in(second, member.headers, "shibuya", {})).status == 201
+    diff = await staff.expect("presence_diff", channel="hub:shibuya")
+    assert diff["joins"][member.id]["metas"][0]["hub"] == "shibuya"  # staff see who is where
+
+    kiosk = await connect_ws(second, token=other_kiosk.token)
+    await kiosk.subscribe("hub:shibuya")
+    state = await kiosk.expect("presence_state", channel="hub:shibuya")
+    assert state["members"][member.id]["metas"][0]["hub"] is None
+    assert "磐梯 花子" not in json.dumps(state, ensure_ascii=False)
+    assert state["members"][member.id]["metas"][0]["conn"]  # still counted as a person
+
+    # Diffs too: the member moves to Bandai, and a presence update of theirs.
+    await check_in(first, member.headers, "bandai", {})
+    diff = await kiosk.expect("presence_diff", channel="hub:shibuya")
+    assert diff["joins"][member.id]["metas"][0]["hub"] is None
+    await staff.send(type="presence.update", channel="hub:shibuya", state={"screen": "map"})
+    diff = await kiosk.expect("presence_diff", channel="hub:shibuya")
+    text = json.dumps(diff, ensure_ascii=False)
+    assert (
+        "磐梯 花子" not in text
+        and '"bandai"' not in text
+        and '"shibuya"' not in text.replace('"hub:shibuya"', "")
+    )
+    while True:  # the staff socket sees the same update with the name and hub
+        staff_diff = await staff.expect("presence_diff", channel="hub:shibuya")
+        joined = staff_diff["joins"].get(member.id)
+        if joined and joined["metas"][0]["state"] == {"screen": "map"}:
+            break
+    assert joined["name"] == "磐梯 花子" and joined["metas"][0]["hub"] == "bandai"
