@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 # A recovering socket that does not read a page of missed events within this long is cut off.
 _DRAIN_TIMEOUT_S = 30.0
+# Users whose rights are re-checked at once after a Redis reconnect (each costs a few MongoDB reads).
+_RECHECK_CONCURRENCY = 16
 
 
 class Realtime:
@@ -398,6 +400,8 @@ class Realtime:
 
     def on_reconnect(self) -> None:
         log.info("pub/sub is back: checking %d channels against the log", len(self.feeds))
+        # A ``dejima:rights`` message published while we were away is lost: check every right again.
+        self.spawn(self._recheck_everyone())
         for feed in self.feeds.values():
             feed.request_fill(self.spawn)
             if feed.presence is not None:
@@ -406,6 +410,21 @@ class Realtime:
 
     def on_rights(self, change: RightsChanged) -> None:
         self.spawn(self._recheck(change))
+
+    async def _recheck_everyone(self) -> None:
+        """Every open socket's session and every subscription's right, as if each user had been
+        named on ``dejima:rights``; a few at a time, so MongoDB is not flooded by one reconnect."""
+        users = {c.principal.id for c in self.connections if c.principal is not None}
+        gate = asyncio.Semaphore(_RECHECK_CONCURRENCY)
+
+        async def one(user_id: str) -> None:
+            async with gate:
+                try:
+                    await self._recheck(RightsChanged(user_id=user_id))
+                except Exception:
+                    log.exception("re-checking the rights of user %s failed", user_id)
+
+        await asyncio.gather(*(one(user_id) for user_id in users))
 
     async def _recheck(self, change: RightsChanged) -> None:
         targets: list[Subscription] = []

@@ -12,8 +12,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import AppFactory, UserFactory
+from hub.embedded import EmbeddedStack
+from tests.conftest import AppFactory, Servers, UserFactory
 from tests.hubs.conftest import check_in
+from tests.projects.conftest import create_project
 from tests.realtime.conftest import Connect, commit_note, commit_notes, connect_ws, events_of  # noqa: F401
 
 
@@ -118,3 +120,47 @@ async def test_presence_on_a_hub_channel_is_redacted_for_a_kiosk_of_another_hub(
         if joined and joined["metas"][0]["state"] == {"screen": "map"}:
             break
     assert joined["name"] == "磐梯 花子" and joined["metas"][0]["hub"] == "bandai"
+
+
+@pytest.mark.slow
+async def test_rights_lost_while_redis_was_away_reach_open_sockets_when_it_is_back(
+    servers: Servers,
+    client: TestClient[Any, Any],
+    make_user: UserFactory,
+    connect_ws: Connect,  # noqa: F811
+) -> None:
+    if servers.stack is None:
+        pytest.skip("Redis is an outside server here; it cannot be restarted by the tests")
+    stack: EmbeddedStack = servers.stack
+    owner, removed, disabled = await make_user("member"), await make_user("member"), await make_user("member")
+    admin = await make_user("admin")
+    project = await create_project(client, owner, visibility="private")
+    members = f"/api/projects/{project['id']}/members"
+    for person in (removed, disabled):
+        added = await client.post(
+            members, json={"user_id": person.id, "role": "viewer"}, headers=owner.headers
+        )
+        assert added.status == 201, await added.text()
+    channel = f"board:{project['board_id']}"
+    removed_socket = await connect_ws(client, token=removed.token)
+    disabled_socket = await connect_ws(client, token=disabled.token)
+    for socket in (removed_socket, disabled_socket):
+        await socket.subscribe(channel)
+
+    stack.kill_redis()
+    try:
+        # Both changes are stored; their dejima:rights messages are lost with Redis.
+        gone = await client.delete(f"{members}/{removed.id}", headers=owner.headers)
+        assert gone.status == 200, await gone.text()
+        off = await client.patch(f"/api/users/{disabled.id}", json={"disabled": True}, headers=admin.headers)
+        assert off.status == 200, await off.text()
+    finally:
+        stack.restart_redis()
+    back = time.monotonic()
+
+    error = await removed_socket.expect("error", within_s=10)
+    assert (error["code"], error["channel"]) == ("forbidden", channel)
+    assert await disabled_socket.closed_code(within_s=10) == 1008
+    assert time.monotonic() - back < 10
+    await commit_note(events_of(client), channel, 1)
+    assert [f for f in await removed_socket.quiet(1.0) if f["type"] == "event"] == []
