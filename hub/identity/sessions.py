@@ -6,9 +6,8 @@ them at once. Sessions slide: each use pushes ``expires_at`` forward; a TTL inde
 
 from __future__ import annotations
 
-import logging
-
 import hashlib
+import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
