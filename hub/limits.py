@@ -158,6 +158,23 @@ WEBHOOK_TIMEOUT_S = 10.0
 WEBHOOK_ROTATION_OVERLAP_S = 24 * 3600
 # Webhook endpoints per organisation: room for staging and production of several systems.
 MAX_WEBHOOKS_PER_ORG = 20
+# Webhook deliveries one webhook worker process runs at once (their own arq queue): most of their
+# time is spent waiting on partners, so many fit in one process.
+WEBHOOK_WORKER_MAX_JOBS = 40
+# Deliveries of one organisation sent at once by one webhook worker: an org whose 20 endpoints all
+# hang holds at most this many of the 40 places, and the other orgs' deliveries go on.
+WEBHOOK_ORG_CONCURRENCY = 4
+# A delivery whose org has no free place waits this long (not counted as an attempt) and tries again.
+WEBHOOK_ORG_BUSY_RETRY_S = 1.0
+# Circuit breaker per endpoint: this many failures in a row open it; while open, deliveries are not
+# sent but deferred (each deferral counts as a failed attempt, so the retry schedule still ends them
+# ``failed``); after the open time one delivery probes (half-open): success closes the breaker,
+# failure opens it again for twice as long, up to the maximum.
+WEBHOOK_BREAKER_FAILURES = 5
+WEBHOOK_BREAKER_OPEN_S = 30.0
+WEBHOOK_BREAKER_OPEN_MAX_S = 30 * 60.0
+# Forgotten after this long without a failure: a breaker of an endpoint that recovered or was deleted.
+WEBHOOK_BREAKER_TTL_S = 24 * 3600
 # Events the webhook follower reads per channel per round; the rest wait for the next round.
 WEBHOOK_FOLLOW_BATCH = 500
 # Channels written this recently are looked at by the follower; an event committed by a writer

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -20,6 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
 from hub.identity.users import UserStore
+from hub.limits import WEBHOOK_ORG_BUSY_RETRY_S
 from hub.notifications import line, mail, messages, times
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_at
@@ -73,8 +74,7 @@ class DeliveryRunner:
             if doc["channel"] == "line":
                 return await self._run_line(doc)
             if doc["channel"] == "webhook":
-                claimed = await self._outbox.claim(delivery_id, now=now, lease_s=self._lease_s)
-                return None if claimed is None else await self._webhooks.send(claimed)
+                return await self._run_webhook(doc)
             return await self._run_email(delivery_id)
         except Exception as error:
             # A bug or data no sender can take: counted against the delivery's retry schedule like
@@ -97,6 +97,20 @@ class DeliveryRunner:
         return await self._record(
             [doc["_id"]], attempts=attempts, outcome="retry", error=error, status=None, delays_s=delays
         )
+
+    # --- webhooks: one organisation never takes every place of the webhook worker ------------------
+
+    async def _run_webhook(self, doc: Doc) -> datetime | None:
+        org_id = str(doc.get("org_id") or "")
+        gate = self._webhooks.gate
+        if not gate.take(org_id):
+            # Not claimed, so no attempt is counted: the job comes back in a moment.
+            return self._clock() + timedelta(seconds=WEBHOOK_ORG_BUSY_RETRY_S)
+        try:
+            claimed = await self._outbox.claim(doc["_id"], now=self._clock(), lease_s=self._lease_s)
+            return None if claimed is None else await self._webhooks.send(claimed)
+        finally:
+            gate.release(org_id)
 
     # --- e-mail -----------------------------------------------------------------------------------
 
