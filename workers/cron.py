@@ -55,6 +55,9 @@ NOTIFICATION_FUNCTIONS: list[Function] = [
     _job(fanout, FANOUT),
     _job(publish_announcement, PUBLISH),
     _job(remind_announcement, REMIND),
+    # Only for jobs an older hub instance put on the main queue during a rolling upgrade; every
+    # webhook job enqueued now goes to the webhook queue (hub/notifications/queue.py).
+    _job(send_webhook, SEND_WEBHOOK),
 ]
 # The webhook queue's worker (schemas/jobs.py WEBHOOK_QUEUE): nothing else waits behind partners.
 WEBHOOK_FUNCTIONS: list[Function] = [_job(send_webhook, SEND_WEBHOOK)]
