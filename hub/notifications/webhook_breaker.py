@@ -31,20 +31,17 @@ from hub.limits import (
     WEBHOOK_ORG_CONCURRENCY,
     WEBHOOK_TIMEOUT_S,
 )
+from hub.storage.redis import LUA_NOW_MS
 
 log = logging.getLogger(__name__)
 
 _KEY = "dejima:webhook-breaker:"
 
-_NOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
 
 # KEYS: the breaker. ARGV: probe lease ms. Returns {verdict, wait ms}: 1 closed (send), 2 half-open
 # (send: you are the probe), 0 open (do not send; it may close in ``wait`` ms).
 _BEFORE = (
-    _NOW
+    LUA_NOW_MS
     + """
 local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
 if open_until == 0 then return {1, 0} end
@@ -59,7 +56,7 @@ return {2, 0}
 # KEYS: the breaker. ARGV: ok (1/0), threshold, first open ms, max open ms, ttl ms.
 # Returns the ms it is open for now (0: closed).
 _AFTER = (
-    _NOW
+    LUA_NOW_MS
     + """
 if ARGV[1] == '1' then
   redis.call('DEL', KEYS[1])

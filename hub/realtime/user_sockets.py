@@ -26,19 +26,16 @@ from hub.limits import (
     WS_USER_SOCKETS_RETRY_AFTER_S,
     WS_USER_SOCKETS_TTL_S,
 )
+from hub.storage.redis import LUA_NOW_MS
 
 log = logging.getLogger(__name__)
 
 _KEY = "dejima:ws-user:"
 
-_NOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
 
 # KEYS: the user's set. ARGV: member, ttl ms, limit. Returns 1 when counted, 0 when at the limit.
 _OPEN = (
-    _NOW
+    LUA_NOW_MS
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
@@ -52,7 +49,7 @@ return 1
 # the counts are whole again one refresh after a Redis restart (a socket closed while its refresh was
 # in flight may count for one TTL more: harmless).
 _REFRESH = (
-    _NOW
+    LUA_NOW_MS
     + """
 local ttl = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
