@@ -13,10 +13,19 @@ from aiohttp.test_utils import TestClient
 from websockets.exceptions import InvalidStatus
 
 from hub.embedded import EmbeddedStack
+from hub.limits import WS_USER_SOCKETS_TTL_S
 from tests.conftest import AppFactory, Servers, UserFactory
 from tests.hubs.conftest import check_in
 from tests.projects.conftest import create_project
-from tests.realtime.conftest import Connect, commit_note, commit_notes, connect_ws, events_of  # noqa: F401
+from tests.realtime.conftest import (  # noqa: F401  (the fixtures)
+    Connect,
+    StartProcess,
+    commit_note,
+    commit_notes,
+    connect_ws,
+    events_of,
+    start_instance,
+)
 
 
 async def test_catch_up_of_many_big_events_never_closes_a_client_that_reads(
@@ -164,3 +173,29 @@ async def test_rights_lost_while_redis_was_away_reach_open_sockets_when_it_is_ba
     assert time.monotonic() - back < 10
     await commit_note(events_of(client), channel, 1)
     assert [f for f in await removed_socket.quiet(1.0) if f["type"] == "event"] == []
+
+
+@pytest.mark.slow
+async def test_sockets_of_a_killed_instance_stop_counting(
+    client: TestClient[Any, Any],
+    make_user: UserFactory,
+    connect_ws: Connect,  # noqa: F811
+    start_instance: StartProcess,  # noqa: F811
+) -> None:
+    user = await make_user("member")
+    doomed = start_instance()
+    for _ in range(20):
+        await connect_ws(doomed.url, token=user.token)
+    doomed.kill()
+    with pytest.raises(InvalidStatus):  # nobody closed them: they still count for now
+        await connect_ws(client, token=user.token)
+    killed = time.monotonic()
+    while True:
+        try:
+            await connect_ws(client, token=user.token)
+            break
+        except InvalidStatus:
+            assert time.monotonic() - killed < WS_USER_SOCKETS_TTL_S + 5, (
+                "a dead instance's sockets count for ever"
+            )
+            await asyncio.sleep(0.5)
