@@ -97,11 +97,12 @@ WS_MAX_SUBSCRIPTIONS = 100
 # a kiosk or wall one; twenty is far beyond honest use and caps what one account can pin.
 WS_MAX_SOCKETS_PER_USER = 20
 # Each instance re-asserts its sockets this often; one not re-asserted for the TTL stops counting, so
-# the sockets of a killed instance free their places within half a minute.
-WS_USER_SOCKETS_REFRESH_S = 10.0
-WS_USER_SOCKETS_TTL_S = 30.0
-# Retry-After of the 429: long enough to close a tab, the time a dead instance's sockets take at most.
-WS_USER_SOCKETS_RETRY_AFTER_S = 30
+# the sockets of a killed instance free their places within seconds (like presence: pages that fail
+# over to another instance must not be refused for long). 10,000 sockets cost 20 small scripts a round.
+WS_USER_SOCKETS_REFRESH_S = 2.0
+WS_USER_SOCKETS_TTL_S = 6.0
+# Retry-After of the 429: longer than a dead instance's sockets take to stop counting.
+WS_USER_SOCKETS_RETRY_AFTER_S = 10
 # Presence state is broadcast to every member of the channel on each update: keep it small.
 PRESENCE_STATE_MAX_BYTES = 1024
 
