@@ -32,11 +32,12 @@ from hub.notifications import views as notification_views
 from hub.projects import views as project_views
 from hub.realtime import socket as realtime_socket
 from hub.realtime.registry import Realtime
+from hub.realtime.user_sockets import UserSockets
 from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
-from hub.web_pages import add_page, not_found_page_middleware, setup_web
+from hub.web.shell import add_page, not_found_page_middleware, setup_web
 from hub.webhooks import views as webhook_views
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def create_app(
     app.router.add_routes(webhook_views.routes)
     app.router.add_routes(announcement_views.routes)
     app.router.add_routes(realtime_socket.routes)
-    # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
+    # Pages last: each domain's pages are registered with hub.web.shell.add_page after setup_web.
     setup_web(app)
     add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
     hub_views.add_pages(app)
@@ -157,6 +158,7 @@ async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         channels=channel_kinds(rights=services.rights, boards=services.boards, hubs=services.hubs.service),
         metrics=app[keys.METRICS],
         redis_url=app[keys.SETTINGS].redis_url,
+        user_sockets=UserSockets(services.redis),
     )
     app[keys.REALTIME] = realtime
     await realtime.start()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,11 @@ from hub import logs
 from hub.app import create_app
 from hub.embedded import EmbeddedStack
 from hub.errors import StartupError
+from hub.hubs.model import DEFAULT_HUBS
 from hub.limits import SHUTDOWN_GRACE_S
 from hub.seed import DEMO_LOGINS, seed_demo
 from hub.settings import Settings, describe_errors
-from workers.settings import run_worker
+from workers.settings import QUEUES, run_worker
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +49,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     )
 
 
-def worker(settings: Settings) -> None:
-    run_worker(settings)
+def worker(settings: Settings, *, queue: str) -> None:
+    run_worker(settings, QUEUES if queue == "all" else tuple(q for q in QUEUES if q == queue))
 
 
 def seed(settings: Settings) -> None:
@@ -55,6 +58,7 @@ def seed(settings: Settings) -> None:
 
 
 def dev(*, port: int, data: Path) -> None:
+    data = data.expanduser().resolve()
     data.mkdir(parents=True, exist_ok=True)
     stack = EmbeddedStack(data_dir=data, persistent=True)
     stack.start()
@@ -82,15 +86,19 @@ def dev(*, port: int, data: Path) -> None:
             dev=True,
         )
         asyncio.run(seed_demo(settings))
-        import os
-
         worker_process = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", "worker"], env={**os.environ, **env}, stdin=subprocess.DEVNULL
         )
-        print(f"\nDejima is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n")
+        base = f"http://127.0.0.1:{port}"
+        print(f"\nDejima is running at {base}/  (Ctrl-C stops everything)\n")
         print("Demo logins (e-mail / password):")
         for role, email, password in DEMO_LOGINS:
             print(f"  {role:<8} {email:<32} {password}")
+        # The two-hub idea in the first minute: each hub's kiosk (signed in as that hub's kiosk
+        # account) and the wall that shows both.
+        print("\nThe two hubs:")
+        for hub in DEFAULT_HUBS:
+            print(f"  {hub['name']}  kiosk {base}/kiosk/{hub['_id']}   wall {base}/wall")
         print(f"\nData is kept in {data.resolve()}\n", flush=True)
         serve(settings, host="127.0.0.1", port=port)
     finally:
@@ -103,8 +111,16 @@ def dev(*, port: int, data: Path) -> None:
         stack.stop()
 
 
+def _version() -> str:
+    try:
+        return metadata.version("dejima")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="dejima", description="Dejima: two hubs, one island.")
+    parser.add_argument("--version", action="version", version=f"dejima {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     dev_parser = commands.add_parser("dev", help="the whole system on this machine, with demo data")
     dev_parser.add_argument("--port", type=int, default=8080)
@@ -112,7 +128,13 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser = commands.add_parser("serve", help="one hub instance")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8080)
-    commands.add_parser("worker", help="one arq worker")
+    worker_parser = commands.add_parser("worker", help="the arq workers")
+    worker_parser.add_argument(
+        "--queue",
+        choices=["all", "main", "webhooks"],
+        default="all",
+        help="the main queue, partner webhooks' own queue, or both in this process (default)",
+    )
     commands.add_parser("seed", help="create the demo data (idempotent)")
     args = parser.parse_args(argv)
 
@@ -126,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "serve":
             serve(settings, host=args.host, port=args.port)
         elif args.command == "worker":
-            worker(settings)
+            worker(settings, queue=args.queue)
         else:
             seed(settings)
     except StartupError as error:

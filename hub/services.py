@@ -168,6 +168,7 @@ def build_services(
         rights=rights,
         outbox=notifications.outbox,
         queue=queue,
+        redis=redis,
         clock=clock,
     )
     return Services(
@@ -211,7 +212,7 @@ def build_services(
             settings=settings,
             users=users,
             outbox=notifications.outbox,
-            send_webhook=webhooks.sender.send,
+            webhooks=webhooks.sender,
             clock=clock,
         ),
         presence=presence,

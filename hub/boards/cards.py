@@ -44,14 +44,16 @@ class CardService:
             # What decide needs, read at once (one round trip, not one per read); the key after a
             # given card needs that card's position first.
             if body.after:
-                _, after = await reads(
+                _, _, after = await reads(
                     self._boards.live_column(board_id, body.column_id),
+                    self._boards.require_room(board_id, card=True),
                     self._boards.live_card_in(body.column_id, body.after),
                 )
                 position = await self._boards.placement.card_after(body.column_id, after, moving_id=None)
             else:
-                _, position = await reads(
+                _, _, position = await reads(
                     self._boards.live_column(board_id, body.column_id),
+                    self._boards.require_room(board_id, card=True),
                     self._boards.placement.card_after(body.column_id, None, moving_id=None),
                 )
             if not isinstance(position, str):
@@ -158,6 +160,8 @@ class CardService:
                 check_version(current, body.version, model.card_out)
             if bool(current.get("archived")) == archived:
                 raise Conflict("the card is already archived" if archived else "the card is not archived")
+            if not archived:
+                await self._boards.require_room(board_id, card=True)
             doc = {
                 **model.stored(current),
                 "archived": archived,

@@ -34,6 +34,7 @@ class ColumnService:
             existing = await self._columns.find_one({"_id": column_id}) if idempotency_key else None
             if existing is not None:
                 return Unchanged(existing)
+            await self._boards.require_room(board_id, card=False)
             if at_end:
                 position = await self._boards.placement.column_last(board_id)
             else:

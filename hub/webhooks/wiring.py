@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from redis.asyncio import Redis
 
 from hub.clock import Clock
 from hub.events.log import EventLog
@@ -18,6 +19,7 @@ from hub.notifications.queue import JobQueue
 from hub.projects.service import ProjectService
 from hub.rights import Rights
 from hub.settings import Settings
+from hub.webhooks.breaker import Breaker
 from hub.webhooks.follow import WebhookFollower
 from hub.webhooks.send import WebhookSender
 from hub.webhooks.store import WebhookStore
@@ -44,6 +46,7 @@ def build_webhooks(
     rights: Rights,
     outbox: Outbox,
     queue: JobQueue,
+    redis: Redis,
     clock: Clock,
 ) -> Webhooks:
     store = WebhookStore(db, settings=settings, orgs=orgs, rights=rights, clock=clock)
@@ -58,5 +61,12 @@ def build_webhooks(
         queue=queue,
         clock=clock,
     )
-    sender = WebhookSender(settings=settings, webhooks=store, follower=follower, outbox=outbox, clock=clock)
+    sender = WebhookSender(
+        settings=settings,
+        webhooks=store,
+        follower=follower,
+        outbox=outbox,
+        breaker=Breaker(redis),
+        clock=clock,
+    )
     return Webhooks(store=store, follower=follower, sender=sender)
