@@ -23,7 +23,6 @@ from hub.events.bus import RedisEventSink
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
 from hub.hubs import views as hub_views
-from hub.identity import pages as identity_pages
 from hub.identity import people_views
 from hub.identity import views as identity_views
 from hub.limits import MAX_BODY_BYTES
@@ -37,7 +36,7 @@ from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
-from hub.web.shell import add_page, not_found_page_middleware, setup_web
+from hub.web.shell import not_found_page_middleware, setup_web
 from hub.webhooks import views as webhook_views
 
 log = logging.getLogger(__name__)
@@ -75,13 +74,18 @@ def create_app(
     app.router.add_routes(webhook_views.routes)
     app.router.add_routes(announcement_views.routes)
     app.router.add_routes(realtime_socket.routes)
-    # Pages last: each domain's pages are registered with hub.web.shell.add_page after setup_web.
+    # Pages last, one way: each domain's views module has ``add_pages(app)`` (hub/web/shell.py
+    # ``add_page``); the order is the menu's.
     setup_web(app)
-    add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
-    hub_views.add_pages(app)
-    notification_views.add_pages(app)
-    announcement_views.add_pages(app)
-    identity_pages.register_pages(app)
+    for views in (
+        board_views,
+        hub_views,
+        notification_views,
+        announcement_views,
+        project_views,
+        people_views,
+    ):
+        views.add_pages(app)
     return app
 
 

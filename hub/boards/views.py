@@ -14,6 +14,7 @@ from hub.http.bodies import parse_body
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
+from hub.web.shell import add_page
 from schemas.boards import (
     BoardOut,
     CardCreate,
@@ -31,6 +32,11 @@ from schemas.boards import (
 )
 
 routes = web.RouteTableDef()
+
+
+def add_pages(app: web.Application) -> None:
+    """The live board (docs/boards.md, "Live page")."""
+    add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
 
 
 def _boards(request: web.Request) -> BoardService:

@@ -12,6 +12,7 @@ from hub.http.client import client_address
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
+from hub.web.shell import add_page
 from schemas.identity import (
     AuditPage,
     AuditQuery,
@@ -25,6 +26,12 @@ from schemas.identity import (
 )
 
 routes = web.RouteTableDef()
+
+
+def add_pages(app: web.Application) -> None:
+    # Not in the menu: only admins use them; the projects page links to them for admins.
+    add_page(app, path="/admin/users", name="admin_users", title_key="identity.users_title")
+    add_page(app, path="/admin/orgs", name="admin_orgs", title_key="identity.orgs_title")
 
 
 @routes.post("/api/users")

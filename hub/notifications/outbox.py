@@ -94,6 +94,14 @@ class Outbox:
         )
         return [doc["_id"] for doc in docs]
 
+    async def deferred_causes(self, *, limit: int) -> list[str]:
+        """Causes left for the sweeper to fan out (``inline: false``): those that older versions
+        recorded without fanning them out, still in the data of a running system."""
+        docs = (
+            await self._causes.find({"state": "pending", "inline": False}, {"_id": 1}).limit(limit).to_list()
+        )
+        return [doc["_id"] for doc in docs]
+
     # --- deliveries -------------------------------------------------------------------------------
 
     async def add_delivery(self, doc: Doc, *, next_at: datetime) -> bool:

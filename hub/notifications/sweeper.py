@@ -1,8 +1,8 @@
 """The sweeper: what makes "a process killed at any moment loses nothing" true without waiting for
 traffic. Run every few seconds by a unique arq cron job (docs/notifications.md):
 
-- causes left pending by a process that died mid fan-out (untouched for ``CAUSE_STALE_S``) are
-  fanned out;
+- causes left pending by a process that died mid fan-out (untouched for ``CAUSE_STALE_S``), and
+  causes left for the sweeper (``inline: false``, recorded so by older versions), are fanned out;
 - every pending delivery whose time has come is enqueued again: arq refuses a job id that is queued
   or running, so this only revives deliveries whose job vanished (a killed worker, a lost Redis);
 - scheduled announcements that are due are published and urgent reminders sent (announcements
@@ -39,7 +39,8 @@ class Sweeper:
 
     async def run_once(self) -> SweepReport:
         now = self._clock()
-        causes = await self._outbox.stale_causes(
+        causes = await self._outbox.deferred_causes(limit=SWEEP_BATCH)
+        causes += await self._outbox.stale_causes(
             updated_before=now - timedelta(seconds=CAUSE_STALE_S), limit=SWEEP_BATCH
         )
         for cause_id in dict.fromkeys(causes):

@@ -14,6 +14,7 @@ from hub.http.client import client_address
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
+from hub.web.shell import add_page
 from schemas.projects import (
     DecisionBody,
     JoinRequestCreate,
@@ -25,6 +26,13 @@ from schemas.projects import (
 )
 
 routes = web.RouteTableDef()
+
+
+def add_pages(app: web.Application) -> None:
+    """Projects, one project, and the owners' queue of join requests."""
+    add_page(app, path="/projects", name="projects", title_key="identity.projects_title", nav=True)
+    add_page(app, path="/projects/{project_id}", name="project", title_key="identity.project_title")
+    add_page(app, path="/join-requests", name="join_requests", title_key="identity.queue_title", nav=True)
 
 
 @routes.post("/api/projects")
