@@ -35,7 +35,7 @@ TURN_LEASE_MS = 2_000
 # Past this a writer goes ahead without its turn (the log keeps it correct, only slower).
 TURN_WAIT_S = 3.0
 # How long a process keeps the lease for its own queued writers before it lets others in.
-TURN_HOLD_S = 0.5
+TURN_HOLD_S = 0.05
 # The head handed over with the lease is forgotten after this (a hint only; a stale one costs a retry).
 _HEAD_TTL_MS = 60_000
 # Polling while another instance holds the turn: short, jittered, so the lease changes hands fast.
