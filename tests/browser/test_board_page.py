@@ -61,7 +61,9 @@ async def test_what_one_person_types_survives_what_the_other_changes(
     await mine.keyboard.press("Alt+ArrowLeft")
     column = await _call(first, setup.token, "GET", f"/api/boards/{setup.board_id}")
     version = next(c["version"] for c in column["columns"] if c["id"] == todo)
-    await _call(first, setup.token, "PATCH", f"/api/columns/{todo}", {"version": version, "title": "今週やること"})
+    await _call(
+        first, setup.token, "PATCH", f"/api/columns/{todo}", {"version": version, "title": "今週やること"}
+    )
     await expect(_titles(theirs, "今週やること （カード 5 枚）")).to_have_count(5)
 
     await expect(field).to_have_value("半分まで書いた")
@@ -79,7 +81,13 @@ async def test_what_one_person_types_survives_what_the_other_changes(
     description = dialog.get_by_label("説明")
     await description.fill("途中の説明")
     card = await _call(first, setup.token, "GET", f"/api/cards/{setup.cards['A2']}")
-    await _call(first, setup.token, "PATCH", f"/api/cards/{card['id']}", {"version": card["version"], "title": "A2 新"})
+    await _call(
+        first,
+        setup.token,
+        "PATCH",
+        f"/api/cards/{card['id']}",
+        {"version": card["version"], "title": "A2 新"},
+    )
     await expect(dialog.get_by_label("タイトル")).to_have_value("A2 新")
     await expect(description).to_have_value("途中の説明")
     await expect(description).to_be_focused()
@@ -163,7 +171,15 @@ async def test_no_sideways_scroll_on_a_phone_or_at_200_percent_and_dialogs_in_vi
     # A phone; and 200% zoom of a 1280×800 window, which is what the browser does at that zoom: the
     # layout viewport becomes 640×400 CSS pixels drawn with 2 device pixels each (media queries too).
     screens = [
-        ("phone", {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}),
+        (
+            "phone",
+            {
+                "viewport": {"width": 360, "height": 740},
+                "is_mobile": True,
+                "has_touch": True,
+                "device_scale_factor": 3,
+            },
+        ),
         ("200%", {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}),
     ]
     for locale in ("ja-JP", "en-US"):
@@ -187,7 +203,9 @@ async def _project(server: LiveServer, owner: BrowserAccount, visibility: str) -
     token = await _token(server, owner)
     body = {"title": "会津 観光", "summary": "", "visibility": visibility}
     project: dict[str, Any] = await _call(server, token, "POST", "/api/projects", body)
-    column = await _call(server, token, "POST", f"/api/boards/{project['board_id']}/columns", {"title": "やること"})
+    column = await _call(
+        server, token, "POST", f"/api/boards/{project['board_id']}/columns", {"title": "やること"}
+    )
     body = {"column_id": column["id"], "title": "ポスター", "after": None}
     await _call(server, token, "POST", f"/api/boards/{project['board_id']}/cards", body)
     project["token"] = token
@@ -234,7 +252,9 @@ async def test_people_who_may_not_change_the_board_see_it_read_only_until_approv
     await page.evaluate("window.stillTheSamePage = true")
     await page.get_by_role("button", name="このプロジェクトへの参加を申し込む").click()
     await expect(page.locator("[data-readonly]")).to_contain_text("承認待ち")
-    requests = await _call(live_server, project["token"], "GET", f"/api/projects/{project['id']}/join-requests")
+    requests = await _call(
+        live_server, project["token"], "GET", f"/api/projects/{project['id']}/join-requests"
+    )
     path = f"/api/projects/{project['id']}/join-requests/{requests[0]['id']}/approve"
     await _call(live_server, project["token"], "POST", path, {})
 
@@ -253,7 +273,12 @@ async def test_history_reads_as_sentences_with_titles_columns_and_names(
     setup, first, _, mine, _ = await _two_pages(make_live_server, new_context, make_account)
     a3 = setup.cards["A3"]
     card = await _call(first, setup.token, "GET", f"/api/cards/{a3}")
-    body = {"version": card["version"], "assignees": [setup.editor.id], "due": "2026-12-01", "labels": ["広報"]}
+    body = {
+        "version": card["version"],
+        "assignees": [setup.editor.id],
+        "due": "2026-12-01",
+        "labels": ["広報"],
+    }
     card = await _call(first, setup.token, "PATCH", f"/api/cards/{a3}", body)
     move = {"column_id": setup.columns["作業中"], "after": None}
     await _call(first, setup.token, "POST", f"/api/cards/{a3}/move", move)
