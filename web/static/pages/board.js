@@ -116,7 +116,7 @@ function onEvent(frame) {
   const id = applyEvent(board, frame.event, frame.data);
   if (id) {
     view.patch(touched);
-    renderEmpty();
+    if (frame.event.startsWith("column.")) renderEmpty();
   }
   const patched = performance.now();
   if (timings.length < 10_000) {

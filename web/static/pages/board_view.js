@@ -330,9 +330,9 @@ export class BoardView {
     const entry = this.cards.get(id);
     const node = entry ? entry.item : this.columns.get(id) && this.columns.get(id).section;
     if (!node) return;
+    // Restart the animation on the next frame rather than by forcing a layout of the whole board now.
     node.classList.remove("board-card--flash");
-    void node.offsetWidth; // restart the animation
-    node.classList.add("board-card--flash");
+    requestAnimationFrame(() => node.classList.add("board-card--flash"));
   }
 
   focusCard(cardId) {
@@ -383,16 +383,20 @@ export class BoardView {
     });
     wrap.append(menu);
     button.setAttribute("aria-expanded", "true");
-    this.openMenu = { wrap, button, menu };
+    // A card paints only inside itself (content-visibility): lift that while its menu hangs below it.
+    const card = wrap.closest(".board-card");
+    if (card) card.setAttribute("data-menu-open", "");
+    this.openMenu = { wrap, button, menu, card };
     const first = menu.querySelector("[role=menuitem]:not([disabled])");
     if (first) first.focus();
   }
 
   closeMenu(refocus) {
     if (!this.openMenu) return;
-    const { button, menu } = this.openMenu;
+    const { button, menu, card } = this.openMenu;
     this.openMenu = null;
     menu.remove();
+    if (card) card.removeAttribute("data-menu-open");
     button.setAttribute("aria-expanded", "false");
     if (refocus) button.focus();
   }
