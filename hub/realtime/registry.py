@@ -41,6 +41,7 @@ from schemas.realtime import (
     ErrorMessage,
     PresenceUpdateMessage,
     RightsChanged,
+    RightsChangedFrame,
     Subscribed,
     SubscribeMessage,
     Unsubscribed,
@@ -414,3 +415,4 @@ class Realtime:
                 continue
             sub.feed.regrant(sub, full=grant.full)
             sub.scope = grant.scope
+            sub.conn.send(RightsChangedFrame(channel=sub.feed.channel))

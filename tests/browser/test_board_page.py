@@ -245,6 +245,13 @@ async def test_people_who_may_not_change_the_board_see_it_read_only_until_approv
     await expect(page.locator("[data-readonly]")).to_contain_text("View only")
     await expect(page.locator("[data-readonly]")).to_contain_text("You can see this board but not change it.")
     await assert_accessible(page)
+    # The owner makes the viewer an editor: the open page follows, without a reload.
+    await page.evaluate("window.stillTheSamePage = true")
+    editor_body = {"user_id": viewer.id, "role": "editor"}
+    await _call(live_server, project["token"], "POST", f"/api/projects/{project['id']}/members", editor_body)
+    await expect(page.get_by_role("button", name="Add column")).to_be_visible()
+    await expect(page.locator("[data-readonly]")).to_be_hidden()
+    assert await page.evaluate("window.stillTheSamePage === true")
 
     page = await (await new_context()).new_page()
     await _open(page, live_server, partner, project["board_id"])

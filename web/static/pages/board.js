@@ -28,7 +28,6 @@ const state = {
 
 let socket = null;
 let channel = null;
-let userChannel = null;
 let dragging = null; // {kind: "card"|"column", id}
 let movingCardId = null;
 let renamingColumnId = null;
@@ -171,16 +170,13 @@ function follow() {
       return state.board.seq;
     },
     onError: (error) => {
-      if (error.code === "not_found" || error.code === "forbidden") showStatus("offline");
+      if (error.code === "not_found" || error.code === "forbidden") {
+        showStatus("offline");
+        refreshRights();
+      }
     },
-  });
-  // A join request decided, or a role changed: the user's own channel says so; re-read the rights.
-  userChannel = socket.channel(`user:${state.user.id}`, {
-    onEvent: (frame) => {
-      const data = frame.data || {};
-      const about = data.data || data;
-      if (about.project_id === state.board.project_id) refreshRights();
-    },
+    // A role changed (a viewer made an editor, an approval): the open page follows without a reload.
+    onRights: () => refreshRights(),
   });
   if (dialog.cardId) channel.update({ editing: dialog.cardId });
 }
