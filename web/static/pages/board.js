@@ -551,6 +551,7 @@ async function refreshArchived() {
 // --- start --------------------------------------------------------------------------------------
 
 async function start() {
+  showStatus("connecting");
   state.user = await me();
   state.people.set(state.user.id, state.user.name);
   await loadBoard();
