@@ -6,7 +6,7 @@ next to a full re-render of the same board measured in the same run (the baselin
 
 Starts its own on-disk nx-27017 and redis-server (hub/embedded.py) and one ``dejima serve``; the bench
 process is the other person (HTTP) and drives chromium through Playwright. The page records, for every
-event it receives (web/static/pages/board.js, ``window.dejimaBoard.timings()``): ``arrival`` (the
+event it receives (hub/web/static/pages/board.js, ``window.dejimaBoard.timings()``): ``arrival`` (the
 channel hands it the event), ``patched`` (the DOM is patched) and ``painted`` (a message posted from the
 next animation frame runs, i.e. after that frame was produced). ``renders()`` counts full renders and
 patches. The baseline is ``fullRender()`` on the same page: the whole board rebuilt, timed the same way.
