@@ -40,6 +40,12 @@ async def _renders(page: Page) -> dict[str, int]:
     return result
 
 
+async def _patch_card(server: LiveServer, token: str, card_id: str, **fields: Any) -> None:
+    """Someone else edits a card (through the API, at its current version)."""
+    card = await _call(server, token, "GET", f"/api/cards/{card_id}")
+    await _call(server, token, "PATCH", f"/api/cards/{card_id}", {"version": card["version"], **fields})
+
+
 def _card(page: Page, card_id: str) -> Any:
     return page.locator(f"[data-card-id='{card_id}']")
 
@@ -80,14 +86,7 @@ async def test_what_one_person_types_survives_what_the_other_changes(
     dialog = theirs.get_by_role("dialog")
     description = dialog.get_by_label("説明")
     await description.fill("途中の説明")
-    card = await _call(first, setup.token, "GET", f"/api/cards/{setup.cards['A2']}")
-    await _call(
-        first,
-        setup.token,
-        "PATCH",
-        f"/api/cards/{card['id']}",
-        {"version": card["version"], "title": "A2 新"},
-    )
+    await _patch_card(first, setup.token, setup.cards["A2"], title="A2 新")
     await expect(dialog.get_by_label("タイトル")).to_have_value("A2 新")
     await expect(description).to_have_value("途中の説明")
     await expect(description).to_be_focused()
@@ -279,14 +278,7 @@ async def test_history_reads_as_sentences_with_titles_columns_and_names(
 ) -> None:
     setup, first, _, mine, _ = await _two_pages(make_live_server, new_context, make_account)
     a3 = setup.cards["A3"]
-    card = await _call(first, setup.token, "GET", f"/api/cards/{a3}")
-    body = {
-        "version": card["version"],
-        "assignees": [setup.editor.id],
-        "due": "2026-12-01",
-        "labels": ["広報"],
-    }
-    card = await _call(first, setup.token, "PATCH", f"/api/cards/{a3}", body)
+    await _patch_card(first, setup.token, a3, assignees=[setup.editor.id], due="2026-12-01", labels=["広報"])
     move = {"column_id": setup.columns["作業中"], "after": None}
     await _call(first, setup.token, "POST", f"/api/cards/{a3}/move", move)
     await _call(first, setup.token, "POST", f"/api/cards/{a3}/archive", {})

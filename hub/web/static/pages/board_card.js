@@ -206,7 +206,9 @@ export class CardDialog {
         return;
       }
       if (!(error instanceof ApiError) || error.status !== 409 || !error.body || !error.body.current) {
-        this.say(error instanceof ApiError ? error.message : String(error));
+        // In the page's language only (the server's own words are English).
+        const key = error instanceof ApiError ? `errors.${error.code}` : "";
+        this.say(key && t(key) !== key ? t(key) : t("boards.save_failed"));
         return;
       }
       const current = error.body.current;
