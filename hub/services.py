@@ -142,6 +142,7 @@ def build_services(
         projects=projects,
         rights=rights,
         queue=JobQueue(arq),
+        redis=redis,
         clock=clock,
     )
     board_notices = Notices(db, users=users, rights=rights, events=events)

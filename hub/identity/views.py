@@ -6,7 +6,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Unauthenticated
-from hub.http.auth import COOKIE_NAME, require_principal
+from hub.http.auth import COOKIE_NAME, require_own_origin, require_principal
 from hub.http.bodies import parse_body
 from hub.http.client import client_address
 from hub.http.openapi import api
@@ -26,10 +26,11 @@ routes = web.RouteTableDef()
     body=LoginBody,
     response=LoginOut,
     auth=False,
-    errors=(401, 429),
+    errors=(400, 401, 403, 429),
     tags=["identity"],
 )
 async def login(request: web.Request) -> web.Response:
+    require_own_origin(request)
     body = await parse_body(request, LoginBody)
     services = request.app[keys.SERVICES]
     address = client_address(request)
