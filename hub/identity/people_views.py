@@ -12,6 +12,7 @@ from hub.http.client import client_address
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
+from schemas.common import Status
 from schemas.identity import (
     AuditPage,
     AuditQuery,
@@ -83,6 +84,23 @@ async def update_user(request: web.Request) -> web.Response:
         principal, request.match_info["user_id"], patch, address=client_address(request)
     )
     return json_response(user)
+
+
+@routes.post("/api/users/{user_id}/invite")
+@api(
+    summary="Send a new invitation e-mail (admin)",
+    description="A link to /set-password valid 7 days, in the person's locale; earlier links stop working.",
+    response=Status,
+    status=202,
+    errors=(403, 404, 409),
+    tags=["identity"],
+)
+async def invite_user(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    await request.app[keys.SERVICES].recovery.invite(
+        principal, request.match_info["user_id"], address=client_address(request)
+    )
+    return json_response(Status(status="accepted"), status=202)
 
 
 @routes.post("/api/orgs")

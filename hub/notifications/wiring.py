@@ -12,6 +12,7 @@ from hub.clock import Clock
 from hub.events.log import EventLog
 from hub.identity.orgs import OrgStore
 from hub.identity.users import UserStore
+from hub.notifications.account_mail import AccountMailer
 from hub.notifications.delivery import DeliveryRunner
 from hub.notifications.fanout import Notifier
 from hub.notifications.line_link import LineLinking
@@ -40,6 +41,7 @@ class Notifications:
     follower: WebhookFollower
     line_linking: LineLinking
     sweeper: Sweeper
+    account_mail: AccountMailer
     clock: Clock
 
     async def ensure_indexes(self) -> None:
@@ -101,5 +103,6 @@ def build_notifications(
         follower=follower,
         line_linking=LineLinking(db, settings=settings, users=users, notifier=notifier, clock=clock),
         sweeper=Sweeper(outbox=outbox, notifier=notifier, queue=queue, clock=clock),
+        account_mail=AccountMailer(outbox=outbox, queue=queue, clock=clock),
         clock=clock,
     )
