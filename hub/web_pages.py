@@ -83,6 +83,8 @@ def setup_web(app: web.Application, *, web_dir: Path = WEB_DIR) -> None:
     app.on_response_prepare.append(_security_headers)
     add_page(app, path="/", name="home", title_key="shell.home", auth=False)
     add_page(app, path="/login", name="login", title_key="login.title", auth=False)
+    add_page(app, path="/forgot-password", name="forgot_password", title_key="login.forgot_title", auth=False)
+    add_page(app, path="/set-password", name="set_password", title_key="login.set_title", auth=False)
 
 
 def add_page(
