@@ -66,6 +66,10 @@ PASSWORD_RESET_WINDOW_S = 3600
 # time does not tell either (writing the token and the e-mail takes a few milliseconds).
 PASSWORD_RESET_ANSWER_S = 0.25
 
+# The wall shows "today's" announcements again after a reload: the server answers the last day's
+# (a day covers "today" in any time zone); the page keeps those of its own today.
+POSTED_WINDOW_S = 24 * 3600
+
 # Pages of the audit log: one screen by default, bounded so one request stays cheap.
 AUDIT_PAGE_DEFAULT = 50
 AUDIT_PAGE_MAX = 200

@@ -6,20 +6,23 @@ by its ``announcement.acknowledged`` events), once per reader however often they
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from hub.announcements.model import ACKS, ANNOUNCEMENTS, ack_id, to_out
+from hub.announcements.model import ACKS, ANNOUNCEMENTS, POSTS, ack_id, to_out
 from hub.announcements.service import cause_of
 from hub.clock import Clock
 from hub.errors import Forbidden, NotFound
 from hub.events.log import EventLog
 from hub.identity.principal import Principal
 from hub.identity.users import UserStore
+from hub.limits import POSTED_WINDOW_S
 from hub.notifications.commit import commit_once
 from hub.notifications.records import NotificationRecords, notification_id, user_channel
+from hub.notifications.times import ms
 from hub.rights import Rights
 from schemas.announcements import AckEntry, AckPerson, AcksOut, AnnouncementOut
 from schemas.events import Change, Put
@@ -40,6 +43,7 @@ class AnnouncementReads:
     ) -> None:
         self._announcements = db[ANNOUNCEMENTS]
         self._acks = db[ACKS]
+        self._posts = db[POSTS]
         self._events = events
         self._users = users
         self._records = records
@@ -60,6 +64,37 @@ class AnnouncementReads:
         live = [d for d in docs if d.get("expires_at") is None or d["expires_at"] > now]
         live.sort(key=lambda d: (d["published_at_ms"], d["_id"]), reverse=True)
         return [to_out(d, acknowledged_at=acks.get(d["_id"])) for d in live[:limit]]
+
+    async def posted(self, principal: Principal, *, limit: int) -> list[AnnouncementOut]:
+        """What the screens show: posted on ``announcements`` or a ``hub:`` channel in the last day.
+
+        Those channels are open to every signed-in caller (``Rights.may_subscribe_*``), so this is
+        only what a subscriber of them saw live; it lets a wall that (re)loads show it again, even
+        signed in as a kiosk account that receives no notifications of its own.
+        """
+        if not self._rights.may_subscribe_announcements(principal):
+            raise Forbidden("you may not follow announcements")
+        now = self._clock()
+        since_ms = ms(now - timedelta(seconds=POSTED_WINDOW_S))
+        docs = await self._announcements.find(
+            {"status": "published", "published_at_ms": {"$gte": since_ms}}
+        ).to_list()
+        live = {d["_id"]: d for d in docs if d.get("expires_at") is None or d["expires_at"] > now}
+        if not live:
+            return []
+        posts = await self._posts.find(
+            {"announcement_id": {"$in": list(live)}, "_deleted": {"$ne": True}},
+            {"announcement_id": 1, "channel": 1},
+        ).to_list()
+        shown = {
+            p["announcement_id"]
+            for p in posts
+            if p["channel"] == "announcements" or str(p["channel"]).startswith("hub:")
+        }
+        chosen = sorted(
+            (live[i] for i in shown), key=lambda d: (d["published_at_ms"], d["_id"]), reverse=True
+        )
+        return [to_out(d) for d in chosen[:limit]]
 
     async def authored(self, principal: Principal, *, limit: int) -> list[AnnouncementOut]:
         if not self._rights.may_announce(principal):

@@ -169,7 +169,8 @@ class Realtime:
         else:
             assert since is not None
             await self._recover(sub, since=since, head=head, ref=msg.ref)
-        if sub.feed.presence is not None and sub.active:
+        sub.counted = msg.presence and self.services.rights.counts_in_presence(conn.principal)
+        if sub.feed.presence is not None and sub.active and sub.counted:
             self.presence.join_soon(sub)
 
     async def _attach(
@@ -274,6 +275,8 @@ class Realtime:
             raise InvalidRequest(f"subscribe to {msg.channel[:80]} first")
         if not sub.feed.kind.presence:
             raise InvalidRequest("this channel has no presence")
+        if not sub.counted:
+            return  # a watcher (a screen, a kiosk) has no state to show
         self.presence.update(sub, msg.state)
 
     async def _end(self, sub: Subscription, *, code: str, message: str) -> None:

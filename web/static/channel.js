@@ -9,6 +9,7 @@
 //     onPresence(members) { ... },                 // {user_id: {name, metas: [...]}} after each change
 //     async onReset() { const s = await reload(); return s.seq; },   // history gone: reload
 //     onError(error) { ... },                      // {code, message} from the server
+//     presence: false,                             // watch only: not counted (screens, the wall)
 //   });
 //   board.update({ editing: cardId });             // this tab's presence state
 //   board.leave();
@@ -56,6 +57,7 @@ class Channel {
   subscribeMessage(ref) {
     const message = { type: "subscribe", ref, channel: this.name };
     if (this.seq !== null) message.since = this.seq;
+    if (this.options.presence === false) message.presence = false;
     return message;
   }
 
