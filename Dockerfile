@@ -19,30 +19,27 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
-WORKDIR /app
-COPY . /app
-RUN pip install /app \
- && rm -rf /app/build /app/*.egg-info
+# A normal (not editable) install: the pages, static files and catalogs are package data of `hub`,
+# so the runtime stage needs the venv and nothing of the source tree.
+WORKDIR /src
+COPY . /src
+RUN pip install /src
 
 # ---- runtime -------------------------------------------------------------
 FROM python:3.11-slim
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONPATH=/app
+    PYTHONDONTWRITEBYTECODE=1
 
 RUN groupadd --system --gid 10001 dejima \
  && useradd --system --uid 10001 --gid dejima --home-dir /home/dejima --create-home \
         --shell /usr/sbin/nologin dejima
 
 COPY --from=build /opt/venv /opt/venv
-# The source tree too: web/ (templates, static files, i18n) lives beside the
-# packages, and PYTHONPATH=/app makes the code find it from /app.
-COPY --from=build --chown=root:root /app /app
 
 USER dejima
-WORKDIR /app
+WORKDIR /home/dejima
 EXPOSE 8080
 
 # /healthz answers 200 while the process runs (slim has no curl).

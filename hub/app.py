@@ -39,7 +39,7 @@ from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
-from hub.web_pages import add_page, not_found_page_middleware, setup_web
+from hub.web.shell import add_page, not_found_page_middleware, setup_web
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def create_app(
     app.router.add_routes(webhook_views.routes)
     app.router.add_routes(announcement_views.routes)
     app.router.add_routes(realtime_socket.routes)
-    # Pages last: each domain's pages are registered with hub.web_pages.add_page after setup_web.
+    # Pages last: each domain's pages are registered with hub.web.shell.add_page after setup_web.
     setup_web(app)
     add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
     hub_views.add_pages(app)

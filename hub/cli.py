@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +61,10 @@ def seed(settings: Settings) -> None:
 
 def dev(*, port: int, data: Path) -> None:
     from hub.embedded import EmbeddedStack
+    from hub.hubs.model import DEFAULT_HUBS
     from hub.seed import DEMO_LOGINS, seed_demo
 
+    data = data.expanduser().resolve()
     data.mkdir(parents=True, exist_ok=True)
     stack = EmbeddedStack(data_dir=data, persistent=True)
     stack.start()
@@ -88,15 +92,19 @@ def dev(*, port: int, data: Path) -> None:
             dev=True,
         )
         asyncio.run(seed_demo(settings))
-        import os
-
         worker_process = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", "worker"], env={**os.environ, **env}, stdin=subprocess.DEVNULL
         )
-        print(f"\nDejima is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n")
+        base = f"http://127.0.0.1:{port}"
+        print(f"\nDejima is running at {base}/  (Ctrl-C stops everything)\n")
         print("Demo logins (e-mail / password):")
         for role, email, password in DEMO_LOGINS:
             print(f"  {role:<8} {email:<32} {password}")
+        # The two-hub idea in the first minute: each hub's kiosk (signed in as that hub's kiosk
+        # account) and the wall that shows both.
+        print("\nThe two hubs:")
+        for hub in DEFAULT_HUBS:
+            print(f"  {hub['name']}  kiosk {base}/kiosk/{hub['_id']}   wall {base}/wall")
         print(f"\nData is kept in {data.resolve()}\n", flush=True)
         serve(settings, host="127.0.0.1", port=port)
     finally:
@@ -109,8 +117,16 @@ def dev(*, port: int, data: Path) -> None:
         stack.stop()
 
 
+def _version() -> str:
+    try:
+        return metadata.version("dejima")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="dejima", description="Dejima: two hubs, one island.")
+    parser.add_argument("--version", action="version", version=f"dejima {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     dev_parser = commands.add_parser("dev", help="the whole system on this machine, with demo data")
     dev_parser.add_argument("--port", type=int, default=8080)

@@ -75,6 +75,11 @@ class EmbeddedStack:
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.redis_port}/0"
 
+    def __post_init__(self) -> None:
+        # The servers run with their working directory inside their own folder, so a relative path
+        # handed to them would point nowhere: every path they get is absolute.
+        self.data_dir = self.data_dir.expanduser().resolve()
+
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:

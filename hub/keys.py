@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from hub.realtime.channels import ChannelTable
     from hub.realtime.registry import Realtime
     from hub.services import Services
-    from hub.web_pages import WebShell
+    from hub.web.shell import WebShell
 
 SETTINGS = web.AppKey("settings", Settings)
 MONGO_CLIENT: web.AppKey[AsyncMongoClient[dict[str, Any]]] = web.AppKey("mongo_client")

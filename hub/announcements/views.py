@@ -10,7 +10,7 @@ from hub.http.bodies import parse_body, query_model
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
-from hub.web_pages import add_page
+from hub.web.shell import add_page
 from schemas.announcements import AcksOut, AnnouncementIn, AnnouncementOut, AnnouncementQuery
 
 routes = web.RouteTableDef()

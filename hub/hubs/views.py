@@ -16,7 +16,7 @@ from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
 from hub.hubs.wiring import Hubs
-from hub.web_pages import add_page
+from hub.web.shell import add_page
 from schemas.hubs import (
     VISITOR_FIELDS,
     CheckinOut,

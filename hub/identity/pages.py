@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.web_pages import add_page
+from hub.web.shell import add_page
 
 
 def register_pages(app: web.Application) -> None:

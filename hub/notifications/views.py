@@ -16,7 +16,7 @@ from hub.http.responses import json_list, json_response
 from hub.limits import MAX_LINE_WEBHOOK_BYTES
 from hub.notifications import unsubscribe
 from hub.notifications.outbox import to_delivery_out
-from hub.web_pages import add_page
+from hub.web.shell import add_page
 from schemas.common import Status
 from schemas.notifications import (
     DeliveryOut,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from playwright.async_api import Page, expect
 
-from hub.web_pages import add_page
+from hub.web.shell import add_page
 from tests.browser.conftest import (
     AccountFactory,
     ContextFactory,

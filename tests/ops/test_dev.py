@@ -1,5 +1,6 @@
 """``dejima dev``: the whole system from nothing, demo logins that work, Ctrl-C leaves no process
-behind, and a second run keeps the data of the first."""
+behind, and a second run keeps the data of the first. Here with a relative ``--data`` from another
+directory; tests/ops/test_doors.py runs the README's command with the default."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ LOGIN_LINE = re.compile(r"^\s+(admin|member|partner|kiosk)\s+(\S+@\S+)\s+(\S+)\s
 
 
 class DevRun:
-    def __init__(self, *, data: Path, port: int, output: Path) -> None:
+    def __init__(self, *, data: str, cwd: Path, port: int, output: Path) -> None:
         self.output = output
         with output.open("wb") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "dev", "--port", str(port), "--data", str(data)],
+                [sys.executable, "-m", "hub.cli", "dev", "--port", str(port), "--data", data],
+                cwd=cwd,
                 env=clean_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=sink,
@@ -63,8 +65,10 @@ class DevRun:
 
 @pytest.mark.slow
 def test_dev_runs_everything_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
-    data = tmp_path / "dejima-data"
-    first = DevRun(data=data, port=free_port(), output=tmp_path / "first.log")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    data = "dejima-data"  # relative to the directory the command is typed in
+    first = DevRun(data=data, cwd=elsewhere, port=free_port(), output=tmp_path / "first.log")
     try:
         url = first.wait_for_url()
         wait_ready(url, first.process, first.output)
@@ -79,7 +83,8 @@ def test_dev_runs_everything_stops_cleanly_and_keeps_its_data(tmp_path: Path) ->
     finally:
         first.kill()
 
-    second = DevRun(data=data, port=free_port(), output=tmp_path / "second.log")
+    assert (elsewhere / data / "mongo").is_dir()
+    second = DevRun(data=data, cwd=elsewhere, port=free_port(), output=tmp_path / "second.log")
     try:
         url = second.wait_for_url()
         wait_ready(url, second.process, second.output)

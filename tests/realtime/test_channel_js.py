@@ -1,4 +1,4 @@
-"""web/static/channel.js in a real browser: cookie auth, events once and in order across drops,
+"""hub/web/static/channel.js in a real browser: cookie auth, events once and in order across drops,
 snapshot reload when history is gone, presence."""
 
 from __future__ import annotations

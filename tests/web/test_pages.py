@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from hub import keys
 from hub.app import create_app
 from hub.settings import Settings
-from hub.web_pages import WEB_DIR, add_page
+from hub.web.shell import WEB_DIR, add_page
 from tests.conftest import UserFactory
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}

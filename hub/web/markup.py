@@ -3,7 +3,7 @@
 Templates are our own files; the only things written into them are catalog strings, escaped here.
 User data never goes into server-rendered HTML: pages fetch it and set it with ``textContent``.
 
-Markup understood (the same attributes ``web/static/app.js`` applies in the browser):
+Markup understood (the same attributes ``hub/web/static/app.js`` applies in the browser):
 - ``data-i18n="domain.key"``: the element's text becomes the translation (its content is replaced).
 - ``data-i18n-attr="placeholder:domain.key;aria-label:domain.other"``: attributes from the catalog.
 - ``data-if="signed-in"`` / ``data-if="signed-out"``: the element is kept only in that state.

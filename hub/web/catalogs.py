@@ -1,6 +1,6 @@
 """Message catalogs and the reader's language.
 
-Catalogs are flat files ``web/i18n/<domain>.<locale>.json`` (``{"<domain>.<key>": "text"}``); all
+Catalogs are flat files ``hub/web/i18n/<domain>.<locale>.json`` (``{"<domain>.<key>": "text"}``); all
 domains of one locale are merged. A key missing in one language falls back to the other, so a page
 shows words rather than keys while a translation is pending.
 """

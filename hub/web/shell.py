@@ -1,8 +1,8 @@
 """The web shell: pages wrapped in the base layout, static files, message catalogs, security headers.
 
-A page is a fragment ``web/pages/<name>.html`` plus an optional script ``web/static/pages/<name>.js``,
+A page is a fragment ``hub/web/pages/<name>.html`` plus an optional script ``hub/web/static/pages/<name>.js``,
 registered with :func:`add_page`. The server translates the fragment for the first paint
-(``hub/web_template.py``) and injects the catalog as JSON for ``web/static/app.js``; it never writes
+(``hub/web/markup.py``) and injects the catalog as JSON for ``hub/web/static/app.js``; it never writes
 user data into HTML. How to add a page: docs/web.md.
 """
 
@@ -24,10 +24,10 @@ from hub.errors import DomainError
 from hub.http.auth import optional_principal
 from hub.http.middlewares import wants_html
 from hub.identity.principal import Principal
-from hub.web_i18n import LOCALE_COOKIE, LOCALES, Catalogs, choose_locale, load_catalogs, safe_next
-from hub.web_template import translate
+from hub.web.catalogs import LOCALE_COOKIE, LOCALES, Catalogs, choose_locale, load_catalogs, safe_next
+from hub.web.markup import translate
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+WEB_DIR = Path(__file__).resolve().parent
 # A year: the choice of language is a preference, not a secret.
 LOCALE_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 NAV_LINKS_MARKER = "<!--nav-links-->"
@@ -96,7 +96,7 @@ def add_page(
     auth: bool = True,
     nav: bool = False,
 ) -> None:
-    """Serve ``web/pages/<name>.html`` at ``path`` in the base layout.
+    """Serve ``hub/web/pages/<name>.html`` at ``path`` in the base layout.
 
     ``auth``: visitors who are not signed in are sent to ``/login?next=<this page>``.
     ``nav``: the page is linked from the header (and the home page) for those who may open it.
