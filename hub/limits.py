@@ -70,6 +70,10 @@ PASSWORD_RESET_ANSWER_S = 0.25
 # (a day covers "today" in any time zone); the page keeps those of its own today.
 POSTED_WINDOW_S = 24 * 3600
 
+# A mention's notification quotes this much of the comment: enough for a sentence or two on a phone
+# and in a LINE message; the card holds the rest.
+MENTION_EXCERPT_CHARS = 200
+
 # Pages of the audit log: one screen by default, bounded so one request stays cheap.
 AUDIT_PAGE_DEFAULT = 50
 AUDIT_PAGE_MAX = 200

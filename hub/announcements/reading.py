@@ -139,12 +139,26 @@ class AnnouncementReads:
                 event="announcement.acknowledged", data=data, ops=[Put(collection=ACKS, doc=stored)]
             )
 
-        await commit_once(self._events, user_channel(principal.id), decide, actor=principal.actor)
+        logged = await commit_once(self._events, user_channel(principal.id), decide, actor=principal.actor)
+        if logged is not None and doc["author_id"] != principal.id:
+            await self._tell_author(doc["author_id"], logged.data, actor=principal)
         record_id = notification_id(
             user_id=principal.id, kind="announcement", cause_id=cause_of(announcement_id)
         )
         await self._records.mark_read(user_id=principal.id, record_id=record_id, now=now)
         return await self.get(principal, announcement_id)
+
+    async def _tell_author(self, author_id: str, data: dict[str, Any], *, actor: Principal) -> None:
+        """The author's acknowledgement view follows live: an event on the author's own channel.
+
+        Only a nudge to refresh (the view reads the acks anew); a process that dies before it only
+        delays the author's view until its next refresh.
+        """
+
+        async def decide() -> Change:
+            return Change(event="announcement.ack_received", data=data)
+
+        await self._events.commit(user_channel(author_id), decide, actor=actor.actor)
 
     async def acks(self, principal: Principal, announcement_id: str) -> AcksOut:
         doc = await self._announcements.find_one({"_id": announcement_id})
@@ -154,10 +168,14 @@ class AnnouncementReads:
             if await self._records.received(user_id=principal.id, announcement_id=announcement_id):
                 raise Forbidden("only the author and admins see who has read it")
             raise NotFound("no such announcement")
-        recipients = await self._records.recipients_of(announcement_id)
+        # The author reads what they wrote: they are not someone whose acknowledgement is awaited.
+        recipients = [
+            uid for uid in await self._records.recipients_of(announcement_id) if uid != doc["author_id"]
+        ]
         acked = await self._acks.find(
             {"announcement_id": announcement_id, "_deleted": {"$ne": True}}
         ).to_list()
+        acked = [a for a in acked if a["user_id"] != doc["author_id"]]
         acked.sort(key=lambda a: (a["at"], a["user_id"]))
         done = {a["user_id"] for a in acked}
         people = await self._users.names(recipients)

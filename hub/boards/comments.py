@@ -17,6 +17,7 @@ from hub.boards.service import BoardService
 from hub.events.log import EventLog
 from hub.identity.principal import Principal
 from hub.ids import idempotent_id
+from hub.limits import MENTION_EXCERPT_CHARS
 from schemas.boards import CommentCreate, CommentOut, FieldChange, HistoryEntry
 from schemas.common import utc_now
 from schemas.events import Change, Put
@@ -71,7 +72,8 @@ class CardNotes:
                 principal=principal,
                 changes={},
                 notify=notify,
-                extra={"comment_id": comment_id},
+                # The excerpt travels with the entry: a mention's notification quotes what was said.
+                extra={"comment_id": comment_id, "excerpt": body.body[:MENTION_EXCERPT_CHARS]},
             )
             return Change(
                 event="comment.created",

@@ -120,6 +120,8 @@ class Notices:
             }
             if entry.get("comment_id"):
                 data["comment_id"] = entry["comment_id"]
+            if entry.get("excerpt"):
+                data["excerpt"] = entry["excerpt"]
             await create_notification(
                 self._db,
                 user_id=target["user_id"],
@@ -128,6 +130,7 @@ class Notices:
                 # One cause per person: a cause names the people it reaches (its e-mail and LINE too).
                 cause=f"board-history:{entry['_id']}:{target['user_id']}",
                 events=self._events,
+                link=f"/boards/{entry['board_id']}?card={entry['card_id']}",
             )
             ensured += 1
         return ensured

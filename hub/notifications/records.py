@@ -50,6 +50,7 @@ async def create_notification(
     data: dict[str, Any],
     cause: str | None = None,
     events: EventLog | None = None,
+    link: str | None = None,
 ) -> str:
     """Notify ``user_id`` of ``kind`` for code that has only the database; return the record's id.
 
@@ -58,7 +59,8 @@ async def create_notification(
     names what happened (e.g. ``join_request.decided:<id>``): the same cause notifies once, so a
     retried request never notifies twice. Pass ``events`` (the services' log, which publishes) for
     the ``notification.created`` event to reach live pages at once; without it they see the record
-    on their next load or reconnect.
+    on their next load or reconnect. ``link``: the page it is about (a path), for the e-mail, LINE
+    and the notification centre; the notification centre itself otherwise.
     """
     from hub.identity.users import UserStore
     from hub.notifications import messages
@@ -73,6 +75,7 @@ async def create_notification(
         "user_ids": [user_id],
         "data": data,
         "content": None,
+        "link": link,
         "created_at": now,
         # Nobody fans this out inline: the sweeper takes it on its next round, not after a grace.
         "inline": False,
@@ -91,7 +94,8 @@ async def create_notification(
         user_id=user_id,
         kind=kind,
         priority="normal",
-        data={**data, "title": text.title, "body": text.body, "locale": text.locale},
+        data={**data, "title": text.title, "body": text.body, "locale": text.locale}
+        | ({"link": link} if link else {}),
         cause_id=cause_id,
         now=now,
     )
