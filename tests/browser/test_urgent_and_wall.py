@@ -125,3 +125,33 @@ async def test_the_wall_as_the_hubs_screen(
     assert kiosk.id not in members
     assert watcher.id not in members
     assert member.id in members  # the asking socket itself is counted: presence works
+
+
+async def test_a_mention_in_the_notification_centre_quotes_and_links_to_the_card(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    owner = await make_account("member", name="佐藤 淳一")
+    reader = await make_account("member", name="鈴木 美咲", email="misaki@dejima.test")
+    token = await api_token(live_server.url, owner.email, owner.password)
+    project = await post(live_server.url, "/api/projects", token, {"title": "観光DX", "visibility": "public"})
+    column = await post(
+        live_server.url, f"/api/boards/{project['board_id']}/columns", token, {"title": "ToDo"}
+    )
+    card = await post(
+        live_server.url,
+        f"/api/boards/{project['board_id']}/cards",
+        token,
+        {"column_id": column["id"], "title": "除雪計画"},
+    )
+    comment = "@misaki 明日の除雪計画、確認をお願いします。"
+    await post(live_server.url, f"/api/cards/{card['id']}/comments", token, {"body": comment})
+
+    page = await (await new_context()).new_page()
+    await sign_in(page, live_server.url, reader.email, reader.password)
+    await page.goto(live_server.url + "/notifications")
+    item = page.locator("#notification-list li").first
+    await expect(item).to_contain_text("コメントで名前が挙がりました")
+    await expect(item).to_contain_text("佐藤 淳一 さん: " + comment)
+    link = item.get_by_role("link")
+    await expect(link).to_have_attribute("href", f"/boards/{project['board_id']}?card={card['id']}")
+    await assert_accessible(page)
