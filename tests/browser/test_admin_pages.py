@@ -75,3 +75,21 @@ async def test_admin_pages_are_in_an_admins_menu_and_rows_edit_people(
     own = admin.locator("#user-rows tr", has_text=admin_account.email)
     await expect(own.get_by_role("button", name="利用を止める")).to_have_count(0)
     await assert_accessible(admin)
+
+
+async def test_a_refused_webhook_url_says_why_in_the_page_language(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    org = await live_server.services.orgs.create(org_id="org-aizu", name="会津テック", kind="company")
+    partner = await make_account("partner", org_id=org.id)
+    page = await (await new_context()).new_page()
+    await sign_in(page, live_server.url, partner.email, partner.password)
+    await page.goto(live_server.url + "/webhooks")
+    await page.get_by_label("URL").fill("http://127.0.0.1:9/hook")
+    await page.get_by_role("button", name="追加する").click()
+    error = page.locator("#hook-url-error")
+    await expect(error).to_contain_text("外から見えないネットワークを指しているため使えません")
+    await expect(page.get_by_label("URL")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#alert")).to_have_text("")
+    await assert_accessible(page)
+    assert await live_server.services.notifications.webhooks.active() == []

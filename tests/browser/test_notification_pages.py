@@ -180,8 +180,33 @@ async def test_webhook_admin_shows_the_secret_once_and_the_delivery_log(
     await live_server.services.notifications.outbox.mark_final(
         ["wd_browser"], state="failed", now=now, error="HTTP 500", status=500, attempts=9
     )
+    # A delivery that failed and waits for its next try says when that is.
+    await live_server.services.notifications.outbox.add_delivery(
+        {
+            "_id": "wd_waiting",
+            "channel": "webhook",
+            "webhook_id": hook["_id"],
+            "org_id": org.id,
+            "event_type": "card.moved",
+            "channel_name": "board:b1",
+            "seq": 2,
+            "msg_id": "msg_waiting",
+            "payload": {},
+            "priority": "normal",
+            "cause_id": None,
+            "expires_at": None,
+            "created_at": now - timedelta(minutes=10),
+        },
+        next_at=now,
+    )
+    await live_server.services.notifications.outbox.mark_retry(
+        ["wd_waiting"], now=now, next_at=now + timedelta(minutes=30), error="HTTP 503", status=503, attempts=2
+    )
     await item.get_by_role("button", name="配信の記録を見る").click()
-    row = item.locator("tbody tr").first
+    waiting = item.locator("tbody tr", has_text="card.moved")
+    await expect(waiting).to_contain_text("次の再送:")
+    await expect(waiting.locator("time")).to_have_count(2)
+    row = item.locator("tbody tr", has_text="card.created")
     await expect(row).to_contain_text("card.created")
     await expect(row).to_contain_text("失敗")
     await assert_accessible(page)
