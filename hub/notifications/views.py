@@ -37,7 +37,8 @@ _TAGS = ["notifications"]
 
 def add_pages(app: web.Application) -> None:
     """The notification centre (in the menu), notification settings, and partner webhooks."""
-    add_page(app, path="/notifications", name="notifications", title_key="notifications.title", nav=True)
+    # Not in the menu: the header's own link (with the unread count) leads there on every page.
+    add_page(app, path="/notifications", name="notifications", title_key="notifications.title")
     add_page(app, path="/preferences", name="preferences", title_key="notifications.preferences_title")
     add_page(app, path="/webhooks", name="webhooks", title_key="notifications.webhooks_title")
 

@@ -297,6 +297,21 @@ function wireSignOut() {
   }
 }
 
+/** On phones the menu folds behind one button (without JavaScript it simply stays open). */
+function wireMenu() {
+  const toggle = document.querySelector(".menu-toggle");
+  const nav = document.getElementById("site-nav");
+  if (!toggle || !nav || !nav.querySelector("li")) return;
+  toggle.hidden = false;
+  document.documentElement.classList.add("has-menu-toggle");
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    nav.classList.toggle("is-open", open);
+  });
+}
+
 wireLanguageSwitch();
+wireMenu();
 wireSignOut();
 showSignedInUser();
