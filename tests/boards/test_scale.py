@@ -1,12 +1,11 @@
-"""A board of 2,000 cards: its snapshot over HTTP takes under 300 ms on this machine.
+"""A board of 2,000 cards: its snapshot over HTTP holds every card, each column in display order.
 
-The machine is shared (other test processes, two cores): when it is that loaded that a plain read of
-the same 2,000 documents is slow too, the snapshot must stay within 3× that read instead.
+How fast that snapshot is, against a raw read of the same documents, is measured by
+``bench/boards.py`` (figures in docs/boards.md), not asserted here: a shared two-core machine makes
+timed assertions flaky without proving anything a benchmark does not.
 """
 
 from __future__ import annotations
-
-import time
 
 from hub import keys
 from hub.boards import positions
@@ -14,11 +13,9 @@ from schemas.events import Change, Put
 from tests.boards.conftest import Board, Client, add_column, snapshot
 
 CARDS = 2_000
-LIMIT_MS = 300.0
-LOADED_RATIO = 3.0
 
 
-async def test_a_2000_card_board_snapshots_in_under_300_ms(client: Client, board: Board) -> None:
+async def test_a_2000_card_board_snapshots_whole_and_in_order(client: Client, board: Board) -> None:
     columns = [await add_column(client, board, f"column {n}") for n in range(5)]
     keys_in_order = positions.spread(CARDS)
 
@@ -47,18 +44,8 @@ async def test_a_2000_card_board_snapshots_in_under_300_ms(client: Client, board
         return Change(event="cards.imported", data={}, ops=[Put(collection="cards", doc=doc) for doc in docs])
 
     await client.app[keys.SERVICES].events.commit(f"board:{board.id}", decide, actor=None)
-    timings = []
-    for _ in range(8):
-        started = time.perf_counter()
-        snap = await snapshot(client, board)
-        timings.append((time.perf_counter() - started) * 1000)
-    assert sum(len(column["cards"]) for column in snap["columns"]) == CARDS
-    cards = client.app[keys.DB]["cards"]
-    raw = []
-    for _ in range(8):
-        started = time.perf_counter()
-        await cards.find({"board_id": board.id}).batch_size(CARDS).to_list()
-        raw.append((time.perf_counter() - started) * 1000)
-    # The best of eight of each: slow runs are other processes' noise.
-    best, raw_best = min(timings), min(raw)
-    assert best < LIMIT_MS or best < LOADED_RATIO * raw_best, (timings, raw)
+    snap = await snapshot(client, board)
+    assert [column["id"] for column in snap["columns"]] == [column["id"] for column in columns]
+    for number, column in enumerate(snap["columns"]):
+        expected = [f"card{n:05d}" for n in range(number, CARDS, 5)]
+        assert [card["id"] for card in column["cards"]] == expected

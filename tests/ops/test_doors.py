@@ -28,7 +28,8 @@ README_URL = "http://127.0.0.1:8080"
 # A fresh clone sets up its own virtual environment first (pip from the package index).
 SETUP_TIMEOUT_S = 600.0
 
-pytestmark = pytest.mark.slow
+# Each sets up a fresh environment with pip first: minutes on a loaded machine, not seconds.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _git(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> str:
