@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from hub.identity.tokens import derive_token
 from tests.browser.conftest import (
@@ -12,14 +12,7 @@ from tests.browser.conftest import (
     assert_accessible,
     sign_in,
 )
-
-PHONE = {"width": 360, "height": 740}
-
-
-async def sideways(page: Page, width: int) -> bool:
-    """Wider than the viewport we set (an emulated phone widens innerWidth to the content)."""
-    scroll_width: int = await page.evaluate("() => document.documentElement.scrollWidth")
-    return scroll_width > width
+from tests.browser.test_every_page import PHONE, sideways
 
 
 async def link_of(server: LiveServer, email: str) -> str:
