@@ -50,6 +50,13 @@ async def test_an_urgent_notice_shows_on_every_open_page_until_acknowledged_in_o
         await expect(banner).to_contain_text(URGENT["body"])
         await expect(banner.get_by_role("button", name="確認しました")).to_be_visible()
     await assert_accessible(first)
+    # The author wrote it: nothing to acknowledge on their pages.
+    author_page = await (await new_context()).new_page()
+    await sign_in(author_page, live_server.url, author.email, author.password)
+    await author_page.goto(live_server.url + "/projects")
+    await expect(author_page.get_by_role("heading", level=1)).to_be_visible()
+    await author_page.wait_for_timeout(500)
+    await expect(author_page.locator(".urgent-banner")).to_have_count(0)
 
     # Another page opened later shows it too (not only live arrivals), in English when chosen.
     english = await (await new_context(locale="en-US")).new_page()

@@ -33,7 +33,7 @@ async function start() {
   const user = await me().catch(() => null);
   if (!user || !link) return;
   render();
-  if (user.role !== "kiosk") startUrgentBanners();
+  if (user.role !== "kiosk") startUrgentBanners(user);
   await refresh();
   new UserChannel(user.id).start();
   document.addEventListener("dejima:user-event", (event) => {

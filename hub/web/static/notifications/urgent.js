@@ -6,6 +6,7 @@ import { announce, api, locale, onLocaleChange, t } from "/static/app.js";
 
 const banners = new Map(); // announcement id → announcement
 let container = null;
+let selfId = null; // the author of a notice is not asked to acknowledge it
 let alertRegion = null;
 
 function setUp() {
@@ -64,7 +65,9 @@ async function refresh() {
   } catch {
     return; // signed out or offline: the banners stay as they are
   }
-  const open = received.filter((a) => a.priority === "urgent" && !a.acknowledged_at && a.status === "published");
+  const open = received.filter(
+    (a) => a.priority === "urgent" && !a.acknowledged_at && a.status === "published" && a.author_id !== selfId,
+  );
   const fresh = open.filter((a) => !banners.has(a.id));
   banners.clear();
   for (const announcement of open) banners.set(announcement.id, announcement);
@@ -96,7 +99,8 @@ async function acknowledge(id, button) {
 }
 
 /** Start the banners for the signed-in person; the page's UserChannel feeds the events. */
-export function startUrgentBanners() {
+export function startUrgentBanners(user) {
+  selfId = user.id;
   if (!setUp()) return;
   document.addEventListener("dejima:user-event", (event) => {
     const frame = event.detail;
