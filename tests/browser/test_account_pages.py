@@ -44,6 +44,7 @@ async def test_an_invited_person_chooses_a_password_and_signs_in(
     await person.goto(link)
     await expect(person.get_by_role("heading", level=1)).to_have_text("パスワードを決める")
     assert "token" not in person.url  # kept out of the address bar once read
+    assert "token" not in await person.evaluate("() => [...document.links].map((a) => a.href).join(' ')")
     await person.get_by_label("新しいパスワード（10 文字以上）").fill("yukiguni-2026")
     await person.get_by_label("もう一度、同じパスワード").fill("yukiguni-2027")
     await person.get_by_role("button", name="パスワードを設定する").click()
@@ -56,6 +57,7 @@ async def test_an_invited_person_chooses_a_password_and_signs_in(
     await person.get_by_label("もう一度、同じパスワード").fill("yukiguni-2026")
     await person.get_by_role("button", name="パスワードを設定する").click()
     done = "パスワードを設定しました。新しいパスワードでログインしてください。"
+    await expect(person.locator("#set-password-done")).to_be_visible()
     await expect(person.locator("#set-password-done")).to_contain_text(done)
     await sign_in(person, live_server.url, "shinjin@dejima.test", "yukiguni-2026")
 
@@ -87,6 +89,7 @@ async def test_forgot_password_from_the_login_page_in_both_languages(
         await assert_accessible(page)
         await page.locator("#forgot-email").fill(account.email)
         await page.locator("#forgot-form button[type=submit]").click()
+        await expect(page.locator("#forgot-sent")).to_be_visible()
         await expect(page.locator("#forgot-sent")).to_contain_text(sent)
     resets = {"kind": "account", "purpose": "reset"}
     assert await live_server.services.db["deliveries"].count_documents(resets) == 2

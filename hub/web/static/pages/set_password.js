@@ -8,7 +8,13 @@ const again = document.getElementById("new-password-again");
 const submit = form.querySelector("button[type=submit]");
 const token = new URLSearchParams(window.location.search).get("token") || "";
 // Keep the token out of the address bar (and of anything that copies it) once it is read.
-if (token) window.history.replaceState(null, "", "/set-password");
+if (token) {
+  window.history.replaceState(null, "", "/set-password");
+  // The header's links came back to this address with the token in `next`: not any more.
+  for (const link of document.querySelectorAll('a[href*="token"]')) {
+    link.href = link.href.replace(/next=[^&#]*/, "next=%2Fset-password");
+  }
+}
 
 function showInvalid() {
   form.hidden = true;
