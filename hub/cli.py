@@ -47,10 +47,10 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     )
 
 
-def worker(settings: Settings) -> None:
-    from workers.settings import run_worker
+def worker(settings: Settings, *, queue: str) -> None:
+    from workers.settings import QUEUES, run_worker
 
-    run_worker(settings)
+    run_worker(settings, QUEUES if queue == "all" else tuple(q for q in QUEUES if q == queue))
 
 
 def seed(settings: Settings) -> None:
@@ -134,7 +134,13 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser = commands.add_parser("serve", help="one hub instance")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8080)
-    commands.add_parser("worker", help="one arq worker")
+    worker_parser = commands.add_parser("worker", help="the arq workers")
+    worker_parser.add_argument(
+        "--queue",
+        choices=["all", "main", "webhooks"],
+        default="all",
+        help="the main queue, partner webhooks' own queue, or both in this process (default)",
+    )
     commands.add_parser("seed", help="create the demo data (idempotent)")
     args = parser.parse_args(argv)
 
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "serve":
             serve(settings, host=args.host, port=args.port)
         elif args.command == "worker":
-            worker(settings)
+            worker(settings, queue=args.queue)
         else:
             seed(settings)
     except StartupError as error:

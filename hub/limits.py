@@ -4,6 +4,15 @@ from __future__ import annotations
 
 # The contract's limit for a request body; larger bodies get 413 before they are read whole.
 MAX_BODY_BYTES = 1024 * 1024
+# JSON nested deeper than this (a REST body or a /ws message) is refused before it is parsed: the
+# parser recurses, and 50,000 brackets in 50 KB would exhaust the stack. Our deepest real body (an
+# announcement's audience, a presence state) is 3 or 4 levels; 32 leaves partners every room.
+MAX_JSON_DEPTH = 32
+# Dates and times accepted anywhere (bodies and query strings): the years a town office plans in.
+# Outside them date arithmetic overflows (year 1 minus a day, 9999-12-31 in UTC-14 plus 14 hours),
+# and no real due date, publication or statistics range lies there.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
 
 # In-flight requests get this long to finish on SIGTERM (issue 2: "within 10 s").
 SHUTDOWN_GRACE_S = 10.0
@@ -15,6 +24,23 @@ MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 20_000
 # Names of people and organisations.
 MAX_NAME_CHARS = 100
+# A board's size: 5,000 cards that are not archived and 100 columns. A snapshot of a full board is
+# still a few MB (the contract's 20,000-character descriptions are the upper bound); beyond that a
+# board is an archive and should be split. Archived cards do not count (restoring one does).
+MAX_CARDS_PER_BOARD = 5_000
+MAX_COLUMNS_PER_BOARD = 100
+# Cards per reply of the cursor when a snapshot reads a board: a batch of the largest cards is
+# ~20 MB of BSON (not the whole board's 100 MB), and a 2,000-card board still takes only two round
+# trips (nx-27017's are slow).
+BOARD_SNAPSHOT_BATCH = 1_000
+# People one comment may mention (each gets a notification, e-mail and LINE message): a whole team
+# fits; a comment cannot become a mass mailing.
+MAX_MENTIONS_PER_COMMENT = 50
+# People one ``@handle`` may stand for: a handle shared by more (``@sato`` in a town of Satos) is too
+# vague to notify anyone (hub/boards/mentions.py).
+MAX_PEOPLE_PER_MENTION = 10
+# A webhook's event name pattern ("card.created", "card.*"): far longer than any event we define.
+MAX_EVENT_NAME_CHARS = 64
 
 # Idempotency keys are remembered this long (contract: "within 24 hours").
 IDEMPOTENCY_TTL_S = 24 * 3600
@@ -105,6 +131,10 @@ WS_PENDING_EVENTS_MAX = 10_000
 # Missed events are read from MongoDB in pages of this many, with backpressure between pages, so that
 # a recovery over days of a busy channel never holds more than one page in memory.
 WS_CATCH_UP_PAGE = 500
+# A catch-up writes its next frame only while the socket holds at most this much: the replay goes as
+# fast as the client reads, however big the events, and leaves three quarters of the send queue for
+# the live frames of the socket's other channels, so an honest reader is never closed with 1013.
+WS_CATCH_UP_BUFFER_BYTES = WS_SEND_QUEUE_BYTES // 4
 # Client messages per connection: a token bucket of 50 per second with bursts of 100. A page sends a
 # handful per second at most (subscriptions, presence updates, pings); a flood gets ``rate_limited``
 # answers and costs the others nothing.
@@ -112,6 +142,16 @@ WS_RATE_PER_S = 50.0
 WS_RATE_BURST = 100.0
 # Channels one socket may follow at once: a page follows a few; the cap bounds what one socket costs.
 WS_MAX_SUBSCRIPTIONS = 100
+# Open /ws connections per user across every instance (API.md): a person has a few tabs and devices,
+# a kiosk or wall one; twenty is far beyond honest use and caps what one account can pin.
+WS_MAX_SOCKETS_PER_USER = 20
+# Each instance re-asserts its sockets this often; one not re-asserted for the TTL stops counting, so
+# the sockets of a killed instance free their places within seconds (like presence: pages that fail
+# over to another instance must not be refused for long). 10,000 sockets cost 20 small scripts a round.
+WS_USER_SOCKETS_REFRESH_S = 2.0
+WS_USER_SOCKETS_TTL_S = 6.0
+# Retry-After of the 429: longer than a dead instance's sockets take to stop counting.
+WS_USER_SOCKETS_RETRY_AFTER_S = 10
 # Presence state is broadcast to every member of the channel on each update: keep it small.
 PRESENCE_STATE_MAX_BYTES = 1024
 
@@ -150,6 +190,10 @@ INLINE_FANOUT_MAX = 20
 # A pending cause untouched this long was left by a process that died: the sweeper runs it again.
 # Longer than any inline fan-out takes, short enough that a notice is late by half a minute at most.
 CAUSE_STALE_S = 30
+# A cause whose fan-out fails this many times (a bug or poisoned data, not an outage: a fan-out that
+# cannot reach MongoDB cannot count its tries either) ends ``failed`` with its error instead of being
+# retried every 30 s for ever; ten tries span about five minutes of sweeper rounds.
+CAUSE_MAX_TRIES = 10
 # Deliveries re-enqueued per sweeper round (every few seconds): bounds one round's Redis work.
 SWEEP_BATCH = 1_000
 # A one-time LINE linking code: long enough to open LINE and type it, short enough to be useless
@@ -164,6 +208,23 @@ WEBHOOK_TIMEOUT_S = 10.0
 WEBHOOK_ROTATION_OVERLAP_S = 24 * 3600
 # Webhook endpoints per organisation: room for staging and production of several systems.
 MAX_WEBHOOKS_PER_ORG = 20
+# Webhook deliveries one webhook worker process runs at once (their own arq queue): most of their
+# time is spent waiting on partners, so many fit in one process.
+WEBHOOK_WORKER_MAX_JOBS = 40
+# Deliveries of one organisation sent at once by one webhook worker: an org whose 20 endpoints all
+# hang holds at most this many of the 40 places, and the other orgs' deliveries go on.
+WEBHOOK_ORG_CONCURRENCY = 4
+# A delivery whose org has no free place waits this long (not counted as an attempt) and tries again.
+WEBHOOK_ORG_BUSY_RETRY_S = 1.0
+# Circuit breaker per endpoint: this many failures in a row open it; while open, deliveries are not
+# sent but deferred (each deferral counts as a failed attempt, so the retry schedule still ends them
+# ``failed``); after the open time one delivery probes (half-open): success closes the breaker,
+# failure opens it again for twice as long, up to the maximum.
+WEBHOOK_BREAKER_FAILURES = 5
+WEBHOOK_BREAKER_OPEN_S = 30.0
+WEBHOOK_BREAKER_OPEN_MAX_S = 30 * 60.0
+# Forgotten after this long without a failure: a breaker of an endpoint that recovered or was deleted.
+WEBHOOK_BREAKER_TTL_S = 24 * 3600
 # Events the webhook follower reads per channel per round; the rest wait for the next round.
 WEBHOOK_FOLLOW_BATCH = 500
 # Channels written this recently are looked at by the follower; an event committed by a writer

@@ -148,6 +148,7 @@ def build_services(
         projects=projects,
         rights=rights,
         queue=JobQueue(arq),
+        redis=redis,
         clock=clock,
     )
     account_tokens = AccountTokens(db, secret_key=settings.secret_key.get_secret_value())

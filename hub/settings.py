@@ -5,6 +5,7 @@ One object, validated at start and then passed in: no module reads the environme
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -35,11 +36,10 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(default=False, description="Set the Secure flag (behind HTTPS).")
     session_ttl_s: int = Field(default=14 * 24 * 3600, gt=0, description="Sliding session lifetime.")
     event_retention_days: int = Field(default=7, ge=7, description="How long channel events are kept.")
-    trusted_proxy_count: int = Field(
-        default=0,
-        ge=0,
-        le=10,
-        description="Reverse proxies in front of the hub whose X-Forwarded-For entries are trusted.",
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or networks, comma separated) whose X-Forwarded-* "
+        "headers are believed; from anyone else they are ignored.",
     )
     login_max_failures_per_account: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ACCOUNT, gt=0)
     login_max_failures_per_address: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ADDRESS, gt=0)
@@ -103,6 +103,16 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            # An address is a network of one; host bits set in a network are a typo, not a refusal.
+            return [ip_network(part, strict=False) if isinstance(part, str) else part for part in value]
         return value
 
     @property

@@ -13,11 +13,9 @@ from typing import Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
-from schemas.common import Out, Strict, UtcDatetime
+from schemas.common import Moment, Out, Strict, UtcDatetime
+from schemas.text import RequiredText, Title
 
-# Kept in step with hub/limits.py (MAX_TITLE_CHARS, MAX_TEXT_CHARS): schemas import nothing of ours.
-_TITLE_CHARS = 200
-_TEXT_CHARS = 20_000
 # A notice to more than this many hubs or projects at once is a notice to everyone.
 _AUDIENCE_IDS = 100
 
@@ -62,14 +60,14 @@ class Audience(Strict):
 
 
 class AnnouncementIn(Strict):
-    title: str = Field(min_length=1, max_length=_TITLE_CHARS)
-    body: str = Field(min_length=1, max_length=_TEXT_CHARS)
-    title_en: str | None = Field(default=None, min_length=1, max_length=_TITLE_CHARS)
-    body_en: str | None = Field(default=None, min_length=1, max_length=_TEXT_CHARS)
+    title: Title
+    body: RequiredText
+    title_en: Title | None = None
+    body_en: RequiredText | None = None
     audience: Audience
     priority: Priority = "normal"
-    publish_at: datetime | None = None
-    expires_at: datetime | None = None
+    publish_at: Moment | None = None
+    expires_at: Moment | None = None
 
     @field_validator("publish_at", "expires_at")
     @classmethod

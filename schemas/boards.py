@@ -7,20 +7,14 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from schemas.common import Out, Strict, UtcDatetime
+from schemas.common import Day, Out, Strict, UtcDatetime
 from schemas.events import Actor
-from schemas.text import Id, Text, Title, single_line
+from schemas.text import Id, RequiredText, Text, Title, single_line
 
 # A label is a short tag ("要確認", "urgent"); twenty of them fill a card's edge.
 _MAX_LABEL_CHARS = 50
 MAX_ASSIGNEES = 20
 MAX_LABELS = 20
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -29,7 +23,6 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-CommentText = Annotated[Text, StringConstraints(min_length=1), AfterValidator(_not_blank)]
 Label = Annotated[
     str, StringConstraints(min_length=1, max_length=_MAX_LABEL_CHARS), AfterValidator(single_line)
 ]
@@ -133,7 +126,7 @@ class CardCreate(Strict):
     description: Text = ""
     assignees: Assignees = Field(default_factory=list)
     labels: Labels = Field(default_factory=list)
-    due: date | None = None
+    due: Day | None = None
     after: Id | None = None
 
 
@@ -143,7 +136,7 @@ class CardPatch(Strict):
     description: Text | None = None
     assignees: Assignees | None = None
     labels: Labels | None = None
-    due: date | None = None
+    due: Day | None = None
 
     @model_validator(mode="after")
     def _no_null_text(self) -> CardPatch:
@@ -166,4 +159,4 @@ class CardVersion(Strict):
 
 
 class CommentCreate(Strict):
-    body: CommentText
+    body: RequiredText

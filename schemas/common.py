@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+
+from hub.limits import MAX_YEAR, MIN_YEAR
 
 # The contract's times: RFC 3339 in UTC with a trailing Z.
 UtcDatetime = Annotated[
@@ -16,6 +18,19 @@ UtcDatetime = Annotated[
         when_used="json",
     ),
 ]
+
+
+def _within_years(value: date) -> date:
+    # A datetime is a date too; its own (local) year is checked, so that converting it to UTC later
+    # cannot overflow (9999-12-31T23:59:59-14:00 is past the year 9999 in UTC).
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"must lie within the years {MIN_YEAR} to {MAX_YEAR}")
+    return value
+
+
+# Every date and time a request may carry, in a body or a query string (hub/limits.py, MIN_YEAR).
+Day = Annotated[date, AfterValidator(_within_years)]
+Moment = Annotated[datetime, AfterValidator(_within_years)]
 
 
 class Strict(BaseModel):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
-from schemas.common import Out, Strict, UtcDatetime
+from schemas.common import Day, Out, Strict, UtcDatetime
+from schemas.text import single_line
 
 Purpose = Literal["work", "meeting", "event", "visit", "other"]
 PURPOSES: tuple[Purpose, ...] = ("work", "meeting", "event", "visit", "other")
@@ -23,19 +23,11 @@ MAX_NAME_CHARS = 100
 MAX_CONTACT_CHARS = 254
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-# Bidirectional overrides and isolates can make a name display as something else on the wall.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _plain_text(value: str) -> str:
-    """One line of text a person typed: no control characters, not blank; outer spaces dropped."""
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS:
-            raise ValueError("must not contain control characters or line breaks")
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
+    """One line of text a person typed (schemas/text.py's rule), with its outer spaces dropped."""
+    return single_line(value).strip()
 
 
 def _hhmm(value: str) -> str:
@@ -142,8 +134,8 @@ class HubSnapshot(Out):
 
 
 class DateRangeQuery(Strict):
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
 
 
 class CheckinsQuery(DateRangeQuery):

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from typing import Final
 
+# The arq queues. Partner webhooks have their own (and their own workers), so that endpoints that hang
+# or fail never hold back in-app notifications, e-mail or LINE (issue 11): everything else shares
+# arq's default queue.
+MAIN_QUEUE: Final = "arq:queue"
+WEBHOOK_QUEUE: Final = "dejima:webhooks"
 # One delivery: ``_job_id`` = the delivery id; one job function per channel.
 SEND_EMAIL: Final = "send_email"
 SEND_LINE: Final = "send_line"
 SEND_WEBHOOK: Final = "send_webhook"
 SEND_JOB = {"email": SEND_EMAIL, "line": SEND_LINE, "webhook": SEND_WEBHOOK}
+
+
+def queue_of(function: str) -> str:
+    """The queue a job function's jobs go to."""
+    return WEBHOOK_QUEUE if function == SEND_WEBHOOK else MAIN_QUEUE
+
+
 # Turn a cause into notification records and deliveries: ``_job_id`` = "fanout:" + cause id.
 FANOUT: Final = "fanout"
 # Publish a scheduled announcement: ``_job_id`` = "publish:" + announcement id.

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from hub.limits import MAX_EVENT_NAME_CHARS
 from schemas.common import Out, Strict, UtcDatetime
 from schemas.identity import Locale
+from schemas.text import Title, single_line
 
 Priority = Literal["normal", "urgent"]
 # What caused a notification. Announcements and their reminders come from this package; the others
@@ -144,9 +146,12 @@ _EVENT_PATTERN = re.compile(r"^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$")
 
 
 class WebhookIn(Strict):
-    url: str = Field(min_length=8, max_length=2000)
-    events: list[str] = Field(min_length=1, max_length=50)
-    description: str | None = Field(default=None, max_length=200)
+    # Its shape (scheme, host, port) is checked by hub/notifications/netguard.py, with the address.
+    url: Annotated[str, Field(min_length=8, max_length=2000), AfterValidator(single_line)]
+    events: list[Annotated[str, Field(min_length=1, max_length=MAX_EVENT_NAME_CHARS)]] = Field(
+        min_length=1, max_length=50
+    )
+    description: Title | None = None
 
     @field_validator("events")
     @classmethod

@@ -1,8 +1,10 @@
 """Text that people type, as request bodies accept it: kept exactly as given, within limits.
 
 Names and titles are one line: control characters (including newlines) are refused. Longer texts
-may hold newlines and tabs but no other control characters. Lone surrogates (possible in JSON as
-``"\\ud800"``) are refused everywhere, since they cannot be stored as UTF-8.
+(bodies, descriptions, summaries) may hold ``\\n`` and ``\\t`` but no other control character: a
+``\\r`` or a NUL in a notice reaches e-mail headers, LINE messages and CSV files, where it means
+something. Lone surrogates (possible in JSON as ``"\\ud800"``) are refused everywhere, since they
+cannot be stored as UTF-8.
 
 The one import of ours is ``hub.limits``, a leaf module of constants, so that each limit is written once.
 """
@@ -24,7 +26,10 @@ from hub.limits import (
     MIN_PASSWORD_CHARS,
 )
 
-_MULTILINE_ALLOWED = frozenset("\n\r\t")
+_MULTILINE_ALLOWED = frozenset("\n\t")
+# Bidirectional overrides and isolates can make a one-line name display as something else (on the
+# wall, in a list of cards, in an e-mail subject).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _check(value: str, *, multiline: bool) -> str:
@@ -39,6 +44,8 @@ def _check(value: str, *, multiline: bool) -> str:
 
 def single_line(value: str) -> str:
     _check(value, multiline=False)
+    if any(char in _BIDI_CONTROLS for char in value):
+        raise ValueError("must not contain bidirectional control characters")
     if not value.strip():
         raise ValueError("must not be blank")
     return value
@@ -46,6 +53,12 @@ def single_line(value: str) -> str:
 
 def multi_line(value: str) -> str:
     return _check(value, multiline=True)
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
 
 
 def no_surrogates(value: str) -> str:
@@ -59,6 +72,8 @@ Title = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_TITLE_CHARS), AfterValidator(single_line)
 ]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS), AfterValidator(multi_line)]
+# A text that must say something: a comment, the body of an announcement.
+RequiredText = Annotated[Text, StringConstraints(min_length=1), AfterValidator(not_blank)]
 # Opaque ids as callers send them: ours, or short slugs such as the hub ids ``bandai``.
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS, pattern=r"^[A-Za-z0-9_.-]+$")]
 Email = Annotated[

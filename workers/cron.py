@@ -52,17 +52,23 @@ def _job(coroutine: Any, name: str) -> Function:
 NOTIFICATION_FUNCTIONS: list[Function] = [
     _job(send_email, SEND_EMAIL),
     _job(send_line, SEND_LINE),
-    _job(send_webhook, SEND_WEBHOOK),
     _job(fanout, FANOUT),
     _job(publish_announcement, PUBLISH),
     _job(remind_announcement, REMIND),
+    # Only for jobs an older hub instance put on the main queue during a rolling upgrade; every
+    # webhook job enqueued now goes to the webhook queue (hub/notifications/queue.py).
+    _job(send_webhook, SEND_WEBHOOK),
 ]
+# The webhook queue's worker (schemas/jobs.py WEBHOOK_QUEUE): nothing else waits behind partners.
+WEBHOOK_FUNCTIONS: list[Function] = [_job(send_webhook, SEND_WEBHOOK)]
 
 _EVERY_2_S = set(range(0, 60, 2))
 NOTIFICATION_CRON_JOBS: list[CronJob] = [
     # Every 2 s: deliveries whose job vanished with a killed worker are revived within seconds,
     # scheduled announcements are published on time even if their deferred job was lost.
     cron(sweep_notifications, second=_EVERY_2_S, run_at_startup=True, unique=True, keep_result=0),
+]
+WEBHOOK_CRON_JOBS: list[CronJob] = [
     # Every 2 s: partner webhooks hear of an event within a few seconds of its commit.
     cron(follow_webhooks, second=_EVERY_2_S, run_at_startup=True, unique=True, keep_result=0),
 ]

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+import signal
+from typing import Any, Literal
 
 from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
 from arq.worker import Function, Worker
 
+from hub.limits import WEBHOOK_WORKER_MAX_JOBS
 from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
 from schemas.common import utc_now
+from schemas.jobs import MAIN_QUEUE, WEBHOOK_QUEUE
 from workers.boards import sweep_board_notifications
-from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS
+from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS, WEBHOOK_CRON_JOBS, WEBHOOK_FUNCTIONS
 from workers.hubs import auto_checkout, purge_visitors
 from workers.sweeper import catch_up_channels
 
@@ -63,10 +67,19 @@ async def on_shutdown(ctx: Ctx) -> None:
     await ctx["mongo_client"].close()
 
 
-def create_worker(settings: Settings, **overrides: Any) -> Worker:
+# ``dejima worker --queue``: the main queue (fan-out, e-mail, LINE, announcements, the domains' cron
+# jobs), the partner webhooks' queue, or both in one process (the default).
+Queue = Literal["main", "webhooks"]
+QUEUES: tuple[Queue, ...] = ("main", "webhooks")
+
+
+def create_worker(settings: Settings, *, queue: Queue = "main", **overrides: Any) -> Worker:
+    """One arq worker of ``queue``. The webhook worker takes more jobs at once than the main one:
+    its jobs mostly wait on partners' answers (each org gets at most WEBHOOK_ORG_CONCURRENCY)."""
     options: dict[str, Any] = {
-        "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        "functions": FUNCTIONS if queue == "main" else WEBHOOK_FUNCTIONS,
+        "cron_jobs": CRON_JOBS if queue == "main" else WEBHOOK_CRON_JOBS,
+        "queue_name": MAIN_QUEUE if queue == "main" else WEBHOOK_QUEUE,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
@@ -76,9 +89,48 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
         # A killed worker's running jobs start again elsewhere after this + 10 s (arq's in-progress key).
         "job_timeout": settings.job_timeout_s,
     }
+    if queue == "webhooks":
+        options["max_jobs"] = WEBHOOK_WORKER_MAX_JOBS
     options.update(overrides)
     return Worker(**options)
 
 
-def run_worker(settings: Settings) -> None:
-    create_worker(settings).run()
+def run_worker(settings: Settings, queues: tuple[Queue, ...] = QUEUES) -> None:
+    asyncio.run(_run_workers(settings, queues))
+
+
+async def _run_workers(settings: Settings, queues: tuple[Queue, ...]) -> None:
+    """The workers of ``queues`` side by side in one event loop; SIGINT/SIGTERM stops them all
+    (arq's own handlers would each replace the other's)."""
+    workers = [create_worker(settings, queue=queue, handle_signals=False) for queue in queues]
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _stop, workers, signum)
+    try:
+        results = await asyncio.gather(*(worker.async_run() for worker in workers), return_exceptions=True)
+    finally:
+        for worker in workers:
+            await _close(worker)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+
+
+def _stop(workers: list[Worker], signum: signal.Signals) -> None:
+    for worker in workers:
+        worker.handle_sig(signum)
+
+
+async def _close(worker: Worker) -> None:
+    """``Worker.close`` for a worker stopped by a signal: its cancelled jobs are awaited without
+    re-raising their cancellation (they run again from their outbox documents), then
+    ``on_shutdown`` and the pool."""
+    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    pool = worker._pool
+    if pool is None:
+        return
+    await pool.delete(worker.health_check_key)
+    if worker.on_shutdown is not None and "services" in worker.ctx:
+        await worker.on_shutdown(worker.ctx)
+    await pool.aclose()
+    worker._pool = None

@@ -40,6 +40,7 @@ class CardService:
             if existing is not None:
                 raise Existing(existing)
             await self._boards.live_column(board_id, body.column_id)
+            await self._boards.require_room(board_id, card=True)
             after = await self._boards.live_card_in(body.column_id, body.after) if body.after else None
             position = await self._boards.card_position(body.column_id, after, moving_id=None)
             now = model.stamp()
@@ -141,6 +142,8 @@ class CardService:
                 check_version(current, body.version, model.card_out)
             if bool(current.get("archived")) == archived:
                 raise Conflict("the card is already archived" if archived else "the card is not archived")
+            if not archived:
+                await self._boards.require_room(board_id, card=True)
             doc = {
                 **model.stored(current),
                 "archived": archived,

@@ -32,6 +32,7 @@ class ColumnService:
             existing = await self._columns.find_one({"_id": column_id}) if idempotency_key else None
             if existing is not None:
                 raise Existing(existing)
+            await self._boards.require_room(board_id, card=False)
             scope = {"board_id": board_id}
             if at_end:
                 position = await ordering.position_last(self._columns, scope=scope)

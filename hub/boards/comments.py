@@ -13,11 +13,11 @@ from hub.boards.cards import history_entry
 from hub.boards.mentions import mentioned
 from hub.boards.model import COMMENTS, HISTORY, Doc, channel_of
 from hub.boards.notices import MENTIONED, Notices
-from hub.boards.service import BoardService
+from hub.boards.service import BoardService, invalid
 from hub.events.log import EventLog
 from hub.identity.principal import Principal
 from hub.ids import idempotent_id
-from hub.limits import MENTION_EXCERPT_CHARS
+from hub.limits import MAX_MENTIONS_PER_COMMENT, MENTION_EXCERPT_CHARS
 from schemas.boards import CommentCreate, CommentOut, FieldChange, HistoryEntry
 from schemas.common import utc_now
 from schemas.events import Change, Put
@@ -47,6 +47,8 @@ class CardNotes:
         access = await self._boards.access(board_id)
         readers = await self._notices.readers(access)
         mentions = mentioned(body.body, readers)
+        if len(mentions) > MAX_MENTIONS_PER_COMMENT:
+            raise invalid("body", f"a comment mentions at most {MAX_MENTIONS_PER_COMMENT} people")
         notify = [{"user_id": user_id, "kind": MENTIONED} for user_id in mentions if user_id != principal.id]
         comment_id = idempotent_id(caller_id=principal.id, scope=f"comment:{card_id}", key=idempotency_key)
         comments = self._boards.collection(COMMENTS)

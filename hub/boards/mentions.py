@@ -16,7 +16,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-MAX_PEOPLE_PER_MENTION = 10
+from hub.limits import MAX_PEOPLE_PER_MENTION
+
 _MIN_PART_CHARS = 2
 _MENTION = re.compile(r"(?<![\w@.])@([^\s@,;:!?、。，．！？「」『』()（）\[\]<>\"'`]+)")
 _LATIN = re.compile(r"[A-Za-z0-9_]")

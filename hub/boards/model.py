@@ -12,7 +12,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schemas.boards import CardOut, ColumnOut, ColumnWithCards, CommentOut
+from schemas.boards import CardOut, ColumnOut, CommentOut
 from schemas.common import utc_now
 
 Doc = dict[str, Any]
@@ -116,25 +116,3 @@ def diff(before: Doc | None, after: Doc) -> dict[str, dict[str, Any]]:
         if before is None or old != value:
             changes[name] = {"from": old, "to": value}
     return changes
-
-
-def board_columns(state: dict[str, dict[str, Doc]]) -> list[ColumnWithCards]:
-    """The snapshot's columns in display order, each with its cards that are not archived."""
-    columns = sorted(
-        (doc for doc in state.get(COLUMNS, {}).values() if not doc.get("_deleted")),
-        key=lambda doc: (doc["position"], doc["_id"]),
-    )
-    by_column: dict[str, list[Doc]] = {doc["_id"]: [] for doc in columns}
-    for doc in state.get(CARDS, {}).values():
-        if doc.get("_deleted") or doc.get("archived"):
-            continue
-        bucket = by_column.get(doc["column_id"])
-        if bucket is not None:
-            bucket.append(doc)
-    result = []
-    for doc in columns:
-        cards = sorted(by_column[doc["_id"]], key=lambda card: (card["position"], card["_id"]))
-        result.append(
-            ColumnWithCards(**column_out(doc).model_dump(), cards=[card_out(card) for card in cards])
-        )
-    return result

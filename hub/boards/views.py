@@ -58,7 +58,9 @@ def _notes(request: web.Request) -> CardNotes:
 )
 async def get_board(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    return json_response(await _boards(request).snapshot(principal, request.match_info["board_id"]))
+    snapshot = await _boards(request).snapshot(principal, request.match_info["board_id"])
+    # Written in chunks as it is serialised (hub/boards/snapshot.py): a full board is megabytes.
+    return web.Response(body=snapshot.chunks(), content_type="application/json")
 
 
 @routes.get("/api/boards/{board_id}/archived")

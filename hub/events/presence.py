@@ -179,6 +179,14 @@ def _entry(rec: dict[str, Any], hub: str | None) -> Entry:
     return Entry(rec["user"], rec["name"], rec["conn"], _dumps(meta))
 
 
+def redact(entry: Entry) -> Entry:
+    """The copy of a meta for a subscriber who may not see who is where (a kiosk of another hub):
+    no name and no hub, as ``checkin.*`` events lose the visitor's identity for them."""
+    meta = json.loads(entry.meta)
+    meta["hub"] = None
+    return Entry(entry.user_id, "", entry.conn, _dumps(meta))
+
+
 def members_json(entries: Iterable[Entry]) -> bytes:
     """The contract's ``members``: user id → name and one meta per connection (schemas.realtime.
     PresenceMember). Assembled from the serialised metas: a channel of thousands stays cheap."""

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Forbidden, Unauthenticated
+from hub.http.client import request_origin
 from hub.identity.principal import Principal
 
 COOKIE_NAME = "dejima_session"
@@ -26,18 +27,20 @@ def credentials(request: web.Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-def request_origin(request: web.Request) -> str:
-    """The origin this request was addressed to, as the browser sees it (behind the proxy too)."""
-    scheme = request.headers.get("X-Forwarded-Proto", request.scheme)
-    host = request.headers.get("X-Forwarded-Host", request.host)
-    return f"{scheme}://{host}"
-
-
 def origin_allowed(request: web.Request, origin: str | None) -> bool:
     if not origin or origin == "null":
         return False
     origin = origin.rstrip("/")
     return origin in request.app[keys.SETTINGS].allowed_origins or origin == request_origin(request)
+
+
+def require_own_origin(request: web.Request) -> None:
+    """A request a browser sent from a page: refused unless the page is one of ours. Signing in is
+    guarded this way although it carries no cookie: a foreign page could otherwise sign a visitor
+    in to an account of the attacker's (login CSRF). Clients that are not browsers send no Origin."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not origin_allowed(request, origin):
+        raise Forbidden("cross-site sign-in refused: the Origin of this request is not allowed")
 
 
 async def optional_principal(request: web.Request) -> Principal | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +9,7 @@ from aiohttp import web
 from hub import keys
 from hub.errors import MalformedRequest
 from hub.http.auth import require_principal
-from hub.http.bodies import parse_body, query_model, validate
+from hub.http.bodies import loads, parse_body, query_model, require_json_type, validate
 from hub.http.client import client_address
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
@@ -194,10 +193,8 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     if not raw.strip():
         return {}
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise MalformedRequest(f"the body is not valid JSON: {error}") from error
+    require_json_type(request)
+    data = loads(raw)
     if not isinstance(data, dict):
         raise MalformedRequest("the body must be a JSON object")
     return data

@@ -7,6 +7,7 @@ them at once. Sessions slide: each use pushes ``expires_at`` forward; a TTL inde
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from hub.identity.users import UserStore, to_principal
 from schemas.common import utc_now
 
 Doc = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 # Writing expires_at on every request would turn every read into a write; once a minute is enough.
 _SLIDE_GRANULARITY = timedelta(minutes=1)
@@ -87,8 +90,14 @@ class SessionService:
         await self._announce(user_id)
 
     async def _announce(self, user_id: str) -> None:
-        if self._redis is not None:
+        if self._redis is None:
+            return
+        try:
             await publish_rights_changed(self._redis, user_id=user_id)
+        except Exception:
+            # The revocation is stored; sockets re-check every right when Redis is back
+            # (docs/realtime.md), so an unreachable Redis must not fail the request.
+            log.exception("announcing the end of the sessions of user %s failed", user_id)
 
 
 def _as_utc(value: datetime | str) -> datetime:

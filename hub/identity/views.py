@@ -6,7 +6,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Unauthenticated
-from hub.http.auth import COOKIE_NAME, optional_principal, require_principal
+from hub.http.auth import COOKIE_NAME, optional_principal, require_own_origin, require_principal
 from hub.http.bodies import parse_body
 from hub.http.client import client_address
 from hub.http.openapi import api
@@ -27,10 +27,11 @@ routes = web.RouteTableDef()
     body=LoginBody,
     response=LoginOut,
     auth=False,
-    errors=(401, 429),
+    errors=(400, 401, 403, 429),
     tags=["identity"],
 )
 async def login(request: web.Request) -> web.Response:
+    require_own_origin(request)
     body = await parse_body(request, LoginBody)
     services = request.app[keys.SERVICES]
     address = client_address(request)
@@ -99,10 +100,11 @@ async def me(request: web.Request) -> web.Response:
     response=Status,
     status=202,
     auth=False,
-    errors=(429,),
+    errors=(403, 429),
     tags=["identity"],
 )
 async def password_reset(request: web.Request) -> web.Response:
+    require_own_origin(request)  # a foreign page must not make visitors' browsers send these mails
     body = await parse_body(request, PasswordResetBody)
     await request.app[keys.SERVICES].recovery.request_reset(body.email, address=client_address(request))
     return json_response(Status(status="accepted"), status=202)
@@ -118,10 +120,11 @@ async def password_reset(request: web.Request) -> web.Response:
     body=SetPasswordBody,
     response=SetPasswordOut,
     auth=False,
-    errors=(400,),
+    errors=(400, 403),
     tags=["identity"],
 )
 async def set_password(request: web.Request) -> web.Response:
+    require_own_origin(request)  # like signing in: only from our own pages (or a non-browser client)
     body = await parse_body(request, SetPasswordBody)
     caller = await optional_principal(request)
     user = await request.app[keys.SERVICES].recovery.set_password(

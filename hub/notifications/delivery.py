@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -20,6 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
 from hub.identity.users import UserStore
+from hub.limits import WEBHOOK_ORG_BUSY_RETRY_S
 from hub.notifications import account_mail, line, mail, messages, times
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_at
@@ -69,12 +70,47 @@ class DeliveryRunner:
                 [delivery_id], state="cancelled", now=now, error="the notice expired"
             )
             return None
-        if doc["channel"] == "line":
-            return await self._run_line(doc)
-        if doc["channel"] == "webhook":
-            claimed = await self._outbox.claim(delivery_id, now=now, lease_s=self._lease_s)
+        try:
+            if doc["channel"] == "line":
+                return await self._run_line(doc)
+            if doc["channel"] == "webhook":
+                return await self._run_webhook(doc)
+            return await self._run_email(delivery_id)
+        except Exception as error:
+            # A bug or data no sender can take: counted against the delivery's retry schedule like
+            # any failure, with its reason, so it ends ``failed`` instead of being retried for ever.
+            log.exception("delivery %s: unexpected error", delivery_id)
+            return await self._unexpected(doc, f"{type(error).__name__}: {error}")
+
+    async def _unexpected(self, doc: Doc, error: str) -> datetime | None:
+        current = await self._outbox.get(doc["_id"])
+        if current is None or current["state"] != "pending":
+            return None
+        # E-mail and webhooks counted this attempt when they claimed it; a LINE delivery's
+        # attempts are its batch's, so this one is counted here.
+        attempts = int(current["attempts"]) + (1 if doc["channel"] == "line" else 0)
+        delays = (
+            self._settings.webhook_retry_delays_s
+            if doc["channel"] == "webhook"
+            else self._settings.delivery_retry_delays_s
+        )
+        return await self._record(
+            [doc["_id"]], attempts=attempts, outcome="retry", error=error, status=None, delays_s=delays
+        )
+
+    # --- webhooks: one organisation never takes every place of the webhook worker ------------------
+
+    async def _run_webhook(self, doc: Doc) -> datetime | None:
+        org_id = str(doc.get("org_id") or "")
+        gate = self._webhooks.gate
+        if not gate.take(org_id):
+            # Not claimed, so no attempt is counted: the job comes back in a moment.
+            return self._clock() + timedelta(seconds=WEBHOOK_ORG_BUSY_RETRY_S)
+        try:
+            claimed = await self._outbox.claim(doc["_id"], now=self._clock(), lease_s=self._lease_s)
             return None if claimed is None else await self._webhooks.send(claimed)
-        return await self._run_email(delivery_id)
+        finally:
+            gate.release(org_id)
 
     # --- e-mail -----------------------------------------------------------------------------------
 
@@ -94,14 +130,24 @@ class DeliveryRunner:
             content = account_mail.render(doc, settings=self._settings)
         else:
             content = messages.Email(subject=doc["subject"], text=doc["text"], html=doc["html"])
-        message = mail.build(
-            content,
-            sender=self._settings.smtp_from,
-            to=user["email"],
-            message_id=delivery_id,
-            unsubscribe_url=doc.get("unsubscribe_url"),
-            locale=doc.get("locale") or "ja",
-        )
+        try:
+            message = mail.build(
+                content,
+                sender=self._settings.smtp_from,
+                to=user["email"],
+                message_id=delivery_id,
+                unsubscribe_url=doc.get("unsubscribe_url"),
+                locale=doc.get("locale") or "ja",
+            )
+        except (ValueError, TypeError, IndexError) as error:
+            # A header with a line break (injection), a malformed address: no retry can fix it.
+            return await self._record(
+                [delivery_id],
+                attempts=doc["attempts"],
+                outcome="failed",
+                error=f"the message cannot be built: {error}",
+                status=None,
+            )
         result = await mail.send(message, settings=self._settings)
         return await self._record(
             [delivery_id],
@@ -220,6 +266,7 @@ class DeliveryRunner:
         error: str,
         status: int | None,
         retry_after_s: float | None = None,
+        delays_s: list[float] | None = None,
     ) -> datetime | None:
         now = self._clock()
         if outcome == "sent":
@@ -227,7 +274,7 @@ class DeliveryRunner:
             return None
         if outcome == "retry":
             later = retry_at(
-                self._settings.delivery_retry_delays_s,
+                self._settings.delivery_retry_delays_s if delays_s is None else delays_s,
                 attempts=attempts,
                 now=now,
                 retry_after_s=retry_after_s,

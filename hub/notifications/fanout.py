@@ -20,7 +20,7 @@ from typing import Any
 
 from hub.clock import Clock
 from hub.identity.users import UserStore
-from hub.limits import INLINE_FANOUT_MAX
+from hub.limits import CAUSE_MAX_TRIES, INLINE_FANOUT_MAX
 from hub.notifications import messages, times, unsubscribe
 from hub.notifications.outbox import Outbox
 from hub.notifications.preferences import PreferenceStore, hold_until
@@ -108,9 +108,23 @@ class Notifier:
     async def fanout(self, cause_id: str) -> int:
         """Make every record and delivery of the cause; return how many records this call made."""
         cause = await self._outbox.cause(cause_id)
-        if cause is None or cause["state"] == "done":
+        if cause is None or cause["state"] != "pending":
             return 0
-        await self._outbox.touch_cause(cause_id, now=self._clock())
+        tries = await self._outbox.begin_cause(cause_id, now=self._clock())
+        try:
+            return await self._fanout(cause)
+        except Exception as error:
+            # Poisoned data or a bug: the reason is kept, and after CAUSE_MAX_TRIES the cause ends
+            # ``failed`` instead of blocking the sweeper's rounds for ever.
+            final = tries >= CAUSE_MAX_TRIES
+            reason = f"{type(error).__name__}: {error}"
+            await self._outbox.cause_error(cause_id, now=self._clock(), error=reason, final=final)
+            if final:
+                log.error("fan-out of %s failed for good after %d tries: %s", cause_id, tries, reason)
+            raise
+
+    async def _fanout(self, cause: Doc) -> int:
+        cause_id: str = cause["_id"]
         made = 0
         user_ids: list[str] = cause["user_ids"]
         for start in range(0, len(user_ids), FANOUT_CHUNK):

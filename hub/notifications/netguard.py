@@ -6,6 +6,11 @@ anything on our own network (MongoDB, Redis, a cloud metadata service). Unless
 link-local, multicast, reserved or unspecified address is refused: when it is registered, and again
 when each delivery connects, through a resolver that checks the very addresses the connection will
 use (DNS can change between the two, on purpose or not).
+
+An IPv6 address can carry an IPv4 address that a relay or translator on the way turns back into an
+IPv4 destination: IPv4-mapped and -compatible forms, 6to4 (``2002::/16``), Teredo (``2001::/32``)
+and NAT64 (``64:ff9b::/96``). Each IPv4 address inside is checked too, so ``[2002:7f00:1::]`` is
+refused like ``127.0.0.1``; the local-use NAT64 prefix ``64:ff9b:1::/48`` is never public.
 """
 
 from __future__ import annotations
@@ -25,12 +30,46 @@ class BlockedAddress(OSError):
     """The host is, or resolves to, an address Dejima does not post to."""
 
 
-def is_public(address: IpAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+# ::a.b.c.d (IPv4-compatible, deprecated) and ::ffff:0:a.b.c.d (IPv4-translated, SIIT).
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a packet to ``address`` may end up at, through a relay or translator."""
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)  # (server, client)
+    if address in _NAT64 or address in _IPV4_TRANSLATED or address in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF))
+    return found
+
+
+def _plainly_public(address: IpAddress) -> bool:
     return address.is_global and not (
         address.is_multicast or address.is_reserved or address.is_loopback or address.is_link_local
     )
+
+
+def is_public(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv4Address):
+        return _plainly_public(address)
+    if address in _NAT64_LOCAL:
+        return False
+    inner = _embedded_ipv4(address)
+    if address.ipv4_mapped is not None or address in _IPV4_COMPATIBLE or address in _IPV4_TRANSLATED:
+        # Not a destination of its own: only the IPv4 address inside counts (``::`` and ``::1`` are
+        # refused as unspecified / loopback by their own check).
+        return all(_plainly_public(v4) for v4 in inner) and not (
+            address.is_loopback or address.is_unspecified
+        )
+    return _plainly_public(address) and all(_plainly_public(v4) for v4 in inner)
 
 
 def literal_address(host: str) -> IpAddress | None:
@@ -42,13 +81,19 @@ def literal_address(host: str) -> IpAddress | None:
 
 def url_problem(url: str) -> str | None:
     """What is wrong with the shape of a webhook URL, or None."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port out of range or not a number
+    except ValueError as error:  # also "Invalid IPv6 URL" for an unclosed bracket
+        return f"is not a valid URL: {error}"
     if parts.scheme not in ("http", "https"):
         return "must be an http:// or https:// URL"
     if not parts.hostname:
         return "must name a host"
     if parts.username or parts.password:
         return "must not carry a user name or password"
+    if port == 0:
+        return "must not name port 0"
     return None
 
 

@@ -64,6 +64,23 @@ class Outbox:
             {"_id": cause_id}, {"$set": {"updated_at_ms": ms(now)}, "$inc": {"runs": 1}}
         )
 
+    async def begin_cause(self, cause_id: str, *, now: datetime) -> int:
+        """Count one more try of a cause's fan-out; how many tries there were, this one included."""
+        doc = await self._causes.find_one_and_update(
+            {"_id": cause_id},
+            {"$set": {"updated_at_ms": ms(now)}, "$inc": {"runs": 1, "tries": 1}},
+            projection={"tries": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        return int((doc or {}).get("tries", 1))
+
+    async def cause_error(self, cause_id: str, *, now: datetime, error: str, final: bool) -> None:
+        """Record why a fan-out failed; ``final``: it is not tried again (state ``failed``)."""
+        fields: Doc = {"last_error": error[:500], "updated_at_ms": ms(now)}
+        if final:
+            fields["state"] = "failed"
+        await self._causes.update_one({"_id": cause_id, "state": "pending"}, {"$set": fields})
+
     async def finish_cause(self, cause_id: str, *, now: datetime) -> None:
         await self._causes.update_one({"_id": cause_id}, {"$set": {"state": "done", "done_at_ms": ms(now)}})
 

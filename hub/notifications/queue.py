@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from schemas.jobs import SEND_JOB
+from schemas.jobs import SEND_JOB, queue_of
 
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
@@ -34,7 +34,13 @@ class JobQueue:
         if self._pool is None:
             return False
         try:
-            job = await self._pool.enqueue_job(function, _job_id=job_id, _defer_until=defer_until, **kwargs)
+            job = await self._pool.enqueue_job(
+                function,
+                _job_id=job_id,
+                _defer_until=defer_until,
+                _queue_name=queue_of(function),
+                **kwargs,
+            )
         except Exception:
             log.warning("could not enqueue %s %s; the sweeper will", function, job_id, exc_info=True)
             return False

@@ -44,7 +44,12 @@ class Sweeper:
             updated_before=now - timedelta(seconds=CAUSE_STALE_S), limit=SWEEP_BATCH
         )
         for cause_id in dict.fromkeys(causes):
-            await self._notifier.fanout(cause_id)
+            try:
+                await self._notifier.fanout(cause_id)
+            except Exception:
+                # One cause that cannot be fanned out must not stop the others or the deliveries
+                # (its error is recorded on it, and it ends failed after CAUSE_MAX_TRIES).
+                log.exception("sweeper: fan-out of %s failed", cause_id)
         revived = 0
         for doc in await self._outbox.due(now=now, limit=SWEEP_BATCH):
             revived += int(await self._queue.delivery(doc["_id"], channel=doc["channel"]))

@@ -5,6 +5,7 @@ the event's project (rights can change between the event and a retry hours later
 still pass the SSRF guard, now enforced on the very addresses the connection uses. Any 2xx is
 delivered; ``410 Gone`` disables the endpoint; anything else, or no answer within
 ``WEBHOOK_TIMEOUT_S``, is retried on the settings' schedule and recorded failed after the last try.
+An endpoint that keeps failing is not asked at all while its breaker is open (webhook_breaker.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hub.limits import WEBHOOK_TIMEOUT_S
 from hub.notifications import netguard
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_after_s, retry_at
+from hub.notifications.webhook_breaker import Breaker, OrgGate
 from hub.notifications.webhook_follow import WebhookFollower
 from hub.notifications.webhooks import WebhookStore, signature_header, signing_secrets
 from hub.settings import Settings
@@ -44,9 +46,13 @@ class WebhookSender:
         webhooks: WebhookStore,
         follower: WebhookFollower,
         outbox: Outbox,
+        breaker: Breaker,
         clock: Clock,
     ) -> None:
         self._settings = settings
+        self._breaker = breaker
+        # Per organisation, in this process: taken by DeliveryRunner before it claims a delivery.
+        self.gate = OrgGate()
         self._webhooks = webhooks
         self._follower = follower
         self._outbox = outbox
@@ -66,7 +72,14 @@ class WebhookSender:
                 ids, state="cancelled", now=now, error="the organisation may no longer read this project"
             )
             return None
-        status, error, retry_after = await self._post(hook, doc)
+        verdict = await self._breaker.before(hook["_id"])
+        retry_after: float | None
+        if verdict.action == "wait":
+            # Not sent: deferred until the breaker may close, as a failed attempt of the schedule.
+            status, error, retry_after = None, "circuit open: the endpoint keeps failing", verdict.wait_s
+        else:
+            status, error, retry_after = await self._post(hook, doc)
+            await self._breaker.after(hook["_id"], ok=status is not None and 200 <= status < 300)
         now = self._clock()
         if status is not None and 200 <= status < 300:
             await self._outbox.mark_sent(ids, now=now, status=status, attempts=doc["attempts"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from redis.asyncio import Redis
 
 from hub.clock import Clock
 from hub.events.log import EventLog
@@ -21,6 +22,7 @@ from hub.notifications.preferences import PreferenceStore
 from hub.notifications.queue import JobQueue
 from hub.notifications.records import NotificationRecords
 from hub.notifications.sweeper import Sweeper
+from hub.notifications.webhook_breaker import Breaker
 from hub.notifications.webhook_follow import WebhookFollower
 from hub.notifications.webhook_send import WebhookSender
 from hub.notifications.webhooks import WebhookStore
@@ -61,6 +63,7 @@ def build_notifications(
     projects: ProjectService,
     rights: Rights,
     queue: JobQueue,
+    redis: Redis,
     clock: Clock,
 ) -> Notifications:
     outbox = Outbox(db)
@@ -88,7 +91,12 @@ def build_notifications(
         clock=clock,
     )
     sender = WebhookSender(
-        settings=settings, webhooks=webhooks, follower=follower, outbox=outbox, clock=clock
+        settings=settings,
+        webhooks=webhooks,
+        follower=follower,
+        outbox=outbox,
+        breaker=Breaker(redis),
+        clock=clock,
     )
     return Notifications(
         queue=queue,

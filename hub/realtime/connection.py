@@ -27,7 +27,18 @@ CLOSE_POLICY = 1008
 class Connection:
     """Kept small on purpose: an idle socket must cost the server well under 30 KB (issue 4)."""
 
-    __slots__ = ("_stamp", "_tokens", "closed", "id", "principal", "subs", "token", "transport", "ws")
+    __slots__ = (
+        "_stamp",
+        "_tokens",
+        "closed",
+        "id",
+        "principal",
+        "subs",
+        "ticket",
+        "token",
+        "transport",
+        "ws",
+    )
 
     def __init__(
         self,
@@ -44,6 +55,8 @@ class Connection:
         self.principal = principal
         # Kept to authenticate again when ``dejima:rights`` names the user (logout, disabled account).
         self.token = token
+        # Its place in the user's count of open sockets (hub/realtime/user_sockets.py), if counted.
+        self.ticket: str | None = None
         self.subs: dict[str, Subscription] = {}
         self.closed = False
         self._tokens = WS_RATE_BURST

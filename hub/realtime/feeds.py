@@ -111,6 +111,9 @@ class Feed:
         if sub.full != full and self.subs.get(sub.conn) is sub:
             self.restricted += sub.full - full
             sub.full = full
+            if self.presence is not None and sub.presence_ready:
+                # Presence as the new grant sees it (names and hubs shown or hidden from now on).
+                sub.conn.write(self.presence.state_frame(full=full))
 
     def frame_for(self, event: Event, sub: Subscription) -> bytes:
         """One subscriber's frame of an event read from the log (recovery)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from hub.events.presence import Entry, members_json, parse_diff
+from hub.events.presence import Entry, members_json, parse_diff, redact
 from hub.limits import PRESENCE_BATCH_S, PRESENCE_GREET_WAIT_S
 from hub.realtime.frames import text_frame
 
@@ -38,6 +38,7 @@ class ChannelPresence:
         self._before: dict[str, Entry | None] = {}
         self._flush_at: asyncio.TimerHandle | None = None
         self._state: tuple[int, bytes] | None = None  # (version, frame) of the current state
+        self._redacted_state: tuple[int, bytes] | None = None  # the same for restricted subscribers
         self._version = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._greeting: list[Subscription] = []
@@ -110,29 +111,47 @@ class ChannelPresence:
             if new is not None:
                 joins.append(new)
         if joins or leaves:
-            frame = text_frame(
-                b'{"type":"presence_diff","channel":%s,"joins":%s,"leaves":%s}'
-                % (self._channel_json, members_json(joins), members_json(leaves))
-            )
+            frame = self._diff_frame(joins, leaves)
+            redacted: bytes | None = None
             for sub in self._subscribers():
                 if sub.presence_ready:
-                    sub.conn.write(frame)
+                    if sub.full:
+                        sub.conn.write(frame)
+                    else:
+                        if redacted is None:
+                            redacted = self._diff_frame(
+                                [redact(e) for e in joins], [redact(e) for e in leaves]
+                            )
+                        sub.conn.write(redacted)
         greeting, self._greeting = self._greeting, []
         greeting = [sub for sub in greeting if sub.active and not sub.presence_ready]
-        if greeting:
-            state = self.state_frame()
-            for sub in greeting:
-                sub.conn.write(state)
-                sub.presence_ready = True
+        for sub in greeting:
+            sub.conn.write(self.state_frame(full=sub.full))
+            sub.presence_ready = True
 
-    def state_frame(self) -> bytes:
-        if self._state is None or self._state[0] != self._version:
-            payload = b'{"type":"presence_state","channel":%s,"members":%s}' % (
-                self._channel_json,
-                members_json(self.members.values()),
-            )
-            self._state = (self._version, text_frame(payload))
-        return self._state[1]
+    def _diff_frame(self, joins: list[Entry], leaves: list[Entry]) -> bytes:
+        return text_frame(
+            b'{"type":"presence_diff","channel":%s,"joins":%s,"leaves":%s}'
+            % (self._channel_json, members_json(joins), members_json(leaves))
+        )
+
+    def state_frame(self, *, full: bool = True) -> bytes:
+        """The members as a subscriber with (or without) a full grant sees them, built once per
+        version of the mirror."""
+        cached = self._state if full else self._redacted_state
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        members = self.members.values() if full else [redact(e) for e in self.members.values()]
+        payload = b'{"type":"presence_state","channel":%s,"members":%s}' % (
+            self._channel_json,
+            members_json(members),
+        )
+        made = (self._version, text_frame(payload))
+        if full:
+            self._state = made
+        else:
+            self._redacted_state = made
+        return made[1]
 
     def greet(self, sub: Subscription) -> None:
         """A new subscriber gets the members, as every other socket of the channel sees them, at the
@@ -160,10 +179,9 @@ class ChannelPresence:
         self.ready = True
         self._version += 1
         if broadcast:
-            frame = self.state_frame()
             for sub in self._subscribers():
                 if sub.announced:  # the others are greeted after their "subscribed"
-                    sub.conn.write(frame)
+                    sub.conn.write(self.state_frame(full=sub.full))
                     sub.presence_ready = True
         if self._greeting:
             self._flush_at = asyncio.get_running_loop().call_later(PRESENCE_BATCH_S, self.flush)

@@ -27,15 +27,16 @@ from hub.limits import (
     FEED_LINGER_S,
     HEAD_CHECK_INTERVAL_S,
     HEAD_CHECK_WINDOW_S,
+    WS_CATCH_UP_BUFFER_BYTES,
     WS_CATCH_UP_PAGE,
     WS_MAX_SUBSCRIPTIONS,
-    WS_SEND_QUEUE_BYTES,
 )
 from hub.metrics import Metrics
 from hub.realtime.channels import ChannelKind, ChannelTable, Grant
 from hub.realtime.connection import CLOSE_POLICY, CLOSE_TOO_SLOW, Connection
 from hub.realtime.feeds import Feed, Subscription
 from hub.realtime.presence_relay import PresenceRelay
+from hub.realtime.user_sockets import UserSockets
 from hub.services import Services
 from schemas.realtime import (
     ErrorMessage,
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 
 # A recovering socket that does not read a page of missed events within this long is cut off.
 _DRAIN_TIMEOUT_S = 30.0
+# Users whose rights are re-checked at once after a Redis reconnect (each costs a few MongoDB reads).
+_RECHECK_CONCURRENCY = 16
 
 
 class Realtime:
@@ -62,6 +65,7 @@ class Realtime:
         self.feeds: dict[str, Feed] = {}
         self.bus = Bus(services.settings.redis_url, self)
         self.presence = PresenceRelay(self, services.presence)
+        self.user_sockets = UserSockets(services.redis)
         self._log = services.events
         self._numbers = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -74,6 +78,14 @@ class Realtime:
             asyncio.create_task(self.bus.run(), name="realtime-bus"),
             asyncio.create_task(self._head_check_loop(), name="realtime-head-check"),
             asyncio.create_task(self.presence.loop(), name="realtime-presence"),
+            asyncio.create_task(self.user_sockets.loop(self._tickets), name="realtime-user-sockets"),
+        ]
+
+    def _tickets(self) -> list[tuple[str, str]]:
+        return [
+            (conn.principal.id, conn.ticket)
+            for conn in self.connections
+            if conn.ticket is not None and conn.principal is not None
         ]
 
     async def close_sockets(self) -> None:
@@ -112,6 +124,7 @@ class Realtime:
         transport: asyncio.Transport,
         principal: Principal | None,
         token: str | None,
+        ticket: str | None = None,
     ) -> Connection:
         conn = Connection(
             conn_id=f"{self.incarnation}.{next(self._numbers)}",
@@ -120,6 +133,7 @@ class Realtime:
             principal=principal,
             token=token,
         )
+        conn.ticket = ticket
         self.connections.add(conn)
         self.metrics.open_websockets.inc()
         return conn
@@ -132,6 +146,9 @@ class Realtime:
         self.connections.discard(conn)
         self.metrics.open_websockets.dec()
         conn.closed = True
+        if conn.ticket is not None and conn.principal is not None:
+            self.spawn(self.user_sockets.close(conn.principal.id, conn.ticket))
+            conn.ticket = None
         subs = list(conn.subs.values())
         conn.subs.clear()
         for sub in subs:
@@ -224,7 +241,7 @@ class Realtime:
                     from_=head + 1 if oldest is None else oldest,
                 )
             )
-            self._go_live(sub)
+            await self._go_live(sub)
             return
         conn.send(Subscribed(ref=ref, channel=feed.channel, seq=head, recovered=True))
         sub.announced = True
@@ -233,27 +250,41 @@ class Realtime:
             for event in page:
                 if event.seq > head:
                     break
+                # Paced by what the socket has drained, frame by frame: a page of big events never
+                # piles up past the send queue's limit (1013) in front of a client that reads.
+                if not await self._drained(conn):
+                    return
                 conn.write(feed.frame_for(event, sub))
                 last = event.seq
-            if last >= head or not await self._drained(conn):
+            if last >= head:
                 break
             page = await self._log.since(feed.channel, last, limit=WS_CATCH_UP_PAGE)
             if not page or page[0].seq != last + 1:
                 conn.close_now(CLOSE_TOO_SLOW, "missed events expired while being sent: subscribe again")
                 return
-        self._go_live(sub)
+        await self._go_live(sub)
 
-    @staticmethod
-    def _go_live(sub: Subscription) -> None:
-        pending, sub.pending = sub.pending or [], None
-        for _, frame in pending:
-            sub.conn.write(frame)
+    async def _go_live(self, sub: Subscription) -> None:
+        """Send the live frames held during the catch-up, paced like it, then let live ones through.
+
+        The feed appends to ``sub.pending`` meanwhile; it is emptied and set to None with no await in
+        between, so no frame is lost or reordered.
+        """
+        while sub.pending:
+            held, sub.pending = sub.pending, []
+            for _, frame in held:
+                if not await self._drained(sub.conn):
+                    return
+                sub.conn.write(frame)
+        sub.pending = None
 
     @staticmethod
     async def _drained(conn: Connection) -> bool:
-        """Backpressure between pages of missed events: wait until the socket took most of them."""
+        """Backpressure of a catch-up: wait until the socket holds at most WS_CATCH_UP_BUFFER_BYTES."""
+        if conn.transport.get_write_buffer_size() <= WS_CATCH_UP_BUFFER_BYTES:
+            return not conn.closed
         deadline = time.monotonic() + _DRAIN_TIMEOUT_S
-        while conn.transport.get_write_buffer_size() > WS_SEND_QUEUE_BYTES // 4:
+        while conn.transport.get_write_buffer_size() > WS_CATCH_UP_BUFFER_BYTES:
             if conn.closed:
                 return False
             if time.monotonic() > deadline:
@@ -372,6 +403,8 @@ class Realtime:
 
     def on_reconnect(self) -> None:
         log.info("pub/sub is back: checking %d channels against the log", len(self.feeds))
+        # A ``dejima:rights`` message published while we were away is lost: check every right again.
+        self.spawn(self._recheck_everyone())
         for feed in self.feeds.values():
             feed.request_fill(self.spawn)
             if feed.presence is not None:
@@ -380,6 +413,21 @@ class Realtime:
 
     def on_rights(self, change: RightsChanged) -> None:
         self.spawn(self._recheck(change))
+
+    async def _recheck_everyone(self) -> None:
+        """Every open socket's session and every subscription's right, as if each user had been
+        named on ``dejima:rights``; a few at a time, so MongoDB is not flooded by one reconnect."""
+        users = {c.principal.id for c in self.connections if c.principal is not None}
+        gate = asyncio.Semaphore(_RECHECK_CONCURRENCY)
+
+        async def one(user_id: str) -> None:
+            async with gate:
+                try:
+                    await self._recheck(RightsChanged(user_id=user_id))
+                except Exception:
+                    log.exception("re-checking the rights of user %s failed", user_id)
+
+        await asyncio.gather(*(one(user_id) for user_id in users))
 
     async def _recheck(self, change: RightsChanged) -> None:
         targets: list[Subscription] = []

@@ -8,7 +8,6 @@ a session that ended (1008) and a missing authentication after 10 s (1008) close
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 from typing import Any
@@ -27,8 +26,9 @@ from hub.errors import (
     Unavailable,
 )
 from hub.http.auth import credentials, origin_allowed
+from hub.http.bodies import loads
 from hub.limits import WS_AUTH_TIMEOUT_S, WS_HEARTBEAT_S, WS_KERNEL_SEND_BUFFER_BYTES, WS_MAX_FRAME_BYTES
-from hub.realtime.connection import CLOSE_POLICY, Connection
+from hub.realtime.connection import CLOSE_POLICY, CLOSE_TOO_SLOW, Connection
 from hub.realtime.registry import Realtime
 from schemas.realtime import (
     Authenticated,
@@ -72,14 +72,21 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S, max_msg_size=WS_MAX_FRAME_BYTES, compress=False)
     if not ws.can_prepare(request).ok:
         raise MalformedRequest("this endpoint speaks WebSocket only")
-    await ws.prepare(request)
+    realtime = app[keys.REALTIME]
+    # The user's open sockets on every instance: the 21st upgrade answers 429 (API.md).
+    ticket = None if principal is None else await realtime.user_sockets.open(principal.id)
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        if ticket is not None and principal is not None:
+            await realtime.user_sockets.close(principal.id, ticket)
+        raise
     transport = request.transport
     assert transport is not None
     raw_socket = transport.get_extra_info("socket")
     if raw_socket is not None:
         raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_SEND_BUFFER_BYTES)
-    realtime = app[keys.REALTIME]
-    conn = realtime.connect(ws, transport=transport, principal=principal, token=token)
+    conn = realtime.connect(ws, transport=transport, principal=principal, token=token, ticket=ticket)
     try:
         if principal is not None or await _authenticate(realtime, conn):
             async for message in ws:
@@ -99,9 +106,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 def _parse(text: str) -> tuple[BaseModel | None, Ref, DomainError | None]:
     """The message, its ref, or the error to answer (with the ref when it could be read)."""
     try:
-        raw: Any = json.loads(text)
-    except ValueError:
-        return None, None, MalformedRequest("malformed JSON")
+        raw: Any = loads(text)
+    except MalformedRequest as error:
+        return None, None, error
     if not isinstance(raw, dict):
         return None, None, MalformedRequest("a message is one JSON object")
     ref = raw.get("ref")
@@ -143,6 +150,13 @@ async def _authenticate(realtime: Realtime, conn: Connection) -> bool:
         if error is None and isinstance(parsed, AuthMessage):
             principal = await realtime.services.sessions.authenticate(parsed.token)
             if principal is not None:
+                try:
+                    conn.ticket = await realtime.user_sockets.open(principal.id)
+                except RateLimited as limited:
+                    # Past the upgrade, the socket's answer to "too many" is an error and 1013.
+                    _reply_error(conn, limited, ref=ref)
+                    conn.close_now(CLOSE_TOO_SLOW, "too many open connections for this user")
+                    return False
                 conn.principal, conn.token = principal, parsed.token
                 conn.send(Authenticated(ref=ref, user_id=principal.id))
                 return True

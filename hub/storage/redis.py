@@ -7,6 +7,13 @@ from redis.asyncio import Redis
 # Commands that hang longer than this fail, so a lost Redis shows in /readyz instead of in stuck requests.
 SOCKET_TIMEOUT_S = 5.0
 
+# Lua: ``now``, Redis's own clock in milliseconds. Scripts that keep expiry times use it so that
+# instances whose clocks differ still agree.
+LUA_NOW_MS = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
 
 def open_client(url: str) -> Redis:
     client: Redis = Redis.from_url(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
+from ipaddress import ip_network
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -145,7 +146,9 @@ async def test_forwarded_for_is_believed_only_behind_trusted_proxies(
     await expect_error(await _login(direct, account.email, account.password, **forged), 429, "rate_limited")
 
     await redis.flushdb()
-    proxied = await make_client(login_max_failures_per_address=2, login_lockout_s=60, trusted_proxy_count=1)
+    proxied = await make_client(
+        login_max_failures_per_address=2, login_lockout_s=60, trusted_proxies=[ip_network("127.0.0.1")]
+    )
     for _ in range(2):
         # The client's own entry (left) is ignored; the proxy's entry (right) is the address.
         headers = {"X-Forwarded-For": "198.51.100.7, 192.0.2.1"}

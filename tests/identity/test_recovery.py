@@ -236,3 +236,13 @@ async def test_admins_change_people_but_cannot_lock_themselves_out(
     assert (await client.get("/api/me", headers=admin.headers)).status == 200
     hubs = await client.get("/api/hubs", headers=person.headers)
     assert hubs.status == 200
+
+
+async def test_a_foreign_page_cannot_send_resets_or_set_passwords(client: TestClient[Any, Any]) -> None:
+    foreign = {"Origin": "https://evil.example"}
+    reset = await client.post("/api/auth/password-reset", json={"email": "a@dejima.test"}, headers=foreign)
+    assert reset.status == 403
+    chosen = await client.post(
+        "/api/auth/set-password", json={"token": "x", "password": "a-long-passphrase"}, headers=foreign
+    )
+    assert chosen.status == 403
