@@ -187,8 +187,11 @@ class Realtime:
             assert since is not None
             await self._recover(sub, since=since, head=head, ref=msg.ref)
         sub.counted = msg.presence and self.services.rights.counts_in_presence(conn.principal)
-        if sub.feed.presence is not None and sub.active and sub.counted:
-            self.presence.join_soon(sub)
+        if sub.feed.presence is not None and sub.active:
+            if sub.counted:
+                self.presence.join_soon(sub)
+            else:
+                self.presence.watch_soon(sub)  # sees the members, is not one of them
 
     async def _attach(
         self,
