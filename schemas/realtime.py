@@ -106,6 +106,15 @@ class ErrorMessage(Reply):
     details: dict[str, Any] | None = None
 
 
+class RightsChangedFrame(Out):
+    """To a subscription that stays after its rights were checked again (a viewer made an editor, a
+    role or membership changed): what the subscriber may *do* there may differ now; a page re-reads
+    its rights (``GET /api/projects/{id}``) instead of waiting for a reload."""
+
+    type: Literal["rights_changed"] = "rights_changed"
+    channel: str
+
+
 class PresenceMeta(BaseModel):
     conn: str
     state: dict[str, Any]

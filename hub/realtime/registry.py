@@ -42,6 +42,7 @@ from schemas.realtime import (
     ErrorMessage,
     PresenceUpdateMessage,
     RightsChanged,
+    RightsChangedFrame,
     Subscribed,
     SubscribeMessage,
     Unsubscribed,
@@ -468,3 +469,4 @@ class Realtime:
                 continue
             sub.feed.regrant(sub, full=grant.full)
             sub.scope = grant.scope
+            sub.conn.send(RightsChangedFrame(channel=sub.feed.channel))

@@ -145,8 +145,11 @@ async def test_the_same_moves_by_keyboard_only(
     await expect(_titles(theirs, "作業中")).to_have_text(["B1", "A1", "B2"])
     await expect(mine.get_by_role("status")).to_contain_text("作業中")
 
-    # The "Move…" dialog, driven by keys: A1 to the top of やること.
-    await mine.keyboard.press("Tab")  # from the card's title to its "Move…" button
+    # The "Move…" dialog from the card's menu, driven by keys: A1 to the top of やること.
+    await mine.keyboard.press("Tab")  # from the card's tile to its menu button
+    await expect(mine.locator(f"[data-focus='menu:{setup.cards['A1']}']")).to_be_focused()
+    await mine.keyboard.press("Enter")
+    await mine.keyboard.press("ArrowDown")  # "開く", then "移動…"
     await expect(mine.locator(f"[data-focus='move:{setup.cards['A1']}']")).to_be_focused()
     await mine.keyboard.press("Enter")
     dialog = mine.get_by_role("dialog")
@@ -194,7 +197,7 @@ async def test_card_detail_merges_edits_of_different_fields_and_shows_who_edits(
     await expect(dialog.locator("[data-comments] li")).to_contain_text("<b>確認</b> @Ken")
     history = dialog.locator("[data-history] li")  # newest first: the comment, then the edits
     await expect(history.nth(0)).to_contain_text("佐藤 淳一 さんがコメントしました")
-    await expect(history.nth(1)).to_contain_text('"A2" → "A2 改"')
+    await expect(history.nth(1)).to_contain_text("佐藤 淳一 さんがタイトルを「A2」から「A2 改」に変えました")
     await assert_accessible(mine)
 
 

@@ -218,6 +218,21 @@ async def test_rights_are_checked_again_when_they_change(
     assert (await ws.expect("error", ref="again"))["code"] == "not_found"
 
 
+async def test_a_subscription_that_stays_is_told_its_rights_changed(
+    client: TestClient[Any, Any], make_user: UserFactory, connect_ws: Connect
+) -> None:
+    user = await make_user("partner")
+    open_boards(client.app, {"b1": {user.id}})
+    ws = await connect_ws(client, token=user.token)
+    await ws.subscribe("board:b1")
+
+    # Still a reader (say, a viewer made an editor): the page is told to re-read what it may do.
+    await publish_rights_changed(client.app[keys.REDIS], project_id="b1")
+    assert (await ws.expect("rights_changed"))["channel"] == "board:b1"
+    await commit_note(events_of(client), "board:b1", 1)
+    assert (await ws.events(1))[0]["seq"] == 1
+
+
 async def test_logout_ends_the_sockets_of_that_session(
     client: TestClient[Any, Any], make_user: UserFactory, connect_ws: Connect
 ) -> None:

@@ -9,6 +9,7 @@
 //     onPresence(members) { ... },                 // {user_id: {name, metas: [...]}} after each change
 //     async onReset() { const s = await reload(); return s.seq; },   // history gone: reload
 //     onError(error) { ... },                      // {code, message} from the server
+//     onRights() { ... },                          // rights changed, still subscribed: re-read them
 //     presence: false,                             // watch only: not counted (screens, the wall)
 //   });
 //   board.update({ editing: cardId });             // this tab's presence state
@@ -253,6 +254,10 @@ class Socket {
         if (subscriber && subscriber.options.onError) subscriber.options.onError(message);
         break;
       }
+      case "rights_changed":
+        // Still allowed to follow it, but what this user may do there may have changed.
+        if (channel && channel.options.onRights) channel.options.onRights(message);
+        break;
       case "unsubscribed":
         // The server ended it (a right lost); the error before it said why.
         if (channel && message.ref === null) {

@@ -1,62 +1,152 @@
-// The live board page (API.md, Live boards). Everything is built with textContent; moves work by
-// dragging, by the "Move…" dialog and by keyboard (Alt+arrows), as WCAG 2.2 criterion 2.5.7 asks.
+// The live board page (API.md, Live boards and "Pages people use"). Everything is built with
+// textContent. Remote changes patch the column(s) and card they touch (board_view.js), so nothing a
+// person types, no dialog and no focus is lost; moves work by dragging, by the card menu's "Move…"
+// dialog and by keyboard (Alt+arrows), as WCAG 2.2 criterion 2.5.7 asks.
 import { ApiError, announce, api, me, onLocaleChange, t } from "/static/app.js";
-import { applyEvent, findCard, mergeEdit, putCard, sortBoard } from "./board_model.js";
+import { applyEvent, findCard, putCard, sortBoard } from "./board_model.js";
+import { BoardView, el, initials } from "./board_view.js";
+import { CardDialog } from "./board_card.js";
 import { connect } from "/static/channel.js";
 
 const boardId = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 const $ = (selector, root = document) => root.querySelector(selector);
-const columnsRoot = $("[data-columns]");
-const cardDialog = $("#card-dialog");
-const moveDialog = $("#move-dialog");
+const TYPICAL_COLUMNS = ["boards.typical_todo", "boards.typical_doing", "boards.typical_done"];
+const UNDO_VISIBLE_MS = 20_000;
 
-let board = null;
-let user = null;
-let canChange = false;
-let members = {};
+/** What the page knows; board_card.js reads it too. */
+const state = {
+  board: null,
+  user: null,
+  project: null,
+  canChange: false,
+  presence: {}, // user id → {name, metas}
+  people: new Map(), // user id → full name (project members, people present, the user)
+  hubs: new Map(), // hub id → name
+  onlyMine: new URLSearchParams(window.location.search).get("mine") === "1",
+  liveState: "connecting",
+};
+
+let socket = null;
+let channel = null;
 let dragging = null; // {kind: "card"|"column", id}
-let openCardId = null;
-let baseCard = null; // the card as it was when the dialog was filled (for merging a stale edit)
 let movingCardId = null;
+let renamingColumnId = null;
+// Timings of remote changes for bench/board_page.py: arrival → patched → next frame painted.
+const timings = [];
 
-function el(tag, attrs = {}, text = null) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value == null) continue;
-    node.setAttribute(name, value === true ? "" : String(value));
+const person = (id) => state.people.get(id) || t("boards.unknown_person");
+
+function editorsOf(cardId) {
+  const names = [];
+  for (const [userId, entry] of Object.entries(state.presence)) {
+    if (state.user && userId === state.user.id) continue;
+    if (entry.metas.some((meta) => meta.state && meta.state.editing === cardId)) names.push(entry.name);
   }
-  if (text != null) node.textContent = text;
-  return node;
+  return names;
 }
+
+const view = new BoardView(
+  $("[data-columns]"),
+  () => ({ board: state.board, canChange: state.canChange, userId: state.user && state.user.id, person, editorsOf }),
+  {
+    openCard: (id) => dialog.open(id),
+    openMove,
+    archiveCard: (id) => archiveCard(id),
+    keyMove,
+    addCard,
+    moveColumn,
+    renameColumn,
+    deleteColumn,
+    dragStart,
+    wireDrop,
+  },
+);
+
+const dialog = new CardDialog(state, {
+  person,
+  editorsOf,
+  presence: (value) => channel && channel.update(value),
+  cardSaved: (card) => placeCard(card),
+  archiveCard: (id) => archiveCard(id),
+  focusCard: (id) => view.focusCard(id),
+  rightsLost: () => refreshRights(),
+});
 
 // --- loading and live updates -------------------------------------------------------------------
 
 async function loadBoard() {
-  board = await api("GET", `/api/boards/${encodeURIComponent(boardId)}`);
-  sortBoard(board);
-  render();
+  state.board = await api("GET", `/api/boards/${encodeURIComponent(boardId)}`);
+  sortBoard(state.board);
+  renderAll();
 }
 
-let socket = null;
-let channel = null;
+/** A full render: the first paint, a snapshot reloaded, a language or rights change. */
+function renderAll() {
+  if (!state.board) return;
+  const heading = $("[data-board-title]");
+  heading.removeAttribute("data-i18n"); // the board's own title from now on, not "Loading…"
+  heading.textContent = state.board.title;
+  document.title = `${state.board.title} — Dejima`;
+  view.renderAll();
+  renderEmpty();
+  applyFilter();
+}
 
+function renderEmpty() {
+  const empty = state.board.columns.length === 0;
+  $("[data-empty]").hidden = !empty;
+  $("[data-empty-how]").textContent = t(state.canChange ? "boards.empty_how" : "boards.empty_how_readonly");
+  $("[data-typical-columns]").hidden = !(empty && state.canChange);
+}
+
+/** The column(s) an event touches, so that only they are patched. */
 function onEvent(frame) {
+  const arrival = performance.now();
+  const board = state.board;
   board.seq = frame.seq;
-  const touched = applyEvent(board, frame.event, frame.data);
-  render();
-  const byOther = !frame.actor || !user || frame.actor.id !== user.id;
-  if (touched && byOther) {
-    flash(touched);
-    const title = frame.data.title || "";
-    announce(t(`boards.ev.${frame.event}`, { name: frame.actor ? frame.actor.name : "", title }));
+  const touched = new Set();
+  if (frame.event.startsWith("card.")) {
+    const before = findCard(board, frame.data.id);
+    if (before) touched.add(before.column.id);
+    touched.add(frame.data.column_id);
+  } else if (frame.event.startsWith("column.")) {
+    touched.add(frame.data.id);
   }
-  if (frame.event.startsWith("comment.") && frame.data.card_id === openCardId) loadNotes(openCardId);
-  if (frame.data.id === openCardId && frame.event.startsWith("card.")) refreshDialog(frame.data);
+  const id = applyEvent(board, frame.event, frame.data);
+  if (id) {
+    view.patch(touched);
+    if (frame.event.startsWith("column.")) renderEmpty();
+  }
+  const patched = performance.now();
+  if (timings.length < 10_000) {
+    const entry = { event: frame.event, arrival, patched, painted: null };
+    timings.push(entry);
+    requestAnimationFrame(() => {
+      // The frame that shows the change is being produced; a message runs right after it is painted.
+      const after = new MessageChannel();
+      after.port1.onmessage = () => {
+        entry.painted = performance.now();
+      };
+      after.port2.postMessage(null);
+    });
+  }
+  const byOther = !frame.actor || !state.user || frame.actor.id !== state.user.id;
+  if (id && byOther) {
+    view.flash(id);
+    const title = frame.data.title || "";
+    announce(t(`boards.ev.${frame.event}`, { name: frame.actor ? frame.actor.name : t("boards.someone"), title }));
+  }
+  if (frame.event.startsWith("comment.")) dialog.commentAdded(frame.data.card_id);
+  if (frame.event.startsWith("card.")) {
+    dialog.cardChanged(frame.data);
+    if (frame.event === "card.archived" || frame.event === "card.restored") refreshArchived();
+  }
 }
 
-function showStatus(state) {
-  document.body.dataset.boardLive = state;
-  const key = state === "live" ? "boards.live" : state === "connecting" ? "boards.connecting" : "boards.offline";
+function showStatus(value) {
+  state.liveState = value;
+  document.body.dataset.boardLive = value;
+  const key = value === "live" ? "boards.live" : value === "connecting" ? "boards.connecting" : "boards.offline";
   $("[data-live-state]").textContent = t(key);
 }
 
@@ -65,192 +155,188 @@ function follow() {
   socket = connect();
   socket.onStatus(showStatus);
   channel = socket.channel(`board:${boardId}`, {
-    since: board.seq,
+    since: state.board.seq,
     onEvent,
-    onPresence: (state) => {
-      members = state;
+    onPresence: (members) => {
+      state.presence = members;
+      for (const [id, entry] of Object.entries(members)) if (entry.name && !state.people.has(id)) state.people.set(id, entry.name);
       renderPresence();
-      renderBadges();
-      renderEditors();
+      view.fillAllEditing();
+      dialog.renderEditors();
     },
     // Events after our seq are no longer kept: reload the snapshot quietly and go on from its seq.
     onReset: async () => {
       await loadBoard();
-      return board.seq;
+      return state.board.seq;
     },
-    onError: (error) => showStatus(error.code === "not_found" ? "offline" : "live"),
+    onError: (error) => {
+      if (error.code === "not_found" || error.code === "forbidden") {
+        showStatus("offline");
+        refreshRights();
+      }
+    },
+    // A role changed (a viewer made an editor, an approval): the open page follows without a reload.
+    onRights: () => refreshRights(),
   });
-  if (openCardId) channel.update({ editing: openCardId });
-}
-
-function flash(id) {
-  const node = columnsRoot.querySelector(`[data-card-id="${CSS.escape(id)}"], [data-column-id="${CSS.escape(id)}"]`);
-  if (!node) return;
-  node.classList.remove("board-card--flash");
-  void node.offsetWidth; // restart the animation
-  node.classList.add("board-card--flash");
-}
-
-// --- rendering ----------------------------------------------------------------------------------
-
-function editorsOf(cardId) {
-  const names = [];
-  for (const [userId, entry] of Object.entries(members)) {
-    if (user && userId === user.id) continue;
-    if (entry.metas.some((meta) => meta.state && meta.state.editing === cardId)) names.push(entry.name);
-  }
-  return names;
+  if (dialog.cardId) channel.update({ editing: dialog.cardId });
 }
 
 function renderPresence() {
   const list = $("[data-presence]");
-  list.replaceChildren();
-  for (const entry of Object.values(members)) {
-    const item = el("li");
-    const avatar = el("span", { class: "avatar", title: entry.name, "aria-hidden": "true" }, (entry.name || "?").trim().slice(0, 1));
-    item.append(avatar, el("span", { class: "visually-hidden" }, entry.name));
-    list.append(item);
+  const items = [];
+  for (const entry of Object.values(state.presence)) {
+    const hubs = [...new Set(entry.metas.map((meta) => meta.hub).filter(Boolean))].map((id) => state.hubs.get(id) || id);
+    const item = el("li", { class: "presence__person" });
+    item.append(el("span", { class: "avatar avatar--small", "aria-hidden": "true" }, initials(entry.name)));
+    const text = el("span", { class: "presence__name" }, entry.name);
+    if (hubs.length) text.append(el("span", { class: "presence__hub" }, t("boards.at_hub", { hub: hubs.join(t("boards.list_sep")) })));
+    item.append(text);
+    items.push(item);
+  }
+  list.replaceChildren(...items);
+}
+
+// --- rights -------------------------------------------------------------------------------------
+
+async function refreshRights() {
+  const user = state.user;
+  let project = null;
+  try {
+    project = await api("GET", `/api/projects/${encodeURIComponent(state.board.project_id)}`, undefined, { quiet: true });
+  } catch {
+    project = null;
+  }
+  state.project = project;
+  if (project) for (const member of project.members) state.people.set(member.user_id, member.name);
+  const canChange = user.role === "admin" || (user.role !== "kiosk" && !!project && ["owner", "editor"].includes(project.my_role));
+  const changed = canChange !== state.canChange;
+  state.canChange = canChange;
+  renderRights();
+  if (changed) {
+    renderAll();
+    dialog.rightsChanged();
   }
 }
 
-/** Who edits which card, without rebuilding the board (a drag in progress is left alone). */
-function renderBadges() {
-  for (const badge of columnsRoot.querySelectorAll("[data-editing]")) {
-    const names = editorsOf(badge.getAttribute("data-editing"));
-    badge.textContent = names.length ? t("boards.editing_by", { names: names.join(", ") }) : "";
-  }
+function renderRights() {
+  const project = state.project;
+  const user = state.user;
+  $("[data-add-column]").hidden = !state.canChange;
+  $("[data-readonly]").hidden = state.canChange;
+  const mayAsk = !!project && ["partner", "member"].includes(user.role) && !project.my_role;
+  const pending = mayAsk && project.my_join_request && project.my_join_request.status === "pending";
+  const why = $("[data-readonly-why]");
+  why.textContent = state.canChange ? "" : t(pending ? "boards.join_pending" : mayAsk ? "boards.view_only_join" : "boards.view_only_why");
+  $("[data-join]").hidden = !mayAsk || pending;
+  document.body.toggleAttribute("data-board-readonly", !state.canChange);
 }
 
-function render() {
-  if (!board) return;
-  const focused = document.activeElement && document.activeElement.getAttribute("data-focus");
-  $("[data-board-title]").textContent = board.title;
-  document.title = `${board.title} — Dejima`;
-  const columns = board.columns.map((column, index) => renderColumn(column, index));
-  columnsRoot.replaceChildren(...columns);
-  renderBadges();
-  if (focused) {
-    const again = columnsRoot.querySelector(`[data-focus="${CSS.escape(focused)}"]`);
-    if (again) again.focus();
+$("[data-join]").addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    await api("POST", `/api/projects/${encodeURIComponent(state.board.project_id)}/join-requests`, { message: "" }, { headers: { "Idempotency-Key": newKey() } });
+    announce(t("boards.join_sent"));
+  } finally {
+    button.disabled = false;
   }
+  await refreshRights();
+});
+
+// --- the "my cards" filter ------------------------------------------------------------------------
+
+function applyFilter() {
+  const button = $("[data-only-mine]");
+  button.setAttribute("aria-pressed", String(state.onlyMine));
+  $("[data-columns]").toggleAttribute("data-only-mine", state.onlyMine);
 }
 
-function renderColumn(column, index) {
-  const headingId = `column-${column.id}`;
-  const section = el("section", { class: "board-column", "data-column-id": column.id, "aria-labelledby": headingId });
-  const head = el("div", { class: "board-column__head", draggable: canChange ? "true" : false });
-  const heading = el("h2", { id: headingId }, column.title);
-  heading.append(el("span", { class: "visually-hidden" }, ` ${t("boards.card_count", { count: column.cards.length })}`));
-  head.append(heading);
-  if (canChange) {
-    const buttons = [
-      ["←", "boards.column_left", index > 0 ? () => moveColumn(column.id, index - 2) : null],
-      ["→", "boards.column_right", index < board.columns.length - 1 ? () => moveColumn(column.id, index) : null],
-      ["✎", "boards.column_rename", () => renameColumn(column)],
-      ["🗑", "boards.column_delete", () => deleteColumn(column)],
-    ];
-    for (const [symbol, key, action] of buttons) {
-      const button = el("button", {
-        type: "button", class: "button--quiet", "aria-label": t(key, { title: column.title }),
-        title: t(key, { title: column.title }), "data-focus": `${key}:${column.id}`, disabled: !action,
-      }, symbol);
-      if (action) button.addEventListener("click", action);
-      head.append(button);
-    }
-    head.addEventListener("dragstart", (event) => {
-      dragging = { kind: "column", id: column.id };
-      event.dataTransfer.setData("text/plain", column.title);
-      event.dataTransfer.effectAllowed = "move";
-    });
-  }
-  const list = el("ul", { class: "board-cards", "aria-labelledby": headingId });
-  column.cards.forEach((card, position) => list.append(renderCard(card, column, position)));
-  wireCardDrop(section, list, column);
-  section.append(head, list);
-  if (canChange) section.append(renderAddCard(column));
-  return section;
-}
+$("[data-only-mine]").addEventListener("click", () => {
+  state.onlyMine = !state.onlyMine;
+  const url = new URL(window.location.href);
+  if (state.onlyMine) url.searchParams.set("mine", "1");
+  else url.searchParams.delete("mine");
+  window.history.replaceState(null, "", url);
+  applyFilter();
+});
 
-function renderCard(card, column, position) {
-  const item = el("li", { class: "board-card", "data-card-id": card.id, draggable: canChange ? "true" : false });
-  const open = el("button", {
-    type: "button", class: "board-card__title", "data-focus": `card:${card.id}`,
-    "aria-describedby": `card-meta-${card.id}`,
-  }, card.title);
-  open.addEventListener("click", () => openCard(card.id));
-  const meta = el("div", { class: "board-card__meta", id: `card-meta-${card.id}` });
-  meta.append(el("span", { class: "visually-hidden" }, t("boards.position_of", { n: position + 1, count: column.cards.length })));
-  for (const label of card.labels) meta.append(el("span", { class: "board-label" }, label));
-  if (card.due) meta.append(el("span", {}, t("boards.due_on", { date: card.due })));
-  if (card.assignees.length) meta.append(el("span", {}, t("boards.assigned_count", { count: card.assignees.length })));
-  item.append(open, meta);
-  item.append(el("p", { class: "board-card__editing", "data-editing": card.id }));
-  if (canChange) {
-    const actions = el("div", { class: "board-card__actions" });
-    const move = el("button", {
-      type: "button", class: "button--quiet", "data-focus": `move:${card.id}`, "aria-label": t("boards.move_card", { title: card.title }),
-    }, t("boards.move"));
-    move.addEventListener("click", () => openMove(card.id));
-    actions.append(move);
-    item.append(actions);
-    item.addEventListener("keydown", (event) => keyMove(event, card.id));
-    item.addEventListener("dragstart", (event) => {
-      dragging = { kind: "card", id: card.id };
-      event.dataTransfer.setData("text/plain", card.title);
-      event.dataTransfer.effectAllowed = "move";
-      item.classList.add("board-card--dragging");
-    });
-    item.addEventListener("dragend", () => item.classList.remove("board-card--dragging"));
-  }
-  return item;
-}
+// --- changes made here --------------------------------------------------------------------------
 
-function renderAddCard(column) {
-  const form = el("form", { class: "board-add-card" });
-  const inputId = `new-card-${column.id}`;
-  const label = el("label", { for: inputId, class: "visually-hidden" }, t("boards.new_card_in", { title: column.title }));
-  const input = el("input", { id: inputId, maxlength: "200", autocomplete: "off", "data-focus": `new:${column.id}`, placeholder: t("boards.new_card") });
-  const button = el("button", { type: "submit", class: "button" }, t("boards.add_card"));
-  form.append(label, input, button);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const title = input.value.trim();
-    if (!title) return;
-    const last = column.cards[column.cards.length - 1];
-    const card = await api("POST", `/api/boards/${encodeURIComponent(boardId)}/cards`,
-      { column_id: column.id, title, after: last ? last.id : null }, { headers: { "Idempotency-Key": newKey() } });
-    input.value = "";
-    putCard(board, card);
-    render();
-    announce(t("boards.card_added", { title: card.title }));
-  });
-  return form;
+/** Put a card the server answered with in place and patch its old and new column. */
+function placeCard(card) {
+  const before = findCard(state.board, card.id);
+  const touched = new Set([card.column_id]);
+  if (before) touched.add(before.column.id);
+  if (putCard(state.board, card)) view.patch(touched);
 }
 
 function newKey() {
   return window.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
+async function addCard(columnId, input) {
+  const title = input.value.trim();
+  if (!title) return;
+  const column = state.board.columns.find((c) => c.id === columnId);
+  const last = column && column.cards[column.cards.length - 1];
+  const card = await api("POST", `/api/boards/${encodeURIComponent(boardId)}/cards`,
+    { column_id: columnId, title, after: last ? last.id : null }, { headers: { "Idempotency-Key": newKey() } });
+  // Only what this submit sent is cleared: text typed since stays.
+  if (input.value.trim() === title) input.value = "";
+  placeCard(card);
+  announce(t("boards.card_added", { title: card.title }));
+}
+
+async function addColumn(title) {
+  const column = await api("POST", `/api/boards/${encodeURIComponent(boardId)}/columns`,
+    { title, after: lastColumnId() }, { headers: { "Idempotency-Key": newKey() } });
+  applyEvent(state.board, "column.created", column);
+  view.patch(new Set([column.id]));
+  renderEmpty();
+  return column;
+}
+
+function lastColumnId() {
+  const columns = state.board.columns;
+  return columns.length ? columns[columns.length - 1].id : null;
+}
+
+$("[data-add-column]").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = event.target.elements.title;
+  const title = input.value.trim();
+  if (!title) return;
+  await addColumn(title);
+  if (input.value.trim() === title) input.value = "";
+});
+
+$("[data-typical-columns]").addEventListener("click", async () => {
+  for (const key of TYPICAL_COLUMNS) await addColumn(t(key));
+  announce(t("boards.typical_added"));
+  const first = document.querySelector("[data-focus^='new:']");
+  if (first) first.focus();
+});
+
 // --- moving cards and columns -------------------------------------------------------------------
 
 async function moveCard(cardId, columnId, after) {
   try {
     const card = await api("POST", `/api/cards/${encodeURIComponent(cardId)}/move`, { column_id: columnId, after });
-    putCard(board, card);
-    render();
-    const found = findCard(board, cardId);
+    placeCard(card);
+    const found = findCard(state.board, cardId);
     if (found) {
       announce(t("boards.moved_to", { title: card.title, column: found.column.title, n: found.index + 1, count: found.column.cards.length }));
     }
   } catch (error) {
     if (error instanceof ApiError && error.status === 409) await loadBoard();
+    if (error instanceof ApiError && error.status === 403) await refreshRights();
   }
 }
 
 function keyMove(event, cardId) {
   if (!event.altKey || !["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(event.key)) return;
   event.preventDefault();
-  const found = findCard(board, cardId);
+  const found = findCard(state.board, cardId);
   if (!found) return;
   const { column, index } = found;
   const others = column.cards.filter((c) => c.id !== cardId);
@@ -259,12 +345,19 @@ function keyMove(event, cardId) {
   } else if (event.key === "ArrowDown" && index < column.cards.length - 1) {
     moveCard(cardId, column.id, others[index].id);
   } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
-    const columnIndex = board.columns.indexOf(column) + (event.key === "ArrowLeft" ? -1 : 1);
-    const target = board.columns[columnIndex];
+    const columnIndex = state.board.columns.indexOf(column) + (event.key === "ArrowLeft" ? -1 : 1);
+    const target = state.board.columns[columnIndex];
     if (!target) return;
     const at = Math.min(index, target.cards.length);
     moveCard(cardId, target.id, at > 0 ? target.cards[at - 1].id : null);
   }
+}
+
+function dragStart(event, what) {
+  dragging = what;
+  const title = what.kind === "card" ? (findCard(state.board, what.id) || { card: { title: "" } }).card.title : "";
+  event.dataTransfer.setData("text/plain", title);
+  event.dataTransfer.effectAllowed = "move";
 }
 
 function dropIndex(list, clientY) {
@@ -278,7 +371,7 @@ function dropIndex(list, clientY) {
   return after;
 }
 
-function wireCardDrop(section, list, column) {
+function wireDrop(section, list, columnId) {
   section.addEventListener("dragover", (event) => {
     if (!dragging) return;
     event.preventDefault();
@@ -292,11 +385,11 @@ function wireCardDrop(section, list, column) {
     dragging = null;
     if (!drag) return;
     if (drag.kind === "card") {
-      moveCard(drag.id, column.id, dropIndex(list, event.clientY));
-    } else if (drag.id !== column.id) {
+      moveCard(drag.id, columnId, dropIndex(list, event.clientY));
+    } else if (drag.id !== columnId) {
       const box = section.getBoundingClientRect();
-      const others = board.columns.filter((c) => c.id !== drag.id);
-      const index = others.findIndex((c) => c.id === column.id);
+      const others = state.board.columns.filter((c) => c.id !== drag.id);
+      const index = others.findIndex((c) => c.id === columnId);
       const afterIndex = event.clientX >= box.left + box.width / 2 ? index : index - 1;
       moveColumnAfter(drag.id, afterIndex >= 0 ? others[afterIndex].id : null);
     }
@@ -305,45 +398,64 @@ function wireCardDrop(section, list, column) {
 
 async function moveColumnAfter(columnId, after) {
   const column = await api("POST", `/api/columns/${encodeURIComponent(columnId)}/move`, { after });
-  applyEvent(board, "column.moved", column);
-  render();
+  applyEvent(state.board, "column.moved", column);
+  view.patch(new Set([column.id]));
   announce(t("boards.column_moved", { title: column.title }));
 }
 
 function moveColumn(columnId, afterIndex) {
-  const others = board.columns.filter((c) => c.id !== columnId);
+  const others = state.board.columns.filter((c) => c.id !== columnId);
   return moveColumnAfter(columnId, afterIndex >= 0 && others[afterIndex] ? others[afterIndex].id : null);
 }
 
-async function renameColumn(column) {
-  const title = window.prompt(t("boards.column_rename", { title: column.title }), column.title);
-  if (!title || title === column.title) return;
-  const updated = await api("PATCH", `/api/columns/${encodeURIComponent(column.id)}`, { version: column.version, title });
-  applyEvent(board, "column.updated", updated);
-  render();
+const columnDialog = $("#column-dialog");
+
+function renameColumn(columnId) {
+  const column = state.board.columns.find((c) => c.id === columnId);
+  if (!column) return;
+  renamingColumnId = columnId;
+  $("[data-column-heading]").textContent = t("boards.column_rename", { title: column.title });
+  $("#column-title").value = column.title;
+  columnDialog.showModal();
 }
 
-async function deleteColumn(column) {
-  if (!window.confirm(t("boards.column_delete_confirm", { title: column.title }))) return;
+$("[data-column-cancel]").addEventListener("click", () => columnDialog.close());
+$("[data-column-form]").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const column = state.board.columns.find((c) => c.id === renamingColumnId);
+  const title = $("#column-title").value.trim();
+  columnDialog.close();
+  if (!column || !title || title === column.title) return;
+  const updated = await api("PATCH", `/api/columns/${encodeURIComponent(column.id)}`, { version: column.version, title });
+  applyEvent(state.board, "column.updated", updated);
+  view.patch(new Set([column.id]));
+});
+
+async function deleteColumn(columnId) {
+  const column = state.board.columns.find((c) => c.id === columnId);
+  if (!column || !window.confirm(t("boards.column_delete_confirm", { title: column.title }))) return;
   await api("DELETE", `/api/columns/${encodeURIComponent(column.id)}`);
-  applyEvent(board, "column.deleted", column);
-  render();
+  applyEvent(state.board, "column.deleted", column);
+  view.patch(new Set());
+  renderEmpty();
   announce(t("boards.column_deleted", { title: column.title }));
 }
 
+const moveDialog = $("#move-dialog");
+
 function openMove(cardId) {
-  const found = findCard(board, cardId);
+  const found = findCard(state.board, cardId);
   if (!found) return;
   movingCardId = cardId;
   $("[data-move-heading]").textContent = t("boards.move_card", { title: found.card.title });
   const columnSelect = $("#move-column");
-  columnSelect.replaceChildren(...board.columns.map((c) => el("option", { value: c.id, selected: c.id === found.column.id }, c.title)));
+  columnSelect.replaceChildren(...state.board.columns.map((c) => el("option", { value: c.id, selected: c.id === found.column.id }, c.title)));
   fillPositions(found.column.id, found.index > 0 ? found.column.cards[found.index - 1].id : null);
   moveDialog.showModal();
 }
 
 function fillPositions(columnId, selectedAfter) {
-  const column = board.columns.find((c) => c.id === columnId);
+  const column = state.board.columns.find((c) => c.id === columnId);
   const options = [el("option", { value: "", selected: selectedAfter === null }, t("boards.position_top"))];
   for (const card of column ? column.cards : []) {
     if (card.id === movingCardId) continue;
@@ -354,168 +466,106 @@ function fillPositions(columnId, selectedAfter) {
 
 $("#move-column").addEventListener("change", (event) => fillPositions(event.target.value, null));
 $("[data-move-cancel]").addEventListener("click", () => moveDialog.close());
+moveDialog.addEventListener("close", () => {
+  if (movingCardId) view.focusCard(movingCardId);
+});
 $("[data-move-form]").addEventListener("submit", async (event) => {
   event.preventDefault();
   const cardId = movingCardId;
   moveDialog.close();
   await moveCard(cardId, $("#move-column").value, $("#move-after").value || null);
-  const again = columnsRoot.querySelector(`[data-focus="card:${CSS.escape(cardId)}"]`);
-  if (again) again.focus();
+  view.focusCard(cardId);
 });
 
-// --- the card dialog ----------------------------------------------------------------------------
+// --- archive, undo, the archived list ---------------------------------------------------------------
 
-function fillCardForm(card) {
-  baseCard = card;
-  const form = $("[data-card-form]");
-  $("[data-card-heading]").textContent = card.title;
-  form.elements.title.value = card.title;
-  form.elements.description.value = card.description;
-  form.elements.labels.value = card.labels.join(", ");
-  form.elements.due.value = card.due || "";
-  for (const control of form.elements) control.disabled = !canChange;
+const toast = $("[data-toast]");
+let toastCardId = null;
+let toastTimer = null;
+
+async function archiveCard(cardId) {
+  const card = await api("POST", `/api/cards/${encodeURIComponent(cardId)}/archive`, {});
+  placeCard(card);
+  if (dialog.cardId === cardId) dialog.close();
+  showUndo(card);
+  refreshArchived();
 }
 
-function refreshDialog(card) {
-  // Someone else changed the open card: show their values unless this person is typing over them.
-  const form = $("[data-card-form]");
-  // Otherwise the base stays as it was read, so that saving merges or reports the conflict.
-  if (!form.contains(document.activeElement)) fillCardForm(card);
-  renderEditors();
+function showUndo(card) {
+  toastCardId = card.id;
+  $("[data-toast-text]").textContent = t("boards.archived", { title: card.title });
+  toast.hidden = false;
+  window.clearTimeout(toastTimer);
+  // Long enough to notice; it stays while the pointer or focus is on it (WCAG 2.2.1).
+  toastTimer = window.setTimeout(hideUndoUnlessUsed, UNDO_VISIBLE_MS);
+  $("[data-toast-undo]").focus();
 }
 
-function renderEditors() {
-  const names = openCardId ? editorsOf(openCardId) : [];
-  $("[data-card-editors]").textContent = names.length ? t("boards.editing_by", { names: names.join(", ") }) : "";
-}
-
-async function openCard(cardId) {
-  const found = findCard(board, cardId);
-  if (!found) return;
-  openCardId = cardId;
-  fillCardForm(found.card);
-  renderEditors();
-  cardDialog.showModal();
-  channel.update({ editing: cardId });
-  await loadNotes(cardId);
-}
-
-cardDialog.addEventListener("close", () => {
-  const cardId = openCardId;
-  openCardId = null;
-  channel.update({});
-  const again = cardId && columnsRoot.querySelector(`[data-focus="card:${CSS.escape(cardId)}"]`);
-  if (again) again.focus();
-});
-
-function formChanges() {
-  const form = $("[data-card-form]");
-  const labels = [...new Set(form.elements.labels.value.split(/[,、]/).map((s) => s.trim()).filter(Boolean))];
-  const values = {
-    title: form.elements.title.value,
-    description: form.elements.description.value,
-    labels,
-    due: form.elements.due.value || null,
-  };
-  const changes = {};
-  for (const [name, value] of Object.entries(values)) {
-    if (JSON.stringify(value) !== JSON.stringify(baseCard[name])) changes[name] = value;
+function hideUndoUnlessUsed() {
+  if (toast.contains(document.activeElement) || toast.matches(":hover")) {
+    toastTimer = window.setTimeout(hideUndoUnlessUsed, 2000);
+    return;
   }
-  return changes;
+  toast.hidden = true;
 }
 
-$("[data-card-form]").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const changes = formChanges();
-  if (Object.keys(changes).length === 0) return;
-  const path = `/api/cards/${encodeURIComponent(openCardId)}`;
-  let card;
-  try {
-    card = await api("PATCH", path, { version: baseCard.version, ...changes }, { quiet: true });
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 409 || !error.body || !error.body.current) {
-      await api("PATCH", path, { version: baseCard.version, ...changes });
-      return;
-    }
-    const current = error.body.current;
-    const merged = mergeEdit(baseCard, changes, current);
-    if (!merged) {
-      fillCardForm(current);
-      announce(t("boards.conflict_reloaded"));
-      return;
-    }
-    // Different fields changed meanwhile: keep both, as the person would by re-reading and re-applying.
-    card = await api("PATCH", path, merged);
-    announce(t("boards.merged"));
-  }
-  putCard(board, card);
-  fillCardForm(card);
-  render();
-  announce(t("boards.saved", { title: card.title }));
+$("[data-toast-close]").addEventListener("click", () => {
+  toast.hidden = true;
+  if (toastCardId) view.focusCard(toastCardId);
+});
+$("[data-toast-undo]").addEventListener("click", async () => {
+  toast.hidden = true;
+  if (toastCardId) await restoreCard(toastCardId);
 });
 
-$("[data-archive]").addEventListener("click", async () => {
-  const card = await api("POST", `/api/cards/${encodeURIComponent(openCardId)}/archive`, {});
-  putCard(board, card);
-  cardDialog.close();
-  render();
-  announce(t("boards.archived", { title: card.title }));
-});
+async function restoreCard(cardId) {
+  const card = await api("POST", `/api/cards/${encodeURIComponent(cardId)}/restore`, {});
+  placeCard(card);
+  announce(t("boards.restored", { title: card.title }));
+  refreshArchived();
+  view.focusCard(card.id);
+}
 
-async function loadNotes(cardId) {
-  const [comments, history] = await Promise.all([
-    api("GET", `/api/cards/${encodeURIComponent(cardId)}/comments`),
-    api("GET", `/api/cards/${encodeURIComponent(cardId)}/history`),
-  ]);
-  if (cardId !== openCardId) return;
-  const when = (at) => new Date(at).toLocaleString(document.documentElement.lang);
-  $("[data-comments]").replaceChildren(...comments.map((c) => el("li", {}, `${c.author.name} (${when(c.created_at)}): ${c.body}`)));
-  $("[data-history]").replaceChildren(...history.slice().reverse().map((entry) => {
-    const fields = Object.entries(entry.changes)
-      .filter(([name]) => name !== "version" && name !== "position")
-      .map(([name, change]) => `${name}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
-    const who = entry.actor ? entry.actor.name : "";
-    return el("li", {}, `${when(entry.at)} — ${t(`boards.ev.${entry.event}`, { name: who, title: "" })}${fields.length ? `\n${fields.join("\n")}` : ""}`);
+const archivedBox = $("[data-archived]");
+archivedBox.addEventListener("toggle", () => refreshArchived());
+
+async function refreshArchived() {
+  if (!archivedBox.open) return;
+  const cards = await api("GET", `/api/boards/${encodeURIComponent(boardId)}/archived`);
+  $("[data-archived-empty]").hidden = cards.length > 0;
+  $("[data-archived-list]").replaceChildren(...cards.map((card) => {
+    const item = el("li", { class: "board-archived__item" });
+    const column = state.board.columns.find((c) => c.id === card.column_id);
+    item.append(el("span", { class: "board-archived__title" }, card.title));
+    if (column) item.append(el("span", { class: "board-archived__where" }, t("boards.archived_from", { column: column.title })));
+    if (state.canChange && column) {
+      const button = el("button", { type: "button", class: "button button--quiet" }, t("boards.restore"));
+      button.setAttribute("aria-label", t("boards.restore_card", { title: card.title }));
+      button.addEventListener("click", () => restoreCard(card.id));
+      item.append(button);
+    }
+    return item;
   }));
 }
-
-$("[data-comment-form]").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const field = event.target.elements.body;
-  if (!field.value.trim()) return;
-  await api("POST", `/api/cards/${encodeURIComponent(openCardId)}/comments`, { body: field.value }, { headers: { "Idempotency-Key": newKey() } });
-  field.value = "";
-  await loadNotes(openCardId);
-});
-
-$("[data-add-column]").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const input = event.target.elements.title;
-  const title = input.value.trim();
-  if (!title) return;
-  const column = await api("POST", `/api/boards/${encodeURIComponent(boardId)}/columns`, { title }, { headers: { "Idempotency-Key": newKey() } });
-  input.value = "";
-  applyEvent(board, "column.created", column);
-  render();
-});
 
 // --- start --------------------------------------------------------------------------------------
 
 async function start() {
-  user = await me();
+  showStatus("connecting");
+  state.user = await me();
+  state.people.set(state.user.id, state.user.name);
   await loadBoard();
-  try {
-    const project = await api("GET", `/api/projects/${encodeURIComponent(board.project_id)}`, undefined, { quiet: true });
-    canChange = user.role === "admin" || (user.role !== "kiosk" && ["owner", "editor"].includes(project.my_role));
-  } catch {
-    canChange = false;
-  }
-  $("[data-add-column]").hidden = !canChange;
-  render();
+  const hubs = api("GET", "/api/hubs", undefined, { quiet: true }).catch(() => []);
+  await refreshRights();
+  renderAll();
+  for (const hub of await hubs) state.hubs.set(hub.id, hub.name);
   follow();
-  // For tests and the curious: drop the socket as a network failure would, or pause and resume.
+  // For tests, the benchmark and the curious.
   window.dejimaBoard = {
-    board: () => board,
+    board: () => state.board,
+    renders: () => ({ ...view.renders }),
+    timings: () => timings.slice(),
+    fullRender: () => renderAll(),
     drop: () => socket.ws && socket.ws.close(4000),
     pause: () => {
       socket.close();
@@ -526,7 +576,10 @@ async function start() {
 }
 
 onLocaleChange(() => {
-  render();
+  renderAll();
+  renderRights();
   renderPresence();
+  showStatus(state.liveState);
+  dialog.retranslate();
 });
 start();
