@@ -163,6 +163,7 @@ async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         metrics=app[keys.METRICS],
         redis_url=app[keys.SETTINGS].redis_url,
         user_sockets=UserSockets(services.redis),
+        counts_in_presence=services.rights.counts_in_presence,
     )
     app[keys.REALTIME] = realtime
     await realtime.start()

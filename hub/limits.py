@@ -77,6 +77,29 @@ LOGIN_MAX_FAILURES_PER_ADDRESS = 30
 # failure: guessing online becomes hopeless (≤ 480 guesses a day per account), and a person can wait it out.
 LOGIN_LOCKOUT_S = 15 * 60
 
+# Invitation links: a week covers a new colleague who reads mail on Mondays only; longer and a
+# forgotten invitation in an old mailbox stays a way in.
+INVITE_TOKEN_TTL_S = 7 * 24 * 3600
+# Password-reset links: an hour to read the mail and act, short enough that a leaked one soon dies.
+RESET_TOKEN_TTL_S = 3600
+# Reset e-mails per account (known or not: the answer must not tell) and per client address within
+# the window: three covers "the first mail was late" twice; twenty covers an office behind one NAT.
+# Anything beyond is someone filling a mailbox or probing addresses.
+PASSWORD_RESET_MAX_PER_ACCOUNT = 3
+PASSWORD_RESET_MAX_PER_ADDRESS = 20
+PASSWORD_RESET_WINDOW_S = 3600
+# Every reset request answers after at least this long, whether or not the address exists, so the
+# time does not tell either (writing the token and the e-mail takes a few milliseconds).
+PASSWORD_RESET_ANSWER_S = 0.25
+
+# The wall shows "today's" announcements again after a reload: the server answers the last day's
+# (a day covers "today" in any time zone); the page keeps those of its own today.
+POSTED_WINDOW_S = 24 * 3600
+
+# A mention's notification quotes this much of the comment: enough for a sentence or two on a phone
+# and in a LINE message; the card holds the rest.
+MENTION_EXCERPT_CHARS = 200
+
 # Pages of the audit log: one screen by default, bounded so one request stays cheap.
 AUDIT_PAGE_DEFAULT = 50
 AUDIT_PAGE_MAX = 200

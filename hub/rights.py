@@ -218,6 +218,10 @@ class Rights:
     def may_subscribe_announcements(self, principal: Principal) -> bool:
         return True
 
+    def counts_in_presence(self, principal: Principal) -> bool:
+        # A kiosk or wall screen is a device in a room, not a person looking at the board.
+        return principal.role != "kiosk"
+
     def may_subscribe_hub(self, principal: Principal, hub_id: str) -> bool:
         # Every signed-in user may follow a hub's occupancy; names are filtered per copy.
         return True

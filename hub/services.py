@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
+from hub import limits
 from hub.announcements.wiring import Announcements, build_announcements
 from hub.boards.access import ProjectBoards
 from hub.boards.cards import CardService
@@ -33,8 +34,10 @@ from hub.hubs.wiring import Hubs, build_hubs
 from hub.identity.accounts import AccountService
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
+from hub.identity.recovery import PasswordRecovery
 from hub.identity.sessions import SessionService
-from hub.identity.throttle import LoginThrottle
+from hub.identity.throttle import LoginThrottle, RequestLimiter
+from hub.identity.tokens import AccountTokens
 from hub.identity.users import UserStore
 from hub.notifications.delivery import DeliveryRunner
 from hub.notifications.queue import JobQueue
@@ -68,6 +71,8 @@ class Services:
     audit: AuditLog
     throttle: LoginThrottle
     accounts: AccountService
+    account_tokens: AccountTokens
+    recovery: PasswordRecovery
     project_store: ProjectStore
     projects: ProjectService
     join_requests: JoinRequestService
@@ -83,6 +88,7 @@ class Services:
         await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
         await self.users.ensure_indexes()
         await self.sessions.ensure_indexes()
+        await self.account_tokens.ensure_indexes()
         await self.orgs.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
@@ -171,6 +177,28 @@ def build_services(
         redis=redis,
         clock=clock,
     )
+    account_tokens = AccountTokens(db, secret_key=settings.secret_key.get_secret_value())
+    recovery = PasswordRecovery(
+        users=users,
+        tokens=account_tokens,
+        sessions=sessions,
+        mail=notifications.account_mail,
+        audit=audit,
+        rights=rights,
+        per_account=RequestLimiter(
+            redis,
+            prefix="dejima:reset:acct",
+            max_count=limits.PASSWORD_RESET_MAX_PER_ACCOUNT,
+            window_s=limits.PASSWORD_RESET_WINDOW_S,
+        ),
+        per_address=RequestLimiter(
+            redis,
+            prefix="dejima:reset:addr",
+            max_count=limits.PASSWORD_RESET_MAX_PER_ADDRESS,
+            window_s=limits.PASSWORD_RESET_WINDOW_S,
+        ),
+        clock=clock,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -187,7 +215,11 @@ def build_services(
             max_per_address=settings.login_max_failures_per_address,
             window_s=settings.login_lockout_s,
         ),
-        accounts=AccountService(users=users, orgs=orgs, sessions=sessions, audit=audit, rights=rights),
+        accounts=AccountService(
+            users=users, orgs=orgs, sessions=sessions, audit=audit, rights=rights, recovery=recovery
+        ),
+        account_tokens=account_tokens,
+        recovery=recovery,
         project_store=project_store,
         projects=projects,
         join_requests=JoinRequestService(

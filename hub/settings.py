@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     urgent_reminder_s: int = Field(default=15 * 60, gt=0)
     line_bot_id: str | None = Field(default=None, description="The bot's LINE ID, shown when linking.")
+    line_friend_url: str | None = Field(
+        default=None,
+        pattern=r"^https://",
+        description="The official account's friend link (https://lin.ee/…), shown as a QR code when linking.",
+    )
     # Waits after the 1st, 2nd … failed attempt; when they run out the delivery is recorded failed.
     # Defaults: e-mail / LINE about 8 hours of tries; webhooks now, 5 s, 30 s, 2 min, 10 min, 1 h, 3 h,
     # 8 h, 24 h (API.md: at least 24 hours). Tests make them short.

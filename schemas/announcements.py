@@ -122,4 +122,7 @@ class AcksOut(Out):
 class AnnouncementQuery(Strict):
     # Extension: ``authored=true`` lists what the caller wrote (staff), scheduled ones included.
     authored: bool = False
+    # Extension: ``posted=true`` lists what the screens show (the wall): announcements posted on the
+    # ``announcements`` and ``hub:`` channels in the last 24 hours, not expired, whoever the caller.
+    posted: bool = False
     limit: int = Field(default=100, ge=1, le=500)

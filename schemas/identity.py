@@ -25,6 +25,18 @@ class LoginBody(Strict):
     password: Password
 
 
+class PasswordResetBody(Strict):
+    # Not validated as an address: whatever was typed gets the same 202.
+    email: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_EMAIL_CHARS), AfterValidator(no_surrogates)
+    ]
+
+
+class SetPasswordBody(Strict):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    password: NewPassword
+
+
 class UserOut(Out):
     id: str
     email: str
@@ -47,6 +59,10 @@ class UserAdminOut(UserOut):
 class LoginOut(Out):
     user: UserOut
     token: str
+
+
+class SetPasswordOut(Out):
+    user: UserOut
 
 
 class UserCreate(Strict):

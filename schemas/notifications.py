@@ -109,6 +109,9 @@ class LineLinkCodeOut(Out):
     expires_at: UtcDatetime
     # The bot to send the code to, when configured (DEJIMA_LINE_BOT_ID).
     bot_id: str | None = None
+    # Its friend link (DEJIMA_LINE_FRIEND_URL), and the same as a QR code (an SVG of this service).
+    friend_url: str | None = None
+    friend_qr: str | None = None
 
 
 class UnsubscribeOut(Out):

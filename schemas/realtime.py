@@ -28,6 +28,9 @@ class SubscribeMessage(Strict):
     channel: str = Field(min_length=1, max_length=200)
     since: int | None = Field(default=None, ge=0)
     ref: Ref = None
+    # Extension: ``false`` watches a board:/hub: channel without being counted in its presence
+    # (a wall screen). Kiosk accounts are never counted, whatever they send.
+    presence: bool = True
 
 
 class UnsubscribeMessage(Strict):

@@ -62,6 +62,8 @@ async def list_announcements(request: web.Request) -> web.Response:
     reads = request.app[keys.SERVICES].announcements.reads
     if query.authored:
         return json_list(await reads.authored(principal, limit=query.limit))
+    if query.posted:
+        return json_list(await reads.posted(principal, limit=query.limit))
     return json_list(await reads.received(principal, limit=query.limit))
 
 

@@ -16,7 +16,7 @@ from hub.boards.notices import MENTIONED, Notices
 from hub.boards.service import BoardService, invalid
 from hub.events.log import Decision, EventLog, Unchanged
 from hub.ids import idempotent_id
-from hub.limits import MAX_MENTIONS_PER_COMMENT
+from hub.limits import MAX_MENTIONS_PER_COMMENT, MENTION_EXCERPT_CHARS
 from hub.principal import Principal
 from schemas.boards import CommentCreate, CommentOut, FieldChange, HistoryEntry
 from schemas.common import utc_now
@@ -69,7 +69,8 @@ class CardNotes:
                 principal=principal,
                 changes={},
                 notify=notify,
-                extra={"comment_id": comment_id},
+                # The excerpt travels with the entry: a mention's notification quotes what was said.
+                extra={"comment_id": comment_id, "excerpt": body.body[:MENTION_EXCERPT_CHARS]},
             )
             return Change(
                 event="comment.created",

@@ -117,12 +117,15 @@ class Notices:
             }
             if entry.get("comment_id"):
                 data["comment_id"] = entry["comment_id"]
+            if entry.get("excerpt"):
+                data["excerpt"] = entry["excerpt"]
             await self._notify.notify(
                 # One cause per person: a cause names the people it reaches (its e-mail and LINE too).
                 cause_id=f"board-history:{entry['_id']}:{target['user_id']}",
                 kind=target["kind"],
                 user_ids=[target["user_id"]],
                 data=data,
+                link=f"/boards/{entry['board_id']}?card={entry['card_id']}",
             )
             ensured += 1
         return ensured

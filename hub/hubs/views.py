@@ -37,6 +37,14 @@ def add_pages(app: web.Application) -> None:
     """The kiosk of a hub (signed in as its kiosk account) and the wall screen of both hubs."""
     add_page(app, path="/kiosk/{hub_id}", name="kiosk", title_key="hubs.kiosk_title")
     add_page(app, path="/wall", name="wall", title_key="hubs.wall_title", nav=True)
+    add_page(
+        app,
+        path="/admin/hubs",
+        name="admin_hubs",
+        title_key="hubs.admin_title",
+        nav=True,
+        nav_roles=frozenset({"admin"}),
+    )
 
 
 def _hubs(request: web.Request) -> Hubs:

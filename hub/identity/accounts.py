@@ -12,6 +12,7 @@ from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
 from hub.identity.passwords import hash_password
+from hub.identity.recovery import PasswordRecovery
 from hub.identity.sessions import SessionService
 from hub.identity.users import UserStore, to_user_admin_out, to_user_out
 from hub.ids import idempotent_id
@@ -46,7 +47,9 @@ class AccountService:
         sessions: SessionService,
         audit: AuditLog,
         rights: Rights,
+        recovery: PasswordRecovery,
     ) -> None:
+        self._recovery = recovery
         self._users = users
         self._orgs = orgs
         self._sessions = sessions
@@ -76,6 +79,9 @@ class AccountService:
             subject_id=user_id,
             data={"role": body.role, "email": doc["email"]},
         )
+        if body.password is None:
+            # Nobody knows a password for it yet: the person chooses one from the invitation.
+            await self._recovery.send_invitation(doc)
         return to_user_admin_out(doc)
 
     async def list_users(self, principal: Principal, query: UsersQuery) -> list[UserOut]:
@@ -105,6 +111,9 @@ class AccountService:
             raise _invalid("(body)", str(error)) from error
         if "org_id" in changes:
             await self._require_org(changes["org_id"])
+        if user_id == principal.id and (role != before["role"] or changes.get("disabled") is True):
+            # An admin who locks themselves out needs another admin to get back in; ask them instead.
+            raise Conflict("you cannot switch off or change the role of your own account")
         losing_admin = before["role"] == "admin" and (role != "admin" or changes.get("disabled") is True)
         if losing_admin and not before.get("disabled") and await self._users.count_active_admins() <= 1:
             raise Conflict("the last admin cannot be demoted or switched off")

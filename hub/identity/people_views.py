@@ -13,6 +13,7 @@ from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
 from hub.web.shell import add_page
+from schemas.common import Status
 from schemas.identity import (
     AuditPage,
     AuditQuery,
@@ -29,9 +30,24 @@ routes = web.RouteTableDef()
 
 
 def add_pages(app: web.Application) -> None:
-    # Not in the menu: only admins use them; the projects page links to them for admins.
-    add_page(app, path="/admin/users", name="admin_users", title_key="identity.users_title")
-    add_page(app, path="/admin/orgs", name="admin_orgs", title_key="identity.orgs_title")
+    # In an admin's menu only: only admins use them.
+    admins = frozenset({"admin"})
+    add_page(
+        app,
+        path="/admin/users",
+        name="admin_users",
+        title_key="identity.users_title",
+        nav=True,
+        nav_roles=admins,
+    )
+    add_page(
+        app,
+        path="/admin/orgs",
+        name="admin_orgs",
+        title_key="identity.orgs_title",
+        nav=True,
+        nav_roles=admins,
+    )
 
 
 @routes.post("/api/users")
@@ -90,6 +106,23 @@ async def update_user(request: web.Request) -> web.Response:
         principal, request.match_info["user_id"], patch, address=client_address(request)
     )
     return json_response(user)
+
+
+@routes.post("/api/users/{user_id}/invite")
+@api(
+    summary="Send a new invitation e-mail (admin)",
+    description="A link to /set-password valid 7 days, in the person's locale; earlier links stop working.",
+    response=Status,
+    status=202,
+    errors=(403, 404, 409),
+    tags=["identity"],
+)
+async def invite_user(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    await request.app[keys.SERVICES].recovery.invite(
+        principal, request.match_info["user_id"], address=client_address(request)
+    )
+    return json_response(Status(status="accepted"), status=202)
 
 
 @routes.post("/api/orgs")

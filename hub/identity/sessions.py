@@ -78,8 +78,12 @@ class SessionService:
         if session is not None:
             await self._announce(session["user_id"])
 
-    async def revoke_all(self, user_id: str) -> None:
-        await self._sessions.delete_many({"user_id": user_id})
+    async def revoke_all(self, user_id: str, *, keep: str | None = None) -> None:
+        """End every session of ``user_id``, except ``keep`` (the session id of the caller)."""
+        query: Doc = {"user_id": user_id}
+        if keep is not None:
+            query["_id"] = {"$ne": keep}
+        await self._sessions.delete_many(query)
         await self._announce(user_id)
 
     async def _announce(self, user_id: str) -> None:

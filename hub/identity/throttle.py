@@ -70,3 +70,32 @@ class LoginThrottle:
 
     async def succeeded(self, *, email: str) -> None:
         await self._redis.delete(self._account_key(email))
+
+
+class RequestLimiter:
+    """At most ``max_count`` requests per key in a fixed window that starts with the first one.
+
+    For requests that cost someone else something whatever their outcome (a reset e-mail): each
+    one counts, not only failures. Keys are hashed like the sign-in counters.
+    """
+
+    def __init__(self, redis: Redis, *, prefix: str, max_count: int, window_s: int) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._max_count = max_count
+        self._window_s = window_s
+
+    def _key(self, value: str) -> str:
+        return f"{self._prefix}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+    async def hit(self, value: str) -> None:
+        """Count one request; raise ``RateLimited`` when the window holds more than allowed."""
+        key = self._key(value)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            # The window starts with the first request (SET NX); EXPIRE NX needs Redis 7.
+            pipe.set(key, 0, ex=self._window_s, nx=True)
+            pipe.incr(key)
+            pipe.ttl(key)
+            _, count, ttl = await pipe.execute()
+        if int(count) > self._max_count:
+            raise RateLimited("too many requests; try again later", retry_after_s=max(1, int(ttl)))

@@ -6,15 +6,16 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Unauthenticated
-from hub.http.auth import COOKIE_NAME, require_own_origin, require_principal
+from hub.http.auth import COOKIE_NAME, optional_principal, require_own_origin, require_principal
 from hub.http.bodies import parse_body
 from hub.http.client import client_address
 from hub.http.openapi import api
 from hub.http.responses import json_response
 from hub.identity.passwords import verify_password
 from hub.identity.users import normalise_email, to_user_out
+from schemas.common import Status
 from schemas.events import Actor
-from schemas.identity import LoginBody, LoginOut, UserOut
+from schemas.identity import LoginBody, LoginOut, PasswordResetBody, SetPasswordBody, SetPasswordOut, UserOut
 
 routes = web.RouteTableDef()
 
@@ -85,3 +86,51 @@ async def me(request: web.Request) -> web.Response:
     if user is None:
         raise Unauthenticated("sign in first")
     return json_response(to_user_out(user))
+
+
+@routes.post("/api/auth/password-reset")
+@api(
+    summary="Ask for a password-reset link by e-mail",
+    description=(
+        "Always 202 with the same body and after the same time, whether or not the address belongs "
+        "to an account; the e-mail (a link valid 1 hour) goes only to an existing one. Limited per "
+        "address typed and per client address (429)."
+    ),
+    body=PasswordResetBody,
+    response=Status,
+    status=202,
+    auth=False,
+    errors=(403, 429),
+    tags=["identity"],
+)
+async def password_reset(request: web.Request) -> web.Response:
+    require_own_origin(request)  # a foreign page must not make visitors' browsers send these mails
+    body = await parse_body(request, PasswordResetBody)
+    await request.app[keys.SERVICES].recovery.request_reset(body.email, address=client_address(request))
+    return json_response(Status(status="accepted"), status=202)
+
+
+@routes.post("/api/auth/set-password")
+@api(
+    summary="Choose a password with the token of an invitation or reset link",
+    description=(
+        "The token works once. A used, expired or unknown token answers 400; a password shorter than "
+        "10 characters 422. Every other session of the person ends."
+    ),
+    body=SetPasswordBody,
+    response=SetPasswordOut,
+    auth=False,
+    errors=(400, 403),
+    tags=["identity"],
+)
+async def set_password(request: web.Request) -> web.Response:
+    require_own_origin(request)  # like signing in: only from our own pages (or a non-browser client)
+    body = await parse_body(request, SetPasswordBody)
+    caller = await optional_principal(request)
+    user = await request.app[keys.SERVICES].recovery.set_password(
+        body.token,
+        body.password,
+        keep_session=None if caller is None else caller.session_id,
+        address=client_address(request),
+    )
+    return json_response(SetPasswordOut(user=to_user_out(user)))

@@ -22,7 +22,7 @@ from hub.clock import Clock
 from hub.doc import Doc
 from hub.identity.users import UserStore
 from hub.limits import WEBHOOK_ORG_BUSY_RETRY_S
-from hub.notifications import line, mail, messages, times
+from hub.notifications import account_mail, line, mail, messages, times
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_at
 from hub.settings import Settings
@@ -140,14 +140,18 @@ class DeliveryRunner:
                 [delivery_id], state="cancelled", now=now, error="no such recipient"
             )
             return None
-        content = messages.Email(subject=doc["subject"], text=doc["text"], html=doc["html"])
+        if account_mail.is_account_mail(doc):
+            # Rendered now: the delivery holds the link's nonce, never the link itself.
+            content = account_mail.render(doc, settings=self._settings)
+        else:
+            content = messages.Email(subject=doc["subject"], text=doc["text"], html=doc["html"])
         try:
             message = mail.build(
                 content,
                 sender=self._settings.smtp_from,
                 to=user["email"],
                 message_id=delivery_id,
-                unsubscribe_url=doc["unsubscribe_url"],
+                unsubscribe_url=doc.get("unsubscribe_url"),
                 locale=doc.get("locale") or "ja",
             )
         except (ValueError, TypeError, IndexError) as error:

@@ -42,7 +42,7 @@ def build(
     sender: str,
     to: str,
     message_id: str,
-    unsubscribe_url: str,
+    unsubscribe_url: str | None,
     locale: str,
 ) -> EmailMessage:
     message = EmailMessage(policy=_POLICY)
@@ -52,8 +52,9 @@ def build(
     message["Date"] = format_datetime(utc_now())
     domain = parseaddr(sender)[1].rpartition("@")[2] or "dejima.local"
     message["Message-ID"] = f"<{message_id}@{domain}>"
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe_url is not None:  # account mail (invitations, resets) is not a list to leave
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = locale
     message.set_content(content.text, charset="utf-8", cte="base64")

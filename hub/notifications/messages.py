@@ -72,6 +72,16 @@ def _phrase(kind: str, data: Doc, locale: Locale) -> Text:
         where = f"「{card}」" if ja else f"“{card}”"
         lead = f"{by} さん: " if ja and by else (f"{by}: " if by else "")
         return Text(title=title, body=f"{where}\n{lead}{excerpt}".strip(), locale=locale)
+    if kind == "join_request.created":
+        project = str(data.get("project_title") or "")
+        title = "参加申請が届きました" if ja else "Someone asks to join your project"
+        body = (
+            f"{by} さんが、プロジェクト「{project}」への参加を申し込みました。"
+            if ja
+            else f"{by} asks to join the project “{project}”."
+        )
+        excerpt = str(data.get("excerpt") or "")
+        return Text(title=title, body=f"{body}\n{excerpt}".strip(), locale=locale)
     if kind == "join_request.decided":
         project = str(data.get("project_title") or "")
         approved = data.get("status") == "approved"

@@ -16,6 +16,7 @@ from hub.http.responses import json_list, json_response
 from hub.limits import MAX_LINE_WEBHOOK_BYTES
 from hub.notifications import unsubscribe
 from hub.notifications.outbox import to_delivery_out
+from hub.notifications.qr import qr_svg
 from hub.web.shell import add_page
 from schemas.common import Status
 from schemas.notifications import (
@@ -36,7 +37,8 @@ _TAGS = ["notifications"]
 
 def add_pages(app: web.Application) -> None:
     """The notification centre (in the menu), notification settings, and partner webhooks."""
-    add_page(app, path="/notifications", name="notifications", title_key="notifications.title", nav=True)
+    # Not in the menu: the header's own link (with the unread count) leads there on every page.
+    add_page(app, path="/notifications", name="notifications", title_key="notifications.title")
     add_page(app, path="/preferences", name="preferences", title_key="notifications.preferences_title")
     add_page(app, path="/webhooks", name="webhooks", title_key="notifications.webhooks_title")
 
@@ -118,7 +120,29 @@ async def line_link_code(request: web.Request) -> web.Response:
     services = request.app[keys.SERVICES]
     out = await services.notifications.line_linking.issue_code(principal.id)
     out.bot_id = services.settings.line_bot_id
+    if services.settings.line_friend_url:
+        out.friend_url = services.settings.line_friend_url
+        out.friend_qr = "/api/line/friend-qr.svg"
     return json_response(out, status=201)
+
+
+@routes.get("/api/line/friend-qr.svg")
+@api(
+    summary="The LINE official account's friend link as a QR code (SVG)",
+    description="Made here (segno), no outside service. 404 without DEJIMA_LINE_FRIEND_URL.",
+    errors=(404,),
+    tags=_TAGS,
+)
+async def line_friend_qr(request: web.Request) -> web.Response:
+    await require_principal(request)
+    url = request.app[keys.SETTINGS].line_friend_url
+    if not url:
+        raise NotFound("no LINE friend link is configured (DEJIMA_LINE_FRIEND_URL)")
+    return web.Response(
+        body=qr_svg(url),
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
 
 
 @routes.delete("/api/me/line")

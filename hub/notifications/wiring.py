@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.clock import Clock
 from hub.events.log import EventLog
 from hub.identity.users import UserStore
+from hub.notifications.account_mail import AccountMailer
 from hub.notifications.fanout import Notifier
 from hub.notifications.line_link import LineLinking
 from hub.notifications.outbox import Outbox
@@ -32,6 +33,7 @@ class Notifications:
     notifier: Notifier
     line_linking: LineLinking
     sweeper: Sweeper
+    account_mail: AccountMailer
     clock: Clock
 
     async def ensure_indexes(self) -> None:
@@ -69,5 +71,6 @@ def build_notifications(
         notifier=notifier,
         line_linking=LineLinking(db, settings=settings, users=users, notifier=notifier, clock=clock),
         sweeper=Sweeper(outbox=outbox, notifier=notifier, queue=queue, clock=clock),
+        account_mail=AccountMailer(outbox=outbox, queue=queue, clock=clock),
         clock=clock,
     )

@@ -18,11 +18,12 @@ from hub.notify import Notify
 from hub.principal import Principal
 from hub.projects.service import ProjectService, to_access
 from hub.projects.store import ProjectStore, pending_key
-from hub.rights import Rights
+from hub.rights import ProjectAccess, Rights
 from schemas.common import utc_now
 from schemas.projects import JoinRequestCreate, JoinRequestOut, JoinRequestStatus
 
 DECIDED_KIND = "join_request.decided"
+CREATED_KIND = "join_request.created"
 
 
 class JoinRequestService:
@@ -74,7 +75,28 @@ class JoinRequestService:
             if raced is not None:
                 return await self._render_one(raced)
             raise Conflict("you have asked to join this project already; the request is pending") from None
+        await self._tell_owners(principal, project, doc)
         return await self._render_one(doc)
+
+    async def _tell_owners(self, principal: Principal, project: ProjectAccess, doc: Doc) -> None:
+        """Each owner is notified that a request waits for them (once per request and owner)."""
+        project_doc = await self._store.get(project.id)
+        for owner_id, role in project.members.items():
+            if role != "owner" or owner_id == principal.id:
+                continue
+            await self._notify.notify(
+                cause_id=f"{CREATED_KIND}:{doc['_id']}:{owner_id}",
+                kind=CREATED_KIND,
+                user_ids=[owner_id],
+                data={
+                    "join_request_id": doc["_id"],
+                    "project_id": project.id,
+                    "project_title": "" if project_doc is None else project_doc["title"],
+                    "by": principal.name,
+                    "excerpt": (doc.get("message") or "")[:200],
+                },
+                link="/join-requests",
+            )
 
     async def decide(
         self,
@@ -125,6 +147,7 @@ class JoinRequestService:
                 "project_title": "" if project_doc is None else project_doc["title"],
                 "status": status,
             },
+            link=f"/projects/{project_id}",
         )
         return await self._render_one(decided)
 

@@ -37,6 +37,7 @@ class Subscription:
         "announced",
         "channel_id",
         "conn",
+        "counted",
         "feed",
         "full",
         "joined_at",
@@ -61,6 +62,8 @@ class Subscription:
         self.presence_ready = False
         self.state: dict[str, Any] = {}
         self.joined_at = ""
+        # Counted in the channel's presence (a person); False for watchers such as wall screens.
+        self.counted = True
 
     @property
     def active(self) -> bool:

@@ -28,3 +28,7 @@ class LogReader(Protocol):
 
 # A session token or API token → who it is, or None when it is not (or no longer) valid.
 Authenticate = Callable[[str], Awaitable[Principal | None]]
+
+# Whether a subscriber counts as a person present (a kiosk or the wall watches without being one);
+# the rule book decides (Rights.counts_in_presence).
+CountsInPresence = Callable[[Principal], bool]

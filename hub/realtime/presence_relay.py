@@ -92,6 +92,19 @@ class PresenceRelay:
         if sub.active:
             view.greet(sub)
 
+    async def watch(self, sub: Subscription) -> None:
+        """A watcher (a kiosk, a wall: not counted) gets the members and their changes, as its grant
+        allows, without joining. It waits for the channel's mirror to be loaded first, so that its
+        state is the members', not an empty mirror's (bounded like a join's greeting)."""
+        view = sub.feed.presence
+        assert view is not None
+        await view.loaded()
+        if sub.active:
+            view.greet(sub)
+
+    def watch_soon(self, sub: Subscription) -> None:
+        self._realtime.spawn(self.watch(sub))
+
     def join_soon(self, sub: Subscription) -> None:
         # In the background: a handler cancelled mid-way must not leave a half-made join behind.
         self._realtime.spawn(self.join(sub))

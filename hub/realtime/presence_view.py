@@ -32,6 +32,7 @@ class ChannelPresence:
         self.members: dict[str, Entry] = {}  # connection id → entry
         self.seq = 0
         self.ready = False  # the mirror was loaded
+        self._loaded = asyncio.Event()  # set with ``ready``, for watchers waiting for the members
         # Diffs received while the mirror is being (re)loaded: (seq, payload).
         self.held: list[tuple[int, bytes]] | None = []
         # Connections changed since the last flush, with what subscribers last saw of them.
@@ -42,6 +43,11 @@ class ChannelPresence:
         self._version = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._greeting: list[Subscription] = []
+
+    async def loaded(self) -> None:
+        """Wait until the mirror was loaded once (bounded like a greeting)."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._loaded.wait(), PRESENCE_GREET_WAIT_S)
 
     async def reached(self, seq: int) -> None:
         """Wait until the mirror reflects diff ``seq`` (bounded: a lost diff is repaired by a reload)."""
@@ -177,6 +183,7 @@ class ChannelPresence:
         self.members = {entry.conn: entry for entry in entries}
         self.seq = seq
         self.ready = True
+        self._loaded.set()
         self._version += 1
         if broadcast:
             for sub in self._subscribers():

@@ -36,7 +36,7 @@ from hub.principal import Principal
 from hub.realtime.channels import ChannelKind, ChannelTable, Grant
 from hub.realtime.connection import CLOSE_POLICY, CLOSE_TOO_SLOW, Connection
 from hub.realtime.feeds import Feed, Subscription
-from hub.realtime.ports import Authenticate, LogReader
+from hub.realtime.ports import Authenticate, CountsInPresence, LogReader
 from hub.realtime.presence_relay import PresenceRelay
 from hub.realtime.user_sockets import UserSockets
 from schemas.realtime import (
@@ -68,8 +68,10 @@ class Realtime:
         metrics: Metrics,
         redis_url: str,
         user_sockets: UserSockets,
+        counts_in_presence: CountsInPresence,
     ) -> None:
         self.authenticate = authenticate
+        self.counts_in_presence = counts_in_presence
         self.channels = channels
         self.metrics = metrics
         self.incarnation = secrets.token_hex(4)
@@ -198,8 +200,12 @@ class Realtime:
         else:
             assert since is not None
             await self._recover(sub, since=since, head=head, ref=msg.ref)
+        sub.counted = msg.presence and self.counts_in_presence(conn.principal)
         if sub.feed.presence is not None and sub.active:
-            self.presence.join_soon(sub)
+            if sub.counted:
+                self.presence.join_soon(sub)
+            else:
+                self.presence.watch_soon(sub)  # sees the members, is not one of them
 
     async def _attach(
         self,
@@ -317,6 +323,8 @@ class Realtime:
             raise InvalidRequest(f"subscribe to {msg.channel[:80]} first")
         if not sub.feed.kind.presence:
             raise InvalidRequest("this channel has no presence")
+        if not sub.counted:
+            return  # a watcher (a screen, a kiosk) has no state to show
         self.presence.update(sub, msg.state)
 
     async def _end(self, sub: Subscription, *, code: str, message: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -55,6 +55,8 @@ class Page:
     nav: bool
     fragment: str
     has_script: bool
+    # Only these roles see it in the menu (None: everyone who may open it).
+    nav_roles: frozenset[str] | None = None
 
 
 @dataclass
@@ -83,6 +85,8 @@ def setup_web(app: web.Application, *, web_dir: Path = WEB_DIR) -> None:
     app.on_response_prepare.append(_security_headers)
     add_page(app, path="/", name="home", title_key="shell.home", auth=False)
     add_page(app, path="/login", name="login", title_key="login.title", auth=False)
+    add_page(app, path="/forgot-password", name="forgot_password", title_key="login.forgot_title", auth=False)
+    add_page(app, path="/set-password", name="set_password", title_key="login.set_title", auth=False)
 
 
 def add_page(
@@ -93,14 +97,18 @@ def add_page(
     title_key: str,
     auth: bool = True,
     nav: bool = False,
+    nav_roles: frozenset[str] | None = None,
 ) -> None:
     """Serve ``hub/web/pages/<name>.html`` at ``path`` in the base layout.
 
     ``auth``: visitors who are not signed in are sent to ``/login?next=<this page>``.
-    ``nav``: the page is linked from the header (and the home page) for those who may open it.
+    ``nav``: the page is linked from the header (and the home page) for those who may open it;
+    ``nav_roles`` narrows that to some roles (admin pages in an admin's menu only).
     """
     shell = app[keys.WEB]
     page = _load_page(shell.web_dir, path=path, name=name, title_key=title_key, auth=auth, nav=nav)
+    if nav_roles is not None:
+        page = replace(page, nav_roles=nav_roles)
     shell.pages.append(page)
     app.router.add_get(path, _page_handler(page))
 
@@ -136,7 +144,7 @@ def render(
     locale = choose_locale(request, principal)
     catalog = shell.catalogs[locale]
     signed_in = principal is not None
-    nav_links = _nav_links(shell, current=page, signed_in=signed_in)
+    nav_links = _nav_links(shell, current=page, role=None if principal is None else principal.role)
     script = (
         f'<script type="module" src="/static/pages/{quote(page.name)}.js"></script>'
         if page.has_script
@@ -158,10 +166,12 @@ def render(
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=headers)
 
 
-def _nav_links(shell: WebShell, *, current: Page, signed_in: bool) -> str:
+def _nav_links(shell: WebShell, *, current: Page, role: str | None) -> str:
     items = []
     for page in shell.pages:
-        if not page.nav or (page.auth and not signed_in):
+        if not page.nav or (page.auth and role is None):
+            continue
+        if page.nav_roles is not None and role not in page.nav_roles:
             continue
         here = ' aria-current="page"' if page is current else ""
         items.append(

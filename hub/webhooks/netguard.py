@@ -109,6 +109,21 @@ async def resolve_all(host: str, port: int) -> list[IpAddress]:
     return [ipaddress.ip_address(result["host"]) for result in results]
 
 
+# Each reason above as a stable code, for pages that explain it in the reader's language.
+_REASON_CODES = (
+    ("must be an http", "url_scheme"),
+    ("must name a host", "url_host"),
+    ("must not carry", "url_credentials"),
+    ("the host does not resolve", "url_unresolvable"),
+    ("the host resolves to a private", "url_private"),
+)
+
+
+def reason_code(reason: str) -> str:
+    """The code of a reason given by ``blocked_reason`` (``url_refused`` for any other)."""
+    return next((code for start, code in _REASON_CODES if reason.startswith(start)), "url_refused")
+
+
 async def blocked_reason(url: str, *, allow_private: bool) -> str | None:
     """Why Dejima will not post to ``url`` now, or None when it may."""
     problem = url_problem(url)

@@ -74,7 +74,10 @@ class WebhookStore:
         reason = await netguard.blocked_reason(body.url, allow_private=self._settings.webhook_allow_private)
         if reason is not None:
             raise InvalidRequest(
-                "this webhook URL is refused", details={"fields": [{"path": "url", "message": reason}]}
+                f"this webhook URL is refused: {reason}",
+                details={
+                    "fields": [{"path": "url", "message": reason, "type": netguard.reason_code(reason)}]
+                },
             )
         if await self._hooks.count_documents({"org_id": org_id}) >= MAX_WEBHOOKS_PER_ORG:
             raise Conflict(f"an organisation has at most {MAX_WEBHOOKS_PER_ORG} webhooks")

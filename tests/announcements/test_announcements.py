@@ -230,3 +230,43 @@ async def test_an_idempotency_key_publishes_once(
     assert (await first.json())["id"] == (await again.json())["id"]
     assert await services.events.head("announcements") == 1
     assert len(await (await client.get("/api/notifications", headers=reader.headers)).json()) == 1
+
+
+async def test_the_author_is_not_awaited_and_hears_of_each_acknowledgement(
+    client: TestClient[Any, Any], make_user: UserFactory, services: Services
+) -> None:
+    author = await make_user("member")
+    reader = await make_user("member")
+    out = await _announce(client, author, priority="urgent")  # "all": the author receives it too
+    acks = await (await client.get(f"/api/announcements/{out['id']}/acks", headers=author.headers)).json()
+    assert author.id not in acks["pending"] and reader.id in acks["pending"]
+    assert author.id not in [p["user_id"] for p in acks["people"]]
+    await client.post(f"/api/announcements/{out['id']}/ack", headers=author.headers)
+    acks = await (await client.get(f"/api/announcements/{out['id']}/acks", headers=author.headers)).json()
+    assert acks["acknowledged"] == []
+
+    await client.post(f"/api/announcements/{out['id']}/ack", headers=reader.headers)
+    nudges = [
+        e
+        for e in await services.events.since(f"user:{author.id}", 0)
+        if e.event == "announcement.ack_received"
+    ]
+    assert [(e.data["announcement_id"], e.data["user_id"]) for e in nudges] == [(out["id"], reader.id)]
+
+
+async def test_the_wall_lists_what_was_posted_for_screens_to_anyone(
+    client: TestClient[Any, Any], make_user: UserFactory
+) -> None:
+    author = await make_user("member")
+    kiosk = await make_user("kiosk", hub_id="bandai")
+    everyone = await _announce(client, author, title="全員へ")
+    bandai = await _announce(client, author, title="磐梯へ", audience={"hubs": ["bandai"]})
+    project = await (
+        await client.post(
+            "/api/projects", json={"title": "P", "visibility": "private"}, headers=author.headers
+        )
+    ).json()
+    await _announce(client, author, title="プロジェクトへ", audience={"projects": [project["id"]]})
+    assert await _received(client, kiosk) == []  # a kiosk receives nothing of its own
+    posted = await (await client.get("/api/announcements?posted=true", headers=kiosk.headers)).json()
+    assert [a["id"] for a in posted] == [bandai["id"], everyone["id"]]

@@ -94,3 +94,25 @@ def test_mention_rules() -> None:
     assert ids("mail me at sato@bandai.example") == []
     assert ids("@Ann and @Lee") == ["mary"]
     assert ids("no mention @ all, @x") == []
+
+
+async def test_a_mention_quotes_the_comment_and_links_to_the_card(
+    client: Client, board: Board, person: UserFactory
+) -> None:
+    await person("member", name="磐梯 次郎", email="jiro@dejima.test")
+    await client.post(
+        f"/api/projects/{board.project_id}/members",
+        json={
+            "user_id": (await client.app[keys.SERVICES].users.by_email("jiro@dejima.test"))["_id"],
+            "role": "viewer",
+        },
+        headers=board.owner.headers,
+    )
+    column = await add_column(client, board)
+    card = await add_card(client, board, column["id"])
+    body = "@jiro 明日の除雪計画、確認をお願いします。"
+    status, _ = await post(client, f"/api/cards/{card['id']}/comments", board.editor, {"body": body})
+    assert status == 201
+    doc = await client.app[keys.DB]["notifications"].find_one({"kind": "card.mentioned"})
+    assert body in doc["data"]["body"]  # not just "名前 さん:"
+    assert doc["data"]["link"] == f"/boards/{board.id}?card={card['id']}"

@@ -144,10 +144,10 @@ async def test_admin_registers_an_organisation_and_a_partner(
     await assert_accessible(admin)
 
     await admin.goto(live_server.url + "/admin/users")
-    await admin.get_by_label("メールアドレス").fill("Tanaka@Partner.example")
-    await admin.get_by_label("氏名").fill("「田中 健」")
+    await admin.get_by_label("メールアドレス", exact=True).fill("Tanaka@Partner.example")
+    await admin.get_by_label("氏名", exact=True).fill("「田中 健」")
     await admin.get_by_label("種別", exact=True).select_option("partner")
-    await admin.get_by_label("団体").select_option(label="Aizu Tech")
+    await admin.get_by_label("団体", exact=True).select_option(label="Aizu Tech")
     await admin.get_by_label("初期パスワード（10 文字以上、任意）").fill("a long password")
     await admin.get_by_role("button", name="登録する").click()
     await expect(admin.get_by_role("status")).to_have_text("「田中 健」 さんを登録しました。")

@@ -152,12 +152,12 @@ async def test_a_kiosk_of_the_other_hub_is_told_so(
     kiosk = await make_account("kiosk", hub_id="shibuya")
     await sign_in(page, live_server.url, kiosk.email, kiosk.password)
     await page.goto(live_server.url + "/kiosk/bandai")
-    await tap(page.get_by_role("button", name="来ました（受付）"))
-    await page.get_by_label("お名前", exact=True).fill("迷った 人")
-    await tap(page.get_by_role("button", name="次へ"))
-    await tap(page.get_by_role("button", name="仕事"))
-    await tap(page.get_by_role("button", name="同意して受付する"))
+    # Told at once, on the first screen, with the way to its own kiosk; nobody starts a check-in.
     await expect(page.get_by_role("alert")).to_contain_text("この端末は、この拠点の受付ではありません。")
+    await expect(page.get_by_role("button", name="来ました（受付）")).to_be_disabled()
+    await tap(page.get_by_role("link", name="この端末の受付画面へ"))
+    await expect(page).to_have_url(live_server.url + "/kiosk/shibuya")
+    await expect(page.get_by_role("button", name="来ました（受付）")).to_be_enabled()
     assert await live_server.services.db["checkins"].count_documents({}) == 0
 
 
@@ -200,3 +200,84 @@ async def test_the_start_screen_counts_live(
         )
         assert response.status == 201
     await expect(page.locator("#kiosk-count")).to_have_text("いま 1 人が利用しています（定員 30 人）。")
+
+
+async def call(base_url: str, method: str, path: str, token: str, body: object = None) -> dict[str, object]:
+    async with aiohttp.ClientSession() as session:
+        response = await session.request(
+            method, base_url + path, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status in (200, 201), await response.text()
+        result: dict[str, object] = await response.json()
+        return result
+
+
+async def login_token(base_url: str, email: str, password: str) -> str:
+    async with aiohttp.ClientSession() as session:
+        response = await session.post(
+            base_url + "/api/auth/login", json={"email": email, "password": password}
+        )
+        return str((await response.json())["token"])
+
+
+async def test_a_full_hub_says_so_on_the_first_screen_live_with_the_other_hub(
+    live_server: LiveServer, page: Page, make_account: AccountFactory
+) -> None:
+    kiosk = await make_account("kiosk", hub_id="bandai")
+    admin = await make_account("admin")
+    member = await make_account("member")
+    # The kiosk account signs in straight to its kiosk.
+    await sign_in(page, live_server.url, kiosk.email, kiosk.password)
+    await expect(page).to_have_url(live_server.url + "/kiosk/bandai")
+    await expect(page.locator("#kiosk-others")).to_have_text(["渋谷ハブ: いま 0 人（定員 20 人）"])
+    start = page.get_by_role("button", name="来ました（受付）")
+    box = await start.bounding_box()
+    assert box is not None and box["height"] >= 112  # as the stylesheet asks
+
+    admin_token = await login_token(live_server.url, admin.email, admin.password)
+    await call(live_server.url, "PATCH", "/api/hubs/bandai", admin_token, {"capacity": 1})
+    await expect(page.locator("#kiosk-count")).to_have_text("いま 0 人が利用しています（定員 1 人）。")
+    member_token = await login_token(live_server.url, member.email, member.password)
+    checkin = await call(live_server.url, "POST", "/api/hubs/bandai/checkins", member_token, {})
+
+    # Full: said first, before anyone types a name; the other hub is offered.
+    await expect(page.get_by_text("ただいま満員です")).to_be_visible()
+    await expect(start).to_be_disabled()
+    await expect(page.get_by_role("region", name="ほかの拠点のようす")).to_contain_text("渋谷ハブ: いま 0 人")
+    await assert_accessible(page)
+    await call(live_server.url, "POST", "/api/hubs/shibuya/checkins", member_token, {})
+    await expect(page.locator("#kiosk-others")).to_have_text(["渋谷ハブ: いま 1 人（定員 20 人）"])
+    await call(live_server.url, "POST", f"/api/checkins/{checkin['id']}/checkout", member_token)
+    await expect(page.get_by_text("ただいま満員です")).to_be_hidden()
+    await expect(start).to_be_enabled()
+
+
+async def test_each_visitor_starts_in_japanese_and_nothing_of_the_last_one_stays(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    kiosk = await make_account("kiosk", hub_id="bandai")
+    page = await (await new_context(locale="en-US")).new_page()
+    await sign_in(page, live_server.url, kiosk.email, kiosk.password)
+    await expect(page.locator("html")).to_have_attribute("lang", "ja")  # a kiosk starts in Japanese
+
+    await tap(page.get_by_role("button", name="English"))
+    await tap(page.get_by_role("button", name="I have arrived (check in)"))
+    await page.get_by_label("Your name", exact=True).fill("Taro Bandai")
+    await tap(page.get_by_role("button", name="Next"))
+    await tap(page.get_by_role("button", name="Work"))
+    await expect(page.locator("#consent-notice")).to_contain_text("on the hub's wall screen")
+    await tap(page.get_by_role("button", name="I agree — check me in"))
+    await expect(page.get_by_role("status")).to_have_text("Welcome, Taro Bandai.")
+    await tap(page.get_by_role("button", name="Back to the start"))
+
+    # The next visitor: Japanese, and no trace of the last one's greeting.
+    await expect(page.locator("html")).to_have_attribute("lang", "ja")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("ようこそ")
+    await expect(page.locator("#kiosk-count")).to_have_text("いま 1 人が利用しています（定員 30 人）。")
+    await expect(page.locator("#status")).to_have_text("")
+    await tap(page.get_by_role("button", name="帰ります"))
+    await expect(page.get_by_text("Taro Bandai さん、ようこそ。")).to_have_count(0)
+    await expect(page.get_by_text("Welcome, Taro Bandai.")).to_have_count(0)
+    await tap(page.get_by_role("button", name="もどる"))
+    await tap(page.get_by_role("button", name="English"))
+    await expect(page.locator("#kiosk-count")).to_have_text("1 person is here now (room for 30).")

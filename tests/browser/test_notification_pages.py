@@ -35,6 +35,7 @@ def settings(servers: Servers, database_name: str) -> Settings:
         admin_email="admin@dejima.test",
         admin_password="admin-password-1",
         webhook_allow_private=True,
+        line_friend_url="https://lin.ee/dejimaTest",
     )
 
 
@@ -179,11 +180,84 @@ async def test_webhook_admin_shows_the_secret_once_and_the_delivery_log(
     await live_server.services.notifications.outbox.mark_final(
         ["wd_browser"], state="failed", now=now, error="HTTP 500", status=500, attempts=9
     )
+    # A delivery that failed and waits for its next try says when that is.
+    await live_server.services.notifications.outbox.add_delivery(
+        {
+            "_id": "wd_waiting",
+            "channel": "webhook",
+            "webhook_id": hook["_id"],
+            "org_id": org.id,
+            "event_type": "card.moved",
+            "channel_name": "board:b1",
+            "seq": 2,
+            "msg_id": "msg_waiting",
+            "payload": {},
+            "priority": "normal",
+            "cause_id": None,
+            "expires_at": None,
+            "created_at": now - timedelta(minutes=10),
+        },
+        next_at=now,
+    )
+    await live_server.services.notifications.outbox.mark_retry(
+        ["wd_waiting"], now=now, next_at=now + timedelta(minutes=30), error="HTTP 503", status=503, attempts=2
+    )
     await item.get_by_role("button", name="配信の記録を見る").click()
-    row = item.locator("tbody tr").first
+    waiting = item.locator("tbody tr", has_text="card.moved")
+    await expect(waiting).to_contain_text("次の再送:")
+    await expect(waiting.locator("time")).to_have_count(2)
+    row = item.locator("tbody tr", has_text="card.created")
     await expect(row).to_contain_text("card.created")
     await expect(row).to_contain_text("失敗")
     await assert_accessible(page)
     await row.get_by_role("button", name="もう一度送る").click()
     await expect(page.get_by_role("status")).to_have_text("もう一度送ります。")
     await expect(item.locator("tbody tr").first).to_contain_text("送信待ち")
+
+
+async def test_preferences_speak_the_page_language_and_line_waits_for_linking(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    person = await make_account("member")
+    page = await (await new_context()).new_page()
+    await sign_in(page, live_server.url, person.email, person.password)
+    await page.goto(live_server.url + "/preferences")
+    # Time zone from a list, Japan by default; LINE off and not choosable before it is linked.
+    await expect(page.get_by_label("タイムゾーン")).to_have_value("Asia/Tokyo")
+    assert await page.locator("#pref-zone option").count() > 10
+    line = page.get_by_label("LINE で受け取る")
+    await expect(line).not_to_be_checked()
+    await expect(line).to_be_disabled()
+
+    # A bad value: the error is Japanese only, next to its field.
+    await page.get_by_label("この時間はメールと LINE を止める").check()
+    await page.get_by_label("開始").fill("")
+    await page.get_by_role("button", name="保存する").click()
+    error = page.locator("#pref-quiet-start-error")
+    await expect(error).to_be_visible()
+    text = await error.text_content()
+    assert text and not any("a" <= ch.lower() <= "z" for ch in text), text
+    await expect(page.get_by_label("開始")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#alert")).to_have_text("")
+    await assert_accessible(page)
+
+    # A good save clears it.
+    await page.get_by_label("開始").fill("22:00")
+    await page.get_by_label("タイムゾーン").select_option("Asia/Seoul")
+    await page.get_by_role("button", name="保存する").click()
+    await expect(page.get_by_role("status")).to_have_text("通知の設定を保存しました。")
+    await expect(error).to_have_count(0)
+    await expect(page.get_by_label("開始")).not_to_have_attribute("aria-invalid", "true")
+    prefs = await page.evaluate("fetch('/api/me/preferences').then((r) => r.json())")
+    assert prefs["time_zone"] == "Asia/Seoul"
+
+    # Linking: the official account's friend link, as a link and as a QR code made by the server.
+    await page.get_by_role("button", name="連携用の番号を表示する").click()
+    await expect(
+        page.get_by_role("link", name="Dejima の LINE 公式アカウントを友だちに追加")
+    ).to_have_attribute("href", "https://lin.ee/dejimaTest")
+    qr = page.get_by_role("img", name="LINE 友だち追加の QR コード（https://lin.ee/dejimaTest）")
+    await expect(qr).to_be_visible()
+    assert await qr.evaluate("(img) => img.complete && img.naturalWidth > 100")
+    assert (await qr.get_attribute("src") or "").startswith("/")  # no outside service
+    await assert_accessible(page)

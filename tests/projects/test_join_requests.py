@@ -211,3 +211,22 @@ async def test_partners_cannot_find_what_they_may_not_read(
         )
         assert body == await expect_error(missing, 404, "not_found")
     assert await client.app[keys.DB]["join_requests"].count_documents({}) == 0
+
+
+async def test_owners_are_told_when_a_request_arrives(
+    client: TestClient[Any, Any], quick_user: UserFactory
+) -> None:
+    owner = await quick_user("member", name="佐藤 淳一")
+    asker = await quick_user("member", name="田中 健")
+    project = await create_project(client, owner, visibility="internal", title="観光DX")
+    url = f"/api/projects/{project['id']}/join-requests"
+    response = await client.post(url, json={"message": "センサーで協力できます"}, headers=asker.headers)
+    assert response.status == 201
+    listed = await client.get("/api/notifications", headers=owner.headers)
+    [notice] = [n for n in await listed.json() if n["kind"] == "join_request.created"]
+    assert notice["data"]["title"] == "参加申請が届きました"
+    assert "田中 健 さんが、プロジェクト「観光DX」への参加を申し込みました。" in notice["data"]["body"]
+    assert "センサーで協力できます" in notice["data"]["body"]
+    assert notice["data"]["link"] == "/join-requests"
+    asked = await client.get("/api/notifications", headers=asker.headers)
+    assert [n for n in await asked.json() if n["kind"] == "join_request.created"] == []

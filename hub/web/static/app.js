@@ -93,9 +93,58 @@ export class ApiError extends Error {
 /** A sentence for the reader: the translated kind of error, then the server's own words. */
 export function describeError(error) {
   const key = `errors.${error.code}`;
-  const general = Object.prototype.hasOwnProperty.call(catalog, key) ? catalog[key] : "";
-  if (!general) return error.message;
-  return error.message ? `${general} (${error.message})` : general;
+  const general = Object.prototype.hasOwnProperty.call(catalog, key) ? catalog[key] : t("errors.internal");
+  // The server speaks English: its words are added only on an English page, never mixed into Japanese.
+  if (locale() === "en" && error.message && error.status !== 0) return `${general} (${error.message})`;
+  return general;
+}
+
+/**
+ * Show the field errors of an ApiError (422 `details.fields`) next to their inputs, in the page's
+ * language: `fields` maps API paths ("email") to input ids. Each message sits in the input's
+ * `.field`, tied to it by aria-describedby. Returns true when at least one was shown.
+ */
+export function showFieldErrors(error, fields) {
+  let shown = false;
+  for (const item of error?.details?.fields || []) {
+    const id = fields[item.path];
+    const input = id && document.getElementById(id);
+    if (!input) continue;
+    const key = `errors.field_${item.type}`;
+    setFieldError(input, Object.prototype.hasOwnProperty.call(catalog, key) ? catalog[key] : t("errors.field_invalid"));
+    shown = true;
+  }
+  return shown;
+}
+
+/** Mark one input invalid with `text` shown under it (the page's own checks use this too). */
+export function setFieldError(input, text) {
+  const id = `${input.id}-error`;
+  let note = document.getElementById(id);
+  if (!note) {
+    note = document.createElement("p");
+    note.id = id;
+    note.className = "field-error";
+    (input.closest(".field") || input.parentElement).append(note);
+  }
+  note.textContent = text;
+  input.setAttribute("aria-invalid", "true");
+  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(id)) input.setAttribute("aria-describedby", [...described, id].join(" "));
+}
+
+/** Remove every field error under `root` (after a good save, or before a new try). */
+export function clearFieldErrors(root = document) {
+  for (const note of root.querySelectorAll(".field-error")) {
+    const input = root.querySelector(`[aria-describedby~="${note.id}"]`);
+    if (input) {
+      const rest = input.getAttribute("aria-describedby").split(" ").filter((part) => part && part !== note.id);
+      if (rest.length) input.setAttribute("aria-describedby", rest.join(" "));
+      else input.removeAttribute("aria-describedby");
+      input.removeAttribute("aria-invalid");
+    }
+    note.remove();
+  }
 }
 
 /**
@@ -248,6 +297,21 @@ function wireSignOut() {
   }
 }
 
+/** On phones the menu folds behind one button (without JavaScript it simply stays open). */
+function wireMenu() {
+  const toggle = document.querySelector(".menu-toggle");
+  const nav = document.getElementById("site-nav");
+  if (!toggle || !nav || !nav.querySelector("li")) return;
+  toggle.hidden = false;
+  document.documentElement.classList.add("has-menu-toggle");
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    nav.classList.toggle("is-open", open);
+  });
+}
+
 wireLanguageSwitch();
+wireMenu();
 wireSignOut();
 showSignedInUser();

@@ -10,6 +10,7 @@
 //     async onReset() { const s = await reload(); return s.seq; },   // history gone: reload
 //     onError(error) { ... },                      // {code, message} from the server
 //     onRights() { ... },                          // rights changed, still subscribed: re-read them
+//     presence: false,                             // watch only: not counted (screens, the wall)
 //   });
 //   board.update({ editing: cardId });             // this tab's presence state
 //   board.leave();
@@ -57,6 +58,7 @@ class Channel {
   subscribeMessage(ref) {
     const message = { type: "subscribe", ref, channel: this.name };
     if (this.seq !== null) message.since = this.seq;
+    if (this.options.presence === false) message.presence = false;
     return message;
   }
 

@@ -1,6 +1,7 @@
 // The header's notification link with the live unread count, on every page of a signed-in person.
 import { announce, api, me, onLocaleChange, t } from "/static/app.js";
 import { UserChannel } from "/static/notifications/live.js";
+import { startUrgentBanners } from "/static/notifications/urgent.js";
 
 const link = document.querySelector("[data-notify-link]");
 const badge = document.querySelector("[data-unread-count]");
@@ -32,6 +33,7 @@ async function start() {
   const user = await me().catch(() => null);
   if (!user || !link) return;
   render();
+  if (user.role !== "kiosk") startUrgentBanners(user);
   await refresh();
   new UserChannel(user.id).start();
   document.addEventListener("dejima:user-event", (event) => {

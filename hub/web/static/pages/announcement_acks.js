@@ -2,7 +2,8 @@
 import { api, onLocaleChange, t } from "/static/app.js";
 import { el, fill, localized, timeEl } from "/static/notifications/common.js";
 
-// The people an announcement reached change only as they read it: a glance every 20 s is enough.
+// Live through the author's channel (announcement.ack_received); a glance every 20 s besides covers
+// an admin looking at someone else's announcement.
 const REFRESH_MS = 20_000;
 const id = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 let announcement = null;
@@ -71,3 +72,8 @@ const hubs = await api("GET", "/api/hubs");
 hubNames = Object.fromEntries(hubs.map((hub) => [hub.id, hub.name]));
 await load();
 window.setInterval(() => load().catch(() => {}), REFRESH_MS);
+// Live: each acknowledgement of the author's announcements nudges the author's own channel.
+document.addEventListener("dejima:user-event", (event) => {
+  const frame = event.detail;
+  if (frame.event === "announcement.ack_received" && frame.data.announcement_id === id) load().catch(() => {});
+});

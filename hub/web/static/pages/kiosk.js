@@ -1,7 +1,7 @@
 // The hub's kiosk (/kiosk/{hub}): a visitor checks in in three steps (name → purpose → consent) or
 // checks out by tapping their name. Built for someone who has never used a tablet: one question per
 // screen, big targets, plain words, and the screen goes back to the start by itself.
-import { ApiError, announce, api, clearError, describeError, locale, onLocaleChange, setLocale, showError, t } from "/static/app.js";
+import { ApiError, announce, api, clearError, describeError, locale, me, onLocaleChange, setLocale, showError, t } from "/static/app.js";
 import { connect } from "/static/channel.js";
 
 const HUB = decodeURIComponent(window.location.pathname.split("/")[2] || "");
@@ -18,6 +18,8 @@ const orgInput = $("visitor-org");
 const contactInput = $("visitor-contact");
 
 let hub = null;
+let others = new Map(); // the other hubs, live: id → hub
+let wrongDevice = null; // this device's own hub when it is a kiosk of another one
 let retentionDays = null;
 let purpose = null;
 let leaving = null; // the check-in tapped in the list
@@ -34,6 +36,9 @@ function randomKey() {
 
 function show(id, { focus = true } = {}) {
   current = id;
+  // What was said on the last screen ("… さん、ようこそ。") must not stay in view on the next one.
+  const status = document.getElementById("status");
+  if (status) status.textContent = "";
   for (const step of steps) step.hidden = step.id !== id;
   const heading = $(id).querySelector("h1");
   if (focus && heading) heading.focus();
@@ -52,12 +57,41 @@ function goHome() {
   orgInput.value = "";
   contactInput.value = "";
   for (const input of [nameInput, orgInput, contactInput]) input.removeAttribute("aria-invalid");
+  $("done-text").textContent = "";
+  $("bye-text").textContent = "";
   purpose = null;
   leaving = null;
   idempotencyKey = null;
   clearError();
+  // Every visitor starts in Japanese, whatever the one before chose.
+  if (locale() !== "ja") setLocale("ja", { quiet: true }).catch(() => {});
   show("step-start");
   refresh();
+}
+
+function isFull(h) {
+  return h.occupancy >= h.capacity;
+}
+
+function renderStart() {
+  const full = Boolean(hub && isFull(hub));
+  $("kiosk-full").hidden = !full || wrongDevice !== null;
+  $("kiosk-elsewhere").hidden = wrongDevice === null;
+  $("kiosk-choose").hidden = full || wrongDevice !== null;
+  // Nobody starts a check-in that cannot end well; leaving stays possible (not on a wrong device).
+  $("start-in").disabled = full || wrongDevice !== null;
+  $("start-out").disabled = wrongDevice !== null;
+  if (wrongDevice) $("kiosk-own").href = `/kiosk/${encodeURIComponent(wrongDevice)}`;
+  const list = $("kiosk-others");
+  list.replaceChildren(
+    ...[...others.values()].map((other) => {
+      const item = document.createElement("li");
+      const key = isFull(other) ? "hubs.kiosk_other_full" : "hubs.kiosk_other_state";
+      item.textContent = t(key, { name: other.name, n: other.occupancy, capacity: other.capacity });
+      return item;
+    }),
+  );
+  $("kiosk-others-box").hidden = others.size === 0;
 }
 
 function renderHub() {
@@ -66,9 +100,11 @@ function renderHub() {
   const button = $("kiosk-lang");
   button.textContent = other === "en" ? "English" : "日本語";
   button.lang = other;
-  $("kiosk-count").textContent = hub ? t("hubs.kiosk_count", { n: hub.occupancy, capacity: hub.capacity }) : "";
+  const countKey = hub && hub.occupancy === 1 ? "hubs.kiosk_count_one" : "hubs.kiosk_count";
+  $("kiosk-count").textContent = hub ? t(countKey, { n: hub.occupancy, capacity: hub.capacity }) : "";
   $("consent-retention").textContent = retentionDays ? t("hubs.kiosk_consent_retention", { days: retentionDays }) : "";
   if (leaving) $("out-confirm-title").textContent = t("hubs.kiosk_out_confirm", { name: leaving.name });
+  renderStart();
 }
 
 async function refresh() {
@@ -114,6 +150,7 @@ async function checkIn() {
   } catch (error) {
     if (error.code === "hub_full") {
       showError(t("hubs.kiosk_full"));
+      goHome(); // the start screen says it, with the other hubs' state
     } else if (error.status === 422) {
       const paths = ((error.details && error.details.fields) || []).map((f) => f.path);
       const inputs = fieldError(paths);
@@ -220,11 +257,16 @@ for (const kind of ["pointerdown", "keydown", "input"]) {
 async function follow() {
   const snapshot = await refresh();
   if (!snapshot) return;
-  connect().channel(`hub:${HUB}`, {
+  const socket = connect();
+  socket.channel(`hub:${HUB}`, {
     since: snapshot.seq,
+    presence: false,
     onEvent(event) {
       if (event.event === "hub.occupancy" && hub) {
         hub = { ...hub, occupancy: event.data.occupancy, capacity: event.data.capacity };
+        renderHub();
+      } else if (event.event === "hub.updated" && hub) {
+        hub = { ...hub, ...event.data };
         renderHub();
       } else if (event.event.startsWith("checkin.") && current === "step-out") {
         renderLeaving();
@@ -235,9 +277,59 @@ async function follow() {
       return fresh ? fresh.seq : null;
     },
   });
+  await followOthers(socket);
 }
 
+// The other hubs' state on the start screen: where to go when this one is full.
+async function followOthers(socket) {
+  let list = [];
+  try {
+    list = await api("GET", "/api/hubs", undefined, { quiet: true });
+  } catch {
+    return;
+  }
+  for (const other of list.filter((h) => h.id !== HUB)) {
+    others.set(other.id, other);
+    const load = async () => {
+      const fresh = await api("GET", `/api/hubs/${encodeURIComponent(other.id)}/snapshot`, undefined, { quiet: true });
+      others.set(other.id, fresh.hub);
+      renderStart();
+      return fresh.seq;
+    };
+    try {
+      const seq = await load();
+      socket.channel(`hub:${other.id}`, {
+        since: seq,
+        presence: false,
+        onEvent(event) {
+          const known = others.get(other.id);
+          if (event.event === "hub.occupancy") others.set(other.id, { ...known, ...event.data });
+          else if (event.event === "hub.updated") others.set(other.id, { ...known, ...event.data });
+          else return;
+          renderStart();
+        },
+        onReset: load,
+      });
+    } catch {
+      // Not readable now: the start screen shows what it has.
+    }
+  }
+  renderStart();
+}
+
+// A kiosk account belongs to one hub: on another hub's page it says so at once, not after 3 steps.
+async function checkDevice() {
+  const user = await me().catch(() => null);
+  if (user && user.role === "kiosk" && user.hub_id !== HUB) {
+    wrongDevice = user.hub_id;
+    renderStart();
+    showError(t("hubs.kiosk_wrong_device"));
+  }
+}
+
+if (locale() !== "ja") setLocale("ja", { quiet: true }).catch(() => {});
 renderHub();
+checkDevice();
 follow();
 window.setInterval(() => {
   if (current === "step-start") refresh();

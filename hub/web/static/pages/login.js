@@ -26,10 +26,14 @@ form.addEventListener("submit", async (event) => {
   submit.disabled = true;
   announce(t("login.signing_in"));
   try {
-    await api("POST", "/api/auth/login", { email: email.value.trim(), password: password.value }, { quiet: true });
+    const { user } = await api("POST", "/api/auth/login", { email: email.value.trim(), password: password.value }, { quiet: true });
     markInvalid([]);
     announce(t("login.success"));
-    window.location.assign(safeNext(new URLSearchParams(window.location.search).get("next")));
+    // A kiosk is a device with one job: it goes straight to its hub's check-in screen.
+    const next = user.role === "kiosk" && user.hub_id
+      ? `/kiosk/${encodeURIComponent(user.hub_id)}`
+      : safeNext(new URLSearchParams(window.location.search).get("next"));
+    window.location.assign(next);
   } catch (error) {
     if (error.status === 401) {
       markInvalid([email, password]);

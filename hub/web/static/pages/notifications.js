@@ -10,6 +10,9 @@ let onlyUnread = false;
 
 function linkOf(notification) {
   const data = notification.data || {};
+  // The server names the page it is about (a card on its board, the join-request queue …).
+  if (typeof data.link === "string" && data.link.startsWith("/") && !data.link.startsWith("//")) return data.link;
+  if (data.board_id && data.card_id) return `/boards/${encodeURIComponent(data.board_id)}?card=${encodeURIComponent(data.card_id)}`;
   if (data.announcement_id) return `/announcements#${data.announcement_id}`;
   if (data.project_id) return `/projects/${data.project_id}`;
   return null;

@@ -1,6 +1,29 @@
 // Notification settings: channels, quiet hours, language, and linking a LINE account by code.
-import { announce, api, onLocaleChange, setLocale, t } from "/static/app.js";
-import { formatTime, markInvalid } from "/static/notifications/common.js";
+import {
+  announce,
+  api,
+  clearError,
+  clearFieldErrors,
+  describeError,
+  onLocaleChange,
+  setLocale,
+  showError,
+  showFieldErrors,
+  t,
+} from "/static/app.js";
+import { formatTime } from "/static/notifications/common.js";
+
+const DEFAULT_ZONE = "Asia/Tokyo";
+// Every zone this browser knows, Japan first; a few common ones where Intl cannot list them.
+const ZONES = (() => {
+  let all = [];
+  try {
+    all = Intl.supportedValuesOf("timeZone");
+  } catch {
+    all = ["UTC", "Asia/Seoul", "Asia/Shanghai", "Asia/Taipei", "Asia/Singapore", "Europe/London", "America/New_York"];
+  }
+  return [DEFAULT_ZONE, ...all.filter((zone) => zone !== DEFAULT_ZONE)];
+})();
 
 const form = document.getElementById("preferences-form");
 const email = document.getElementById("pref-email");
@@ -28,7 +51,15 @@ function render() {
     start.value = current.quiet_hours.start;
     end.value = current.quiet_hours.end;
   }
-  zone.value = current.time_zone || "";
+  const chosen = current.time_zone || DEFAULT_ZONE;
+  if (!ZONES.includes(chosen)) ZONES.push(chosen);
+  if (zone.options.length !== ZONES.length) {
+    zone.replaceChildren(...ZONES.map((name) => new Option(name, name)));
+  }
+  zone.value = chosen;
+  // LINE can be chosen only once an account is linked; until then it shows as off.
+  line.disabled = !current.line_linked;
+  line.checked = current.line && current.line_linked;
   localeSelect.value = current.locale;
   showQuiet();
   renderLine();
@@ -38,6 +69,14 @@ function renderLine() {
   lineState.textContent = current.line_linked ? t("notifications.line_linked") : t("notifications.line_not_linked");
   document.getElementById("line-unlink").hidden = !current.line_linked;
   codeBox.hidden = !issued;
+  const friend = issued && issued.friend_url;
+  document.getElementById("line-friend-box").hidden = !friend;
+  if (friend) {
+    const qr = document.getElementById("line-friend-qr");
+    qr.src = issued.friend_qr;
+    qr.alt = t("notifications.line_friend_qr", { url: issued.friend_url });
+    document.getElementById("line-friend-link").href = issued.friend_url;
+  }
   if (issued) {
     document.getElementById("line-code").textContent = issued.code;
     const until = t("notifications.line_code_until", { time: formatTime(issued.expires_at) });
@@ -51,26 +90,32 @@ quiet.addEventListener("change", showQuiet);
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
+  clearError();
+  clearFieldErrors(form);
   const body = {
     email: email.checked,
-    line: line.checked,
+    // Not linked: the choice is kept as it was (the box shows off and cannot be changed).
+    line: current.line_linked ? line.checked : current.line,
     quiet_hours: quiet.checked ? { start: start.value, end: end.value } : null,
     locale: localeSelect.value,
-    time_zone: zone.value.trim() || null,
+    time_zone: zone.value || DEFAULT_ZONE,
   };
   try {
-    current = await api("PUT", "/api/me/preferences", body);
+    current = await api("PUT", "/api/me/preferences", body, { quiet: true });
   } catch (error) {
-    markInvalid(form, error, {
+    const shown = showFieldErrors(error, {
       "quiet_hours.start": "pref-quiet-start",
       "quiet_hours.end": "pref-quiet-end",
       quiet_hours: "pref-quiet-start",
       time_zone: "pref-zone",
       locale: "pref-locale",
+      email: "pref-email",
+      line: "pref-line",
     });
+    if (!shown) showError(describeError(error));
+    (form.querySelector("[aria-invalid=true]") || form.querySelector("button[type=submit]")).focus();
     return;
   }
-  markInvalid(form, null, {});
   const changedLanguage = current.locale !== document.documentElement.lang;
   if (changedLanguage) await setLocale(current.locale, { quiet: true });
   render();

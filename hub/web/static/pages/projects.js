@@ -63,5 +63,4 @@ onLocaleChange(render);
 
 const user = await me();
 if (user && (user.role === "admin" || user.role === "member")) document.getElementById("create-project").hidden = false;
-if (user && user.role === "admin") document.getElementById("admin-links").hidden = false;
 await load();

@@ -39,7 +39,8 @@ socket.onStatus((value) => {
 });
 
 function follow(channel, since, onEvent, reload) {
-  socket.channel(channel, { since, onEvent, onReset: reload });
+  // A screen watches: it is not a person on those boards and hubs (not counted in presence).
+  socket.channel(channel, { since, onEvent, onReset: reload, presence: false });
 }
 
 function element(tag, className, text) {
@@ -151,10 +152,12 @@ function renderNews() {
 
 async function loadNews() {
   try {
-    const items = await api("GET", "/api/announcements", undefined, { quiet: true });
+    // What was posted for the screens (everyone's and the hubs' announcements), whoever is signed
+    // in: a kiosk account receives none of its own, and a reload must not lose them.
+    const items = await api("GET", "/api/announcements?posted=true", undefined, { quiet: true });
     for (const item of items || []) addNews(item);
   } catch {
-    // A screen account may receive no announcements of its own; the channels still bring them.
+    // Offline for a moment: the channels bring what is published from now on.
   }
   renderNews();
   follow(

@@ -1,7 +1,18 @@
 // Partner webhooks of an organisation: endpoints, their one-time secret, and each delivery log with
 // "send again". Admins choose the organisation; a partner sees their own.
-import { announce, api, me, onLocaleChange, t } from "/static/app.js";
-import { el, fill, markInvalid, newKey, timeEl } from "/static/notifications/common.js";
+import {
+  announce,
+  api,
+  clearError,
+  clearFieldErrors,
+  describeError,
+  me,
+  onLocaleChange,
+  showError,
+  showFieldErrors,
+  t,
+} from "/static/app.js";
+import { el, fill, newKey, timeEl } from "/static/notifications/common.js";
 
 const orgSelect = document.getElementById("org-select");
 const form = document.getElementById("hook-form");
@@ -21,6 +32,15 @@ function button(text, label, onClick, className = "button button--quiet") {
   return node;
 }
 
+/** The state, and for a delivery that failed and waits, when it is tried again. */
+function stateCell(d) {
+  const parts = [document.createTextNode(t(`notifications.state_${d.state}`))];
+  if (d.state === "pending" && d.attempts > 0 && d.next_at) {
+    parts.push(el("br"), document.createTextNode(`${t("notifications.next_retry")} `), timeEl(d.next_at));
+  }
+  return parts;
+}
+
 function logTable(hook) {
   const rows = (logs[hook.id] || []).map((d) =>
     el(
@@ -28,7 +48,7 @@ function logTable(hook) {
       {},
       el("td", { attrs: { "data-label": t("notifications.log_time") } }, timeEl(d.sent_at || d.created_at)),
       el("td", { text: d.event_type || "", attrs: { "data-label": t("notifications.log_event") } }),
-      el("td", { text: t(`notifications.state_${d.state}`), attrs: { "data-label": t("notifications.log_state") } }),
+      el("td", { attrs: { "data-label": t("notifications.log_state") } }, ...stateCell(d)),
       el("td", { text: String(d.attempts), attrs: { "data-label": t("notifications.log_attempts") } }),
       el("td", { text: d.last_status ? String(d.last_status) : "", attrs: { "data-label": t("notifications.log_status") } }),
       el("td", { text: d.last_error || "", attrs: { "data-label": t("notifications.log_error") } }),
@@ -129,14 +149,19 @@ form.addEventListener("submit", async (event) => {
   const events = document.getElementById("hook-events").value.split(",").map((s) => s.trim()).filter(Boolean);
   let created;
   try {
+    clearError();
+    clearFieldErrors(form);
     created = await api("POST", base(), { url: document.getElementById("hook-url").value.trim(), events }, {
+      quiet: true,
       headers: { "Idempotency-Key": newKey() },
     });
   } catch (error) {
-    markInvalid(form, error, { url: "hook-url", events: "hook-events" });
+    // Why a URL is refused, in the page's language, under the field (a code per reason).
+    if (!showFieldErrors(error, { url: "hook-url", events: "hook-events" })) showError(describeError(error));
+    (form.querySelector("[aria-invalid=true]") || document.getElementById("hook-url")).focus();
     return;
   }
-  markInvalid(form, null, {});
+  clearFieldErrors(form);
   form.reset();
   await load();
   showSecret(created.secret);
