@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # People read and written per round of a fan-out: one query for their accounts, one for their
 # preferences, one insert of their deliveries.
 FANOUT_CHUNK = 200
+# Where a notification points when its cause names no page: the notification centre.
+DEFAULT_LINK = "/notifications"
 
 
 def email_delivery_id(record_id: str) -> str:
@@ -78,7 +80,7 @@ class Notifier:
         data: dict[str, Any],
         priority: Priority = "normal",
         content: dict[str, Any] | None = None,
-        link: str = "/notifications",
+        link: str = DEFAULT_LINK,
         announcement_id: str | None = None,
         expires_at: datetime | None = None,
     ) -> None:
@@ -160,9 +162,11 @@ class Notifier:
         text = messages.render(cause, prefs.locale)
         priority: Priority = cause["priority"]
         urgent = priority == "urgent"
-        link = self._settings.public_url.rstrip("/") + (cause.get("link") or "/notifications")
+        link = self._settings.public_url.rstrip("/") + (cause.get("link") or DEFAULT_LINK)
         record_id = notification_id(user_id=user_id, kind=cause["kind"], cause_id=cause["_id"])
         data = {**(cause.get("data") or {}), "title": text.title, "body": text.body, "locale": text.locale}
+        if cause.get("link") and cause["link"] != DEFAULT_LINK:
+            data["link"] = cause["link"]  # the page it is about, for the notification centre
         created = await self._records.record(
             record_id=record_id,
             user_id=user_id,
