@@ -162,3 +162,9 @@ async def test_a_mention_in_the_notification_centre_quotes_and_links_to_the_card
     link = item.get_by_role("link")
     await expect(link).to_have_attribute("href", f"/boards/{project['board_id']}?card={card['id']}")
     await assert_accessible(page)
+    # Following it opens that card, with the comment, on its board.
+    await link.click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.get_by_label("タイトル")).to_have_value("除雪計画")
+    await expect(dialog.locator("[data-comments] li")).to_contain_text(comment)

@@ -560,6 +560,9 @@ async function start() {
   renderAll();
   for (const hub of await hubs) state.hubs.set(hub.id, hub.name);
   follow();
+  // A link to one card (a mention's notification, e-mail or LINE message): open it on arrival.
+  const linked = new URLSearchParams(window.location.search).get("card");
+  if (linked) dialog.open(linked);
   // For tests, the benchmark and the curious.
   window.dejimaBoard = {
     board: () => state.board,
