@@ -20,6 +20,7 @@ from hub.boards import views as board_views
 from hub.channel_kinds import channel_kinds
 from hub.errors import StartupError
 from hub.events.bus import RedisEventSink
+from hub.gatherings import views as gathering_views
 from hub.http.middlewares import error_middleware, request_id_middleware
 from hub.http.openapi import setup_openapi
 from hub.hubs import views as hub_views
@@ -70,6 +71,7 @@ def create_app(
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
     app.router.add_routes(hub_views.routes)
+    app.router.add_routes(gathering_views.routes)
     app.router.add_routes(notification_views.routes)
     app.router.add_routes(webhook_views.routes)
     app.router.add_routes(announcement_views.routes)
@@ -80,6 +82,7 @@ def create_app(
     for views in (
         board_views,
         hub_views,
+        gathering_views,
         notification_views,
         announcement_views,
         project_views,

@@ -231,3 +231,21 @@ WEBHOOK_FOLLOW_BATCH = 500
 # that stalled longer than this between taking its time stamp and inserting is found with the
 # channel's next event instead.
 WEBHOOK_FOLLOW_WINDOW_S = 120
+
+# --- events at the hubs (API.md, "Events at the hubs"; docs/gatherings.md) -------------------------
+# Seats of one event: the contract's bound (the largest hall in town seats far fewer).
+EVENT_CAPACITY_MAX = 10_000
+# People one registration brings: a family, or a small group from one company (the contract's 1..5).
+EVENT_PARTY_MAX = 5
+# Registration codes: six characters without look-alikes (no 0/O, 1/I), read aloud or typed on a
+# kiosk keypad by an elderly resident; 31**6 ≈ 887 million codes, far beyond any event's size.
+EVENT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+EVENT_CODE_CHARS = 6
+# A kiosk checks a registrant in from this long before the start (people come early to get seated).
+EVENT_ARRIVAL_EARLY_S = 2 * 3600
+# Public registrations from one address per window: a family or a community hall registering many
+# neighbours from one connection fits; a script filling an event's seats does not.
+EVENT_REGISTRATIONS_PER_ADDRESS = 30
+EVENT_REGISTRATION_WINDOW_S = 3600
+# The online link of an event (a video meeting URL).
+MAX_EVENT_URL_CHARS = 2_000

@@ -210,6 +210,34 @@ class Rights:
         """Admins see every author's announcements in "written"; other authors their own."""
         return principal.role == "admin"
 
+    # --- events at the hubs (API.md, Events at the hubs) ------------------------------------------
+
+    def may_create_event(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    def may_change_event(self, principal: Principal, *, creator_id: str) -> bool:
+        """Its creator (while still admin or member) and admins."""
+        return principal.role == "admin" or (principal.is_staff and principal.id == creator_id)
+
+    def may_read_event(self, principal: Principal, *, visibility: str) -> bool:
+        """Public events for every signed-in user; internal ones for admins and members."""
+        return visibility == "public" or principal.is_staff
+
+    def may_see_internal_events(self, principal: Principal) -> bool:
+        return principal.is_staff
+
+    def may_see_registrations(self, principal: Principal, *, creator_id: str) -> bool:
+        """Names and contacts of an event's registrants: its creator, admins and members."""
+        return principal.is_staff or principal.id == creator_id
+
+    def may_register_for_event(self, principal: Principal) -> bool:
+        # A kiosk is a device, not a person: it checks registrants in, never registers itself.
+        return not self.is_hub_device(principal)
+
+    def may_check_in_registrant(self, principal: Principal, hub_id: str) -> bool:
+        """That hub's kiosk, admins and members (the same people who check visitors in)."""
+        return self.may_check_in_visitor(principal, hub_id)
+
     # --- channels (API.md, Realtime) --------------------------------------------------------------
 
     def may_subscribe_user_channel(self, principal: Principal, user_id: str) -> bool:

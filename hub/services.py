@@ -30,6 +30,7 @@ from hub.events.bus import RedisEventSink, RedisRightsNews
 from hub.events.log import EventLog, EventSink
 from hub.events.presence import PresenceStore
 from hub.events.turns import RedisTurns
+from hub.gatherings.wiring import Gatherings, build_gatherings
 from hub.hubs.wiring import Hubs, build_hubs
 from hub.identity.accounts import AccountService
 from hub.identity.audit import AuditLog
@@ -77,6 +78,7 @@ class Services:
     projects: ProjectService
     join_requests: JoinRequestService
     hubs: Hubs
+    gatherings: Gatherings
     presence: PresenceStore
     notifications: Notifications
     announcements: Announcements
@@ -94,6 +96,7 @@ class Services:
         await self.project_store.ensure_indexes()
         await self.boards.ensure_indexes()
         await self.hubs.ensure_indexes()
+        await self.gatherings.ensure_indexes()
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
         await self.announcements.ensure_indexes()
@@ -156,6 +159,27 @@ def build_services(
         clock=clock,
         user_hub_hook=presence.set_user_hub,
     )
+    # Events at the hubs: after the hubs (whose channels count their seats) and notifications; the
+    # hubs' check-in by registration code asks them back through the port handed in here.
+    gatherings = build_gatherings(
+        db,
+        events=events,
+        rights=rights,
+        hubs=hubs.service,
+        notify=notify,
+        mail=notifications.guest_mail,
+        per_address=RequestLimiter(
+            redis,
+            prefix="dejima:events:addr",
+            max_count=settings.event_registrations_per_address,
+            window_s=limits.EVENT_REGISTRATION_WINDOW_S,
+        ),
+        public_url=settings.public_url,
+        reminder_h=settings.event_reminder_h,
+        retention_days=settings.visitor_retention_days,
+        clock=clock,
+    )
+    hubs.service.serve_arrivals(gatherings.arrivals)
     board_notices = Notices(db, users=users, rights=rights, notify=notify)
     boards = BoardService(
         db,
@@ -226,6 +250,7 @@ def build_services(
             store=project_store, projects=projects, users=users, rights=rights, audit=audit, notify=notify
         ),
         hubs=hubs,
+        gatherings=gatherings,
         notifications=notifications,
         announcements=build_announcements(
             db,

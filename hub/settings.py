@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = None
 
     visitor_retention_days: int = Field(default=90, gt=0)
+    # Events at the hubs: the reminder this many hours before the start; public registrations per
+    # address and hour (hub/limits.py says why; a load test raises it).
+    event_reminder_h: int = Field(default=24, gt=0)
+    event_registrations_per_address: int = Field(default=limits.EVENT_REGISTRATIONS_PER_ADDRESS, gt=0)
     webhook_allow_private: bool = False
     urgent_reminder_s: int = Field(default=15 * 60, gt=0)
     line_bot_id: str | None = Field(default=None, description="The bot's LINE ID, shown when linking.")

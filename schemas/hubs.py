@@ -112,6 +112,8 @@ class CheckinOut(Out):
     contact: str | None = None
     ended_by: EndReason | None = None
     erased: bool = False
+    # The event a registrant arrived for (a check-in by registration code, API.md "Events at the hubs").
+    event_id: str | None = None
 
 
 class OccupancyData(Out):

@@ -25,6 +25,7 @@ DOMAINS = (
     "hub.projects",
     "hub.boards",
     "hub.hubs",
+    "hub.gatherings",
     "hub.announcements",
     "hub.notifications",
     "hub.webhooks",

@@ -282,7 +282,10 @@ class EventLog:
         replays with ``since`` must not bring an erased name back. Seqs and event names stay.
         """
         changed = 0
-        for doc in await self._events.find({"ch": channel, "data.id": resource_id}).to_list():
+        # Found by the event's data (a check-in's event) or by an op that wrote the resource (a
+        # registration, whose events carry counts only).
+        query = {"ch": channel, "$or": [{"data.id": resource_id}, {"ops.doc._id": resource_id}]}
+        for doc in await self._events.find(query).to_list():
             data = {k: (None if k in fields else v) for k, v in (doc.get("data") or {}).items()}
             ops = [_erase_op(raw, resource_id, fields) for raw in doc.get("ops", [])]
             if data != doc.get("data") or ops != doc.get("ops", []):

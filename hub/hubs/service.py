@@ -17,9 +17,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
 from hub.doc import Doc
-from hub.errors import Forbidden, NotFound
+from hub.errors import Forbidden, NotFound, Unavailable
 from hub.events.log import Decision, EventLog, Unchanged
 from hub.hubs import hours
+from hub.hubs.arrivals import RegistrationArrivals, arrival_checkin_id
 from hub.hubs.leases import UserLeases
 from hub.hubs.model import (
     CHECKINS,
@@ -72,6 +73,7 @@ class HubService:
         self._clock = clock
         self._leases = UserLeases(db)
         self._user_hub_hook = user_hub_hook
+        self._arrivals: RegistrationArrivals | None = None
         # One writer per hub channel in this process: the log serialises writers anyway, and letting
         # a burst of requests race for each seq only multiplies retries (cross-instance races remain).
 
@@ -177,6 +179,42 @@ class HubService:
         stored, _ = await self._create(doc, actor=principal.actor)
         contact = self._rights.may_see_visitor_contacts(principal)
         return checkin_out(stored, names=True, contact=contact), True
+
+    def serve_arrivals(self, arrivals: RegistrationArrivals) -> None:
+        """Events at the hubs are built after the hubs: they hand their port in afterwards."""
+        self._arrivals = arrivals
+
+    async def check_in_registrant(
+        self, principal: Principal, hub_id: str, code: str
+    ) -> tuple[CheckinOut, bool]:
+        """An event's registrant arrives with their code: one check-in per registration, ``purpose:
+        "event"``; → (check-in, fresh). The same code again answers the same check-in (not fresh)."""
+        await self.hub(hub_id)
+        if not self._rights.may_check_in_registrant(principal, hub_id):
+            self._rights.require_see_visitors(principal, hub_id, action="check registrants in")
+        if self._arrivals is None:
+            raise Unavailable("events are not served by this process")
+        admission = await self._arrivals.admit(hub_id, code)
+        checkin_id = arrival_checkin_id(admission.registration_id)
+        await self._events.catch_up(channel_of(hub_id))
+        existing = await self._checkins.find_one({"_id": checkin_id, **LIVE})
+        fresh = existing is None
+        if existing is None:
+            doc = new_checkin(
+                checkin_id,
+                hub_id=hub_id,
+                kind="visitor",
+                user_id=None,
+                name=admission.name or "",
+                purpose="event",
+                at=self._now(),
+                by=principal.id,
+            )
+            doc.update(event_id=admission.event_id, consent_at=doc["checked_in_at"])
+            existing, fresh = await self._create(doc, actor=principal.actor)
+        # Also after a repeat: a process that died between the two steps left the arrival unrecorded.
+        await self._arrivals.arrived(admission, checkin_id=checkin_id, at=existing["checked_in_at"])
+        return checkin_out(existing, names=True, contact=False), fresh
 
     async def check_out(self, principal: Principal, checkin_id: str) -> CheckinOut:
         doc = await self._checkins.find_one({"_id": checkin_id, **LIVE})

@@ -16,6 +16,7 @@ from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
 from hub.hubs.wiring import Hubs
 from hub.web.shell import add_page
+from schemas.gatherings import ArrivalBody
 from schemas.hubs import (
     VISITOR_FIELDS,
     CheckinOut,
@@ -86,7 +87,10 @@ async def snapshot(request: web.Request) -> web.Response:
         "A signed-in user checks themselves in with {} (optionally {purpose}); a visitor's body needs "
         "consent: true (APPI). 201 when created (and again for a repeated Idempotency-Key); 200 with "
         "the open check-in when the caller is in at this hub already. Checking in at the other hub "
-        "ends the open check-in there first."
+        "ends the open check-in there first. An event's registrant arrives with {registration_code}: "
+        "201 a check-in with purpose event and event_id, 200 with the same check-in for the same code "
+        "again, 409 (with a sentence in Japanese and English) at the wrong hub or time or for a "
+        "waitlisted or cancelled registration."
     ),
     body=VisitorCheckinBody,
     response=CheckinOut,
@@ -103,6 +107,11 @@ async def check_in(request: web.Request) -> web.Response:
     raw = await _json_object(request)
     key = idempotency_key(request)
     rights = request.app[keys.SERVICES].rights
+    if "registration_code" in raw:
+        # An event's registrant arriving with their code (API.md, Events at the hubs).
+        arrival = validate(ArrivalBody, raw)
+        out, created = await service.check_in_registrant(principal, hub_id, arrival.registration_code)
+        return json_response(out, status=201 if created else 200)
     if rights.checks_in_a_visitor(principal, visitor_fields=bool(VISITOR_FIELDS & raw.keys())):
         await service.hub(hub_id)  # an unknown hub is a 404 before anything else
         visitor = validate(VisitorCheckinBody, raw)

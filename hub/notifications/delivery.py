@@ -22,7 +22,7 @@ from hub.clock import Clock
 from hub.doc import Doc
 from hub.identity.users import UserStore
 from hub.limits import WEBHOOK_ORG_BUSY_RETRY_S
-from hub.notifications import account_mail, line, mail, messages, times
+from hub.notifications import account_mail, guest_mail, line, mail, messages, times
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_at
 from hub.settings import Settings
@@ -134,8 +134,12 @@ class DeliveryRunner:
         doc = await self._outbox.claim(delivery_id, now=now, lease_s=self._lease_s)
         if doc is None:
             return None
-        user = await self._users.get(doc["user_id"])
-        if user is None or not user.get("email") or user.get("disabled"):
+        if guest_mail.is_guest_mail(doc):
+            address = doc.get("to")  # no account: the address travels with the delivery
+        else:
+            user = await self._users.get(doc["user_id"])
+            address = None if user is None or user.get("disabled") else user.get("email")
+        if not address:
             await self._outbox.mark_final(
                 [delivery_id], state="cancelled", now=now, error="no such recipient"
             )
@@ -149,7 +153,7 @@ class DeliveryRunner:
             message = mail.build(
                 content,
                 sender=self._settings.smtp_from,
-                to=user["email"],
+                to=address,
                 message_id=delivery_id,
                 unsubscribe_url=doc.get("unsubscribe_url"),
                 locale=doc.get("locale") or "ja",

@@ -15,6 +15,7 @@ from hub.events.log import EventLog
 from hub.identity.users import UserStore
 from hub.notifications.account_mail import AccountMailer
 from hub.notifications.fanout import Notifier
+from hub.notifications.guest_mail import GuestMailer
 from hub.notifications.line_link import LineLinking
 from hub.notifications.outbox import Outbox
 from hub.notifications.preferences import PreferenceStore
@@ -34,6 +35,7 @@ class Notifications:
     line_linking: LineLinking
     sweeper: Sweeper
     account_mail: AccountMailer
+    guest_mail: GuestMailer
     clock: Clock
 
     async def ensure_indexes(self) -> None:
@@ -72,5 +74,6 @@ def build_notifications(
         line_linking=LineLinking(db, settings=settings, users=users, notifier=notifier, clock=clock),
         sweeper=Sweeper(outbox=outbox, notifier=notifier, queue=queue, clock=clock),
         account_mail=AccountMailer(outbox=outbox, queue=queue, clock=clock),
+        guest_mail=GuestMailer(outbox=outbox, queue=queue, clock=clock),
         clock=clock,
     )
