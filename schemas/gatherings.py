@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from hub.limits import (
     EVENT_CAPACITY_MAX,
@@ -26,13 +26,18 @@ OnlineUrl = Annotated[
 ]
 # A LINE user id as LINE gives it: "U" and 32 hexadecimal digits.
 LineUserId = Annotated[str, StringConstraints(pattern=r"^U[0-9a-f]{32}$")]
+
+
+def _code_as_typed(value: object) -> object:
+    # People type codes in lower case, with spaces around: accept them as the code they mean.
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 Code = Annotated[
     str,
+    BeforeValidator(_code_as_typed),
     StringConstraints(
-        min_length=EVENT_CODE_CHARS,
-        max_length=EVENT_CODE_CHARS,
-        to_upper=True,
-        pattern=f"^[{EVENT_CODE_ALPHABET}]+$",
+        min_length=EVENT_CODE_CHARS, max_length=EVENT_CODE_CHARS, pattern=f"^[{EVENT_CODE_ALPHABET}]+$"
     ),
 ]
 Capacity = Annotated[int, Field(ge=1, le=EVENT_CAPACITY_MAX)]
