@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from hub.boards.service import BoardService
 from hub.errors import Forbidden, NotFound
-from hub.hubs.model import redact_event
+from hub.gatherings.model import redact_event as redact_gathering
+from hub.hubs.model import redact_event as redact_checkin
 from hub.hubs.service import HubService
 from hub.principal import Principal
 from hub.realtime.channels import ChannelCheck, ChannelKind, ChannelTable, Grant
 from hub.rights import Rights
+from schemas.events import Event
 
 
 def user_check(rights: Rights) -> ChannelCheck:
@@ -62,12 +64,17 @@ def hub_check(rights: Rights, hubs: HubService) -> ChannelCheck:
     return check
 
 
+def redact_hub_event(event: Event) -> Event:
+    """A ``hub:`` channel carries check-ins and events at the hub: each domain reduces its own."""
+    return redact_gathering(redact_checkin(event))
+
+
 def channel_kinds(*, rights: Rights, boards: BoardService, hubs: HubService) -> ChannelTable:
     return ChannelTable(
         [
             ChannelKind("user", user_check(rights)),
             ChannelKind("announcements", announcements_check(rights), has_id=False),
             ChannelKind("board", board_check(rights, boards), presence=True),
-            ChannelKind("hub", hub_check(rights, hubs), presence=True, redact=redact_event),
+            ChannelKind("hub", hub_check(rights, hubs), presence=True, redact=redact_hub_event),
         ]
     )

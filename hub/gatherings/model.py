@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.doc import Doc
 from hub.limits import EVENT_CODE_ALPHABET, EVENT_CODE_CHARS
-from schemas.events import Put
+from schemas.events import Event, Put
 from schemas.gatherings import CountsData, EventOut, RegistrationOut, RegistrationRow
 
 GATHERINGS = "gatherings"
@@ -137,3 +137,13 @@ def new_registration(
         "checkin_id": None,
         "erased_at": None,
     }
+
+
+def redact_event(event: Event) -> Event:
+    """The copy of a ``hub:`` event for a subscriber who may only see counts (partners): an internal
+    event is known by its id and counts only, never its title or description (API.md: internal
+    events are for admins and members)."""
+    if event.event not in (CREATED, UPDATED, CANCELLED) or event.data.get("visibility") != "internal":
+        return event
+    keep = ("id", "hub_id", "visibility", "status", "registered", "waitlisted", "attended")
+    return event.model_copy(update={"data": {k: event.data.get(k) for k in keep}, "actor": None})
