@@ -21,6 +21,7 @@ from schemas.common import utc_now
 from schemas.jobs import MAIN_QUEUE, WEBHOOK_QUEUE
 from workers.boards import sweep_board_notifications
 from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS, WEBHOOK_CRON_JOBS, WEBHOOK_FUNCTIONS
+from workers.gatherings import purge_registrants, remind_registrants
 from workers.hubs import auto_checkout, purge_visitors
 from workers.sweeper import catch_up_channels
 
@@ -37,6 +38,11 @@ CRON_JOBS: list[CronJob] = [
     cron(auto_checkout, second=5, run_at_startup=True, unique=True),
     # Hourly: erasure is due "N days after the visit"; an hour late is fine, a day would not be.
     cron(purge_visitors, minute=17, second=30, run_at_startup=True, unique=True),
+    # Every minute: an event's reminder goes out within a minute of "N hours before"; one worker
+    # claims each event (hub/gatherings/reminders.py), arq's unique= keeps two runs from overlapping.
+    cron(remind_registrants, second={40}, run_at_startup=True, unique=True),
+    # Hourly, like the visitors': registrants' names and contacts erased N days after their event.
+    cron(purge_registrants, minute=47, second=30, run_at_startup=True, unique=True),
     *NOTIFICATION_CRON_JOBS,
     # Every minute: notifications of board changes whose process died right after the commit.
     cron(sweep_board_notifications, second={30}, run_at_startup=True, unique=True),

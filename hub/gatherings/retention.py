@@ -35,11 +35,13 @@ class RegistrantRetention:
         """Erase the registrants of every event that ended more than the retention period ago;
         → how many registrations were erased."""
         cutoff = now - self._retention
+        # "not scrubbed" is checked here, not in the query: nx-27017 answers nothing to a range on one
+        # field together with ``$ne`` on a field the documents lack.
         ended = await self._gatherings.find(
-            {"ends_at": {"$lt": cutoff}, "scrubbed": {"$ne": True}, **LIVE}, {"_id": 1, "hub_id": 1}
+            {"ends_at": {"$lt": cutoff}, **LIVE}, {"_id": 1, "hub_id": 1, "scrubbed": 1}
         ).to_list()
         erased = 0
-        for event in ended:
+        for event in (doc for doc in ended if not doc.get("scrubbed")):
             erased += await self._erase_event(event["_id"], event["hub_id"], now=now)
         if erased:
             log.info("retention: erased %d registrants' names and contacts", erased)
