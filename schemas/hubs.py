@@ -150,6 +150,18 @@ class DayStats(Out):
     by_purpose: dict[str, int]
 
 
+class EventAttendance(Out):
+    """An event at the hub in the stats' range: seats registered and seats of registrants who came."""
+
+    event_id: str
+    title: str
+    starts_at: UtcDatetime
+    status: str
+    capacity: int
+    registered: int
+    attended: int
+
+
 class StatsOut(Out):
     model_config = ConfigDict(extra="ignore", serialize_by_alias=True)
 
@@ -160,6 +172,8 @@ class StatsOut(Out):
     total: int
     by_purpose: dict[str, int]
     days: list[DayStats]
+    # Events at the hubs (an addition): attendance of each event that starts in the range.
+    events: list[EventAttendance] = Field(default_factory=list)
 
 
 class ErasureOut(Out):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
@@ -28,6 +29,7 @@ from hub.limits import EVENT_ARRIVAL_EARLY_S
 from hub.notify import Notify
 from schemas.common import utc_now
 from schemas.events import Change
+from schemas.hubs import EventAttendance
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,26 @@ class EventArrivals:
         if now >= event["ends_at"]:
             return refusal("ended")
         return None
+
+    async def attendance(self, hub_id: str, *, start: datetime, end: datetime) -> list[EventAttendance]:
+        await self._events.catch_up(channel_of(hub_id))
+        docs = (
+            await self._gatherings.find({"hub_id": hub_id, "starts_at": {"$gte": start, "$lt": end}, **LIVE})
+            .sort("starts_at", ASCENDING)
+            .to_list()
+        )
+        return [
+            EventAttendance(
+                event_id=doc["_id"],
+                title=doc["title"],
+                starts_at=doc["starts_at"],
+                status=doc["status"],
+                capacity=doc["capacity"],
+                registered=doc.get("registered", 0),
+                attended=doc.get("attended", 0),
+            )
+            for doc in docs
+        ]
 
     async def arrived(self, admission: Admission, *, checkin_id: str, at: datetime) -> None:
         found = await self._registrations.find_one({"_id": admission.registration_id}, {"hub_id": 1})

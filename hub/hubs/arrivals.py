@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from schemas.hubs import EventAttendance
+
 
 @dataclass(frozen=True, slots=True)
 class Admission:
@@ -25,6 +27,9 @@ class RegistrationArrivals(Protocol):
 
     async def arrived(self, admission: Admission, *, checkin_id: str, at: datetime) -> None:
         """Record the arrival (once, whatever retries) and tell the event's host."""
+
+    async def attendance(self, hub_id: str, *, start: datetime, end: datetime) -> list[EventAttendance]:
+        """The events at this hub starting in ``[start, end)``, with their seat counts (hub stats)."""
 
 
 def arrival_checkin_id(registration_id: str) -> str:

@@ -44,6 +44,7 @@ from schemas.events import Actor, Change
 from schemas.hubs import (
     CheckinOut,
     EndReason,
+    EventAttendance,
     HubOut,
     OccupancyData,
     SelfCheckinBody,
@@ -183,6 +184,12 @@ class HubService:
     def serve_arrivals(self, arrivals: RegistrationArrivals) -> None:
         """Events at the hubs are built after the hubs: they hand their port in afterwards."""
         self._arrivals = arrivals
+
+    async def event_attendance(self, hub_id: str, *, start: datetime, end: datetime) -> list[EventAttendance]:
+        """Attendance of the events at this hub in a range (none where events are not served)."""
+        if self._arrivals is None:
+            return []
+        return await self._arrivals.attendance(hub_id, start=start, end=end)
 
     async def check_in_registrant(
         self, principal: Principal, hub_id: str, code: str

@@ -81,6 +81,9 @@ class VisitStats:
             total=sum(totals.values()),
             by_purpose=_by_purpose(totals),
             days=days,
+            events=await self._hubs.event_attendance(
+                hub_id, start=hours.day_start(first, tz), end=hours.day_start(last + hours.ONE_DAY, tz)
+            ),
         )
 
     async def csv(self, principal: Principal, hub_id: str, query: DateRangeQuery) -> tuple[str, bytes]:

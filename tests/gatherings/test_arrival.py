@@ -3,7 +3,9 @@ its window, never for a waitlisted or cancelled code; the host is told once; att
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 
@@ -94,3 +96,19 @@ async def test_refusals_are_409_with_a_sentence_in_both_languages(
     # A cancelled event: refused.
     await client.post(f"/api/events/{early['id']}/cancel", headers=host.headers)
     await refused(too_early["code"], bandai, "bandai", "event_cancelled")
+
+
+async def test_attendance_in_the_hub_stats(client: TestClient[Any, Any], make_user: UserFactory) -> None:
+    host = await make_user("member")
+    kiosk = await make_user("kiosk", hub_id="bandai")
+    event = await new_event(client, host.headers, starts_at=at(0.5), ends_at=at(2), capacity=10)
+    came = await register(client, event["id"], party_size=4)
+    await register(client, event["id"], party_size=2)
+    assert (await arrive(client, kiosk.headers, came["code"])).status == 201
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    days = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    stats = await (await client.get(f"/api/hubs/bandai/stats?{days}", headers=host.headers)).json()
+    assert [(e["event_id"], e["registered"], e["attended"]) for e in stats["events"]] == [(event["id"], 6, 4)]
+    assert stats["by_purpose"]["event"] == 1
+    other = await (await client.get(f"/api/hubs/shibuya/stats?{days}", headers=host.headers)).json()
+    assert other["events"] == []
