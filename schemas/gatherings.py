@@ -107,8 +107,10 @@ class EventOut(Out):
 
 
 class PublicEventOut(EventOut):
-    """A public event as anyone sees it, with how long registrants' data are kept (APPI)."""
+    """A public event as anyone sees it: its hub's name, and how long registrants' data are kept
+    (APPI: said before anyone registers)."""
 
+    hub_name: str
     retention_days: int
 
 

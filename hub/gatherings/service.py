@@ -32,7 +32,7 @@ from hub.principal import Principal
 from hub.rights import Rights
 from schemas.common import utc_now
 from schemas.events import Change
-from schemas.gatherings import EventBody, EventOut, EventPatch, EventsQuery
+from schemas.gatherings import EventBody, EventOut, EventPatch, EventsQuery, PublicEventOut
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,10 @@ class EventCatalogue:
         rights: Rights,
         hubs: HubDirectory,
         notices: RegistrantNotices,
+        retention_days: int,
         clock: Clock = utc_now,
     ) -> None:
+        self._retention_days = retention_days
         self._gatherings = db[GATHERINGS]
         self._registrations = db[REGISTRATIONS]
         self._events = events
@@ -103,8 +105,12 @@ class EventCatalogue:
             raise NotFound("no such event")
         return doc
 
-    async def public(self, event_id: str) -> EventOut:
-        return event_out(await self.public_doc(event_id))
+    async def public(self, event_id: str) -> PublicEventOut:
+        return await self._public_out(event_out(await self.public_doc(event_id)))
+
+    async def _public_out(self, event: EventOut) -> PublicEventOut:
+        hub = await self._hubs.hub(event.hub_id)
+        return PublicEventOut(**event.model_dump(), hub_name=hub["name"], retention_days=self._retention_days)
 
     async def list_events(self, principal: Principal, query: EventsQuery) -> list[EventOut]:
         filters: Doc = {**LIVE}
@@ -118,9 +124,10 @@ class EventCatalogue:
             filters["starts_at"] = {"$lt": query.to}
         return await self._listed(filters)
 
-    async def public_list(self) -> list[EventOut]:
+    async def public_list(self) -> list[PublicEventOut]:
         """Public events not ended, soonest first."""
-        return await self._listed({**LIVE, "visibility": "public", "ends_at": {"$gt": self._clock()}})
+        listed = await self._listed({**LIVE, "visibility": "public", "ends_at": {"$gt": self._clock()}})
+        return [await self._public_out(event) for event in listed]
 
     async def today(self, hub_ids: list[str], *, start: datetime, end: datetime) -> list[EventOut]:
         return await self._listed(

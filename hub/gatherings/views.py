@@ -170,22 +170,16 @@ async def registrations_csv(request: web.Request) -> web.Response:
 # --- without signing in ----------------------------------------------------------------------------
 
 
-def _public(request: web.Request, event: EventOut) -> PublicEventOut:
-    return PublicEventOut(**event.model_dump(), retention_days=_gatherings(request).retention_days)
-
-
 @routes.get("/api/public/events")
 @api(summary="Public events not ended, soonest first (no sign-in)", response=list[PublicEventOut], tags=_TAGS)
 async def public_events(request: web.Request) -> web.Response:
-    events = await _gatherings(request).catalogue.public_list()
-    return json_list([_public(request, event) for event in events])
+    return json_list(await _gatherings(request).catalogue.public_list())
 
 
 @routes.get("/api/public/events/{id}")
 @api(summary="One public event (no sign-in)", response=PublicEventOut, errors=(404,), tags=_TAGS)
 async def public_event(request: web.Request) -> web.Response:
-    event = await _gatherings(request).catalogue.public(request.match_info["id"])
-    return json_response(_public(request, event))
+    return json_response(await _gatherings(request).catalogue.public(request.match_info["id"]))
 
 
 @routes.post("/api/public/events/{id}/registrations")

@@ -60,7 +60,15 @@ def build_gatherings(
     clock: Clock = utc_now,
 ) -> Gatherings:
     notices = RegistrantNotices(mail=mail, notify=notify, public_url=public_url)
-    catalogue = EventCatalogue(db, events=events, rights=rights, hubs=hubs, notices=notices, clock=clock)
+    catalogue = EventCatalogue(
+        db,
+        events=events,
+        rights=rights,
+        hubs=hubs,
+        notices=notices,
+        retention_days=retention_days,
+        clock=clock,
+    )
     return Gatherings(
         catalogue=catalogue,
         seats=Seats(

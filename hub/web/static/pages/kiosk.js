@@ -16,6 +16,10 @@ const steps = Array.from(document.querySelectorAll(".kiosk__step"));
 const nameInput = $("visitor-name");
 const orgInput = $("visitor-org");
 const contactInput = $("visitor-contact");
+const codeInput = $("code-input");
+// Registration codes (hub/limits.py EVENT_CODE_ALPHABET): no 0/O or 1/I to confuse.
+const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+const CODE_LENGTH = 6;
 
 let hub = null;
 let others = new Map(); // the other hubs, live: id → hub
@@ -48,7 +52,7 @@ function show(id, { focus = true } = {}) {
 function armTimer() {
   window.clearTimeout(timer);
   if (current === "step-start") return;
-  const finished = current === "step-done" || current === "step-bye";
+  const finished = current === "step-done" || current === "step-bye" || current === "step-code-done";
   timer = window.setTimeout(goHome, finished ? DONE_MS : IDLE_MS);
 }
 
@@ -59,6 +63,9 @@ function goHome() {
   for (const input of [nameInput, orgInput, contactInput]) input.removeAttribute("aria-invalid");
   $("done-text").textContent = "";
   $("bye-text").textContent = "";
+  codeInput.value = "";
+  codeInput.removeAttribute("aria-invalid");
+  $("code-done-text").textContent = "";
   purpose = null;
   leaving = null;
   idempotencyKey = null;
@@ -81,6 +88,7 @@ function renderStart() {
   // Nobody starts a check-in that cannot end well; leaving stays possible (not on a wrong device).
   $("start-in").disabled = full || wrongDevice !== null;
   $("start-out").disabled = wrongDevice !== null;
+  $("start-code").disabled = full || wrongDevice !== null;
   if (wrongDevice) $("kiosk-own").href = `/kiosk/${encodeURIComponent(wrongDevice)}`;
   const list = $("kiosk-others");
   list.replaceChildren(
@@ -214,6 +222,82 @@ async function checkOut() {
   }
 }
 
+// --- arriving for an event: the code on a large keypad (touch) or typed (keyboard) ---------------
+
+function buildKeypad() {
+  const pad = $("keypad");
+  for (const char of CODE_ALPHABET) {
+    const key = document.createElement("button");
+    key.type = "button";
+    key.textContent = char;
+    key.addEventListener("click", () => {
+      if (codeInput.value.length < CODE_LENGTH) codeInput.value += char;
+      codeInput.removeAttribute("aria-invalid");
+    });
+    pad.append(key);
+  }
+  const erase = document.createElement("button");
+  erase.type = "button";
+  erase.className = "keypad__wide";
+  erase.id = "keypad-delete";
+  erase.addEventListener("click", () => {
+    codeInput.value = codeInput.value.slice(0, -1);
+  });
+  pad.append(erase);
+  renderKeypad();
+}
+
+function renderKeypad() {
+  const erase = $("keypad-delete");
+  if (!erase) return;
+  erase.textContent = t("events.kiosk_delete");
+}
+
+function cleanCode() {
+  // Typed in lower case, or with letters that are not in codes: kept to what a code can hold.
+  const clean = codeInput.value
+    .toUpperCase()
+    .split("")
+    .filter((c) => CODE_ALPHABET.includes(c))
+    .join("")
+    .slice(0, CODE_LENGTH);
+  if (clean !== codeInput.value) codeInput.value = clean;
+}
+
+async function arriveWithCode(submitEvent) {
+  submitEvent.preventDefault();
+  clearError();
+  cleanCode();
+  if (codeInput.value.length !== CODE_LENGTH) {
+    codeInput.setAttribute("aria-invalid", "true");
+    showError(t("events.kiosk_code_short"));
+    codeInput.focus();
+    return;
+  }
+  const button = $("code-submit");
+  button.disabled = true;
+  try {
+    const checkin = await api("POST", `/api/hubs/${encodeURIComponent(HUB)}/checkins`, { registration_code: codeInput.value }, { quiet: true });
+    const text = t("events.kiosk_done_text", { name: checkin.name || "" });
+    $("code-done-text").textContent = text;
+    show("step-code-done");
+    announce(text);
+  } catch (error) {
+    codeInput.setAttribute("aria-invalid", "true");
+    if (error.code === "hub_full") showError(t("events.kiosk_full"));
+    else if (error.status === 409 && error.details && error.details[locale()]) showError(error.details[locale()]);
+    else if (error.status === 404 || error.status === 422) showError(t("events.kiosk_code_unknown"));
+    else if (error.status === 403) showError(t("hubs.kiosk_wrong_device"));
+    else showError(describeError(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+buildKeypad();
+codeInput.addEventListener("input", cleanCode);
+$("code-form").addEventListener("submit", arriveWithCode);
+$("start-code").addEventListener("click", () => show("step-code"));
 $("start-in").addEventListener("click", () => show("step-name"));
 $("start-out").addEventListener("click", showLeaving);
 $("name-form").addEventListener("submit", (event) => {
@@ -246,7 +330,10 @@ for (const button of document.querySelectorAll("[data-go]")) {
 $("kiosk-lang").addEventListener("click", () => {
   setLocale(locale() === "ja" ? "en" : "ja").catch(() => showError(t("shell.offline")));
 });
-onLocaleChange(renderHub);
+onLocaleChange(() => {
+  renderHub();
+  renderKeypad();
+});
 // Any touch or key means someone is still here: the idle timer starts again.
 for (const kind of ["pointerdown", "keydown", "input"]) {
   document.addEventListener(kind, () => armTimer(), { passive: true });

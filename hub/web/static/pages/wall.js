@@ -4,6 +4,7 @@
 // reconnects after a network cut and catches up with `since` (or has the page reload a snapshot).
 import { announce, api, locale, onLocaleChange, t } from "/static/app.js";
 import { connect } from "/static/channel.js";
+import { loadTodaysEvents, onHubEvent as onEventAtHub, renderTodaysEvents, useHubNames } from "/static/wall_events.js";
 
 const ACTIVITY_SHOWN = 12;
 const NEWS_SHOWN = 8;
@@ -109,6 +110,9 @@ function onHubEvent(id, event) {
     if (entry.people && entry.people.has(data.id)) entry.people.set(data.id, data);
   } else if (event.event === "announcement.published") {
     addNews(data);
+    return;
+  } else if (event.event.startsWith("event.")) {
+    onEventAtHub(event);
     return;
   } else {
     return;
@@ -227,21 +231,27 @@ async function loadBoards() {
 
 async function start() {
   const list = await api("GET", "/api/hubs");
+  useHubNames((id) => (hubs.has(id) ? hubs.get(id).hub.name : id));
   const container = $("wall-hubs");
   for (const hub of list) {
     const section = element("section", "card wall__hub");
     container.append(section);
     hubs.set(hub.id, { hub, people: null, section });
     const seq = await loadHub(hub.id);
-    follow(`hub:${hub.id}`, seq, (event) => onHubEvent(hub.id, event), () => loadHub(hub.id));
+    follow(`hub:${hub.id}`, seq, (event) => onHubEvent(hub.id, event), async () => {
+      const fresh = await loadHub(hub.id);
+      await loadTodaysEvents();
+      return fresh;
+    });
   }
-  await Promise.all([loadNews(), loadBoards()]);
+  await Promise.all([loadNews(), loadBoards(), loadTodaysEvents()]);
 }
 
 onLocaleChange(() => {
   for (const id of hubs.keys()) renderHub(id);
   renderNews();
   renderActivity();
+  renderTodaysEvents();
   renderStatus();
 });
 
