@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from hub.doc import Doc
 from hub.notify import Notify
 
-Kind = Literal["confirmed", "waitlisted", "promoted", "cancelled", "event_cancelled", "reminder"]
+Kind = Literal["confirmed", "waitlisted", "promoted", "cancelled", "changed", "event_cancelled", "reminder"]
 
 
 class GuestMail(Protocol):
@@ -32,6 +32,7 @@ _SUBJECT: dict[Kind, dict[str, str]] = {
     "waitlisted": {"ja": "キャンセル待ちで受け付けました", "en": "You are on the waiting list"},
     "promoted": {"ja": "キャンセル待ちから参加が確定しました", "en": "A seat is yours now"},
     "cancelled": {"ja": "参加登録を取り消しました", "en": "Your registration is cancelled"},
+    "changed": {"ja": "イベントの内容が変わりました", "en": "The event has changed"},
     "event_cancelled": {"ja": "イベントは中止になりました", "en": "The event is cancelled"},
     "reminder": {"ja": "まもなく開催です", "en": "Reminder: the event is soon"},
 }
@@ -54,6 +55,12 @@ _LEAD: dict[Kind, dict[str, str]] = {
         "ja": "{name} さん、「{title}」への参加登録を取り消しました。",
         "en": "{name}, your registration for “{title}” is cancelled.",
     },
+    "changed": {
+        "ja": "{name} さん、ご登録いただいた「{title}」の日時またはオンラインの案内が変わりました。"
+        "新しい内容をご確認ください。",
+        "en": "{name}, “{title}”, which you registered for, has a new time or online link. "
+        "Please check it below.",
+    },
     "event_cancelled": {
         "ja": "{name} さん、ご登録いただいた「{title}」は中止になりました。申し訳ありません。",
         "en": "{name}, we are sorry: “{title}”, which you registered for, is cancelled.",
@@ -73,8 +80,13 @@ _FOOTER = {
     "ja": "このメールは Dejima（磐梯町 DX 推進室）から送られました。",
     "en": "This e-mail was sent by Dejima (Bandai town DX office).",
 }
+# The notification kinds of the in-app notices (the others are "event.<kind>").
+_NOTICE_KIND: dict[str, str] = {
+    "event_cancelled": "event.cancelled",
+    "cancelled": "event.registration_cancelled",
+}
 # Which messages carry the code and the cancel link: those about a registration that still counts.
-_WITH_CODE: frozenset[Kind] = frozenset({"confirmed", "waitlisted", "promoted", "reminder"})
+_WITH_CODE: frozenset[Kind] = frozenset({"confirmed", "waitlisted", "promoted", "changed", "reminder"})
 
 
 class RegistrantNotices:
@@ -83,11 +95,12 @@ class RegistrantNotices:
         self._notify = notify
         self._public_url = public_url.rstrip("/")
 
-    async def tell(self, kind: Kind, registration: Doc, event: Doc, *, hub: Doc) -> None:
-        """Tell one registrant, once for this (kind, registration), whatever retries happen."""
+    async def tell(self, kind: Kind, registration: Doc, event: Doc, *, hub: Doc, occasion: str = "") -> None:
+        """Tell one registrant, once for this (kind, registration, occasion), whatever retries happen
+        (``occasion``: what makes a message of the same kind another one, e.g. the change's seq)."""
         locale = "en" if registration.get("locale") == "en" else "ja"
         subject, text, page = self.render(kind, registration, event, hub=hub, locale=locale)
-        message_id = f"ev_{kind}_{registration['_id']}"
+        message_id = f"ev_{kind}_{registration['_id']}" + (f"_{occasion}" if occasion else "")
         if registration.get("user_id"):
             content = {
                 loc: {"title": self.render(kind, registration, event, hub=hub, locale=loc)[0],
@@ -96,7 +109,7 @@ class RegistrantNotices:
             }  # fmt: skip
             await self._notify.notify(
                 cause_id=message_id,
-                kind=f"event.{kind}",
+                kind=_NOTICE_KIND.get(kind, f"event.{kind}"),
                 user_ids=[registration["user_id"]],
                 data={"event_id": event["_id"], "title": event["title"]},
                 content=content,

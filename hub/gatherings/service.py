@@ -26,7 +26,7 @@ from hub.gatherings.model import (
     event_out,
     put,
 )
-from hub.gatherings.notices import RegistrantNotices
+from hub.gatherings.notices import Kind, RegistrantNotices
 from hub.ids import new_id
 from hub.principal import Principal
 from hub.rights import Rights
@@ -35,6 +35,9 @@ from schemas.events import Change
 from schemas.gatherings import EventBody, EventOut, EventPatch, EventsQuery, PublicEventOut
 
 log = logging.getLogger(__name__)
+
+# A change of these is told to every registrant with a contact (they may have to come another time).
+_TOLD_OF = ("starts_at", "ends_at", "online_url")
 
 
 class HubDirectory(Protocol):
@@ -211,10 +214,13 @@ class EventCatalogue:
 
         result = await self._events.commit(channel_of(doc["hub_id"]), decide, actor=principal.actor)
         after = await self.doc(event_id)
-        if not isinstance(result, Unchanged) and promoted:
-            hub = await self._hubs.hub(after["hub_id"])
-            for registration in promoted:
-                await self._notices.tell("promoted", registration, after, hub=hub)
+        if isinstance(result, Unchanged):
+            return event_out(after)
+        hub = await self._hubs.hub(after["hub_id"])
+        for registration in promoted:
+            await self._notices.tell("promoted", registration, after, hub=hub)
+        if any(after.get(field) != doc.get(field) for field in _TOLD_OF):
+            await self._tell_all("changed", after, hub=hub, occasion=str(result.seq))
         return event_out(after)
 
     async def cancel(self, principal: Principal, event_id: str) -> EventOut:
@@ -239,12 +245,14 @@ class EventCatalogue:
 
     async def tell_cancelled(self, event: Doc) -> None:
         """Every registrant with a contact is told (each once: the message id is the registration's)."""
-        hub = await self._hubs.hub(event["hub_id"])
+        await self._tell_all("event_cancelled", event, hub=await self._hubs.hub(event["hub_id"]))
+
+    async def _tell_all(self, kind: Kind, event: Doc, *, hub: Doc, occasion: str = "") -> None:
         told = self._registrations.find(
             {"event_id": event["_id"], "status": {"$in": ["registered", "waitlisted"]}, **LIVE}
         )
         async for registration in told:
             try:
-                await self._notices.tell("event_cancelled", registration, event, hub=hub)
+                await self._notices.tell(kind, registration, event, hub=hub, occasion=occasion)
             except Exception:
-                log.exception("could not tell registration %s of the cancellation", registration["_id"])
+                log.exception("could not tell registration %s (%s)", registration["_id"], kind)

@@ -171,3 +171,35 @@ async def test_signed_in_one_click_and_rate_limit(
     )
     assert response.status == 429
     assert int(response.headers.get("Retry-After", "1")) >= 1
+
+
+async def test_registrants_are_told_of_a_new_time_and_of_the_cancellation(
+    client: TestClient[Any, Any],
+    make_user: UserFactory,
+    services: Services,
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    host, member = await make_user("member"), await make_user("member")
+    event = await new_event(client, host.headers)
+    await register(client, event["id"], email="told@example.jp")
+    await register(client, event["id"])  # no contact: nobody to tell
+    response = await client.post(f"/api/events/{event['id']}/registrations", json={}, headers=member.headers)
+    assert response.status == 201
+    path = f"/api/events/{event['id']}"
+    assert (await client.patch(path, json={"title": "題だけ"}, headers=host.headers)).status == 200
+    assert (await client.patch(path, json={"starts_at": at(47)}, headers=host.headers)).status == 200
+    assert (await client.post(f"{path}/cancel", headers=host.headers)).status == 200
+    again = await client.post(f"{path}/cancel", headers=host.headers)
+    assert again.status == 200 and (await again.json())["status"] == "cancelled"
+    await deliver_all(services)
+    box, _ = mailbox
+    subjects = [str(m["Subject"]) for m in box.to("told@example.jp")]
+    assert subjects == [
+        "参加登録を受け付けました: スマホ教室",
+        "イベントの内容が変わりました: 題だけ",
+        "イベントは中止になりました: 題だけ",
+    ], subjects
+    # The member with an account is told in the app, once each.
+    notices = await (await client.get("/api/notifications", headers=member.headers)).json()
+    kinds = sorted(n["kind"] for n in notices)
+    assert kinds == ["event.cancelled", "event.changed", "event.confirmed"], kinds
