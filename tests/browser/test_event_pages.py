@@ -200,3 +200,20 @@ async def test_the_wall_shows_todays_events_with_live_counts(
         assert response.status == 201
     await expect(item).to_contain_text("3/10 席")
     await assert_accessible(page)
+
+    # The host's list: the registration with its status, and a new one appears live.
+    await page.set_viewport_size({"width": 360, "height": 740})
+    await page.goto(f"{live_server.url}/events/{event['id']}/registrations")
+    rows = page.locator("#host-rows tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("参加")
+    async with aiohttp.ClientSession() as session:
+        response = await session.post(
+            f"{live_server.url}/api/public/events/{event['id']}/registrations",
+            json={"name": "後から 来た人", "consent": True},
+        )
+        assert response.status == 201
+    await expect(rows).to_have_count(2)
+    await expect(page.locator("#host-counts")).to_contain_text("参加 4")
+    assert not await sideways(page, 360)
+    await assert_accessible(page)
