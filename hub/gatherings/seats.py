@@ -80,7 +80,7 @@ class Seats:
 
     async def register_public(self, event_id: str, body: PublicRegistrationBody) -> RegistrationOut:
         event = await self._catalogue.public_doc(event_id)
-        doc = await self._register(
+        doc, _ = await self._register(
             event,
             name=body.name,
             email=body.email,
@@ -98,8 +98,7 @@ class Seats:
         event = await self._catalogue.readable(principal, event_id)
         if not self._rights.may_register_for_event(principal):
             raise Forbidden("a kiosk checks registrants in; it does not register")
-        before = await self._active_of_user(event_id, principal.id)
-        doc = await self._register(
+        doc, created = await self._register(
             event,
             name=principal.name,
             email=None,
@@ -108,7 +107,7 @@ class Seats:
             party_size=body.party_size,
             locale=principal.locale,
         )
-        return registration_out(doc), before is None
+        return registration_out(doc), created
 
     async def _register(
         self,
@@ -120,7 +119,8 @@ class Seats:
         user_id: str | None,
         party_size: int,
         locale: str,
-    ) -> Doc:
+    ) -> tuple[Doc, bool]:
+        """→ the registration, and False when the account had one already (answered again)."""
         registration_id = new_id()
         chosen: list[Doc] = []
 
@@ -168,11 +168,11 @@ class Seats:
         result = await self._events.commit(channel_of(event["hub_id"]), decide, actor=None)
         if isinstance(result, Unchanged):
             assert result.doc is not None
-            return result.doc
+            return result.doc, False
         registration = chosen[0]
         kind: Kind = "confirmed" if registration["status"] == "registered" else "waitlisted"
         await self._tell(kind, registration, event)
-        return registration
+        return registration, True
 
     def _require_open(self, event: Doc) -> None:
         if event["status"] == "cancelled":

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
 from hub.doc import Doc
-from hub.errors import Conflict, Forbidden, NotFound
+from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from hub.events.log import Decision, EventLog, Unchanged, made
 from hub.gatherings.model import (
     CANCELLED,
@@ -196,7 +196,11 @@ class EventCatalogue:
                 raise Conflict("the event is cancelled")
             updated = {**current, **changes}
             if updated["ends_at"] <= updated["starts_at"]:
-                raise Conflict("ends_at must come after starts_at")
+                message = "ends_at must come after starts_at"
+                field = "starts_at" if "starts_at" in changes else "ends_at"
+                raise InvalidRequest(
+                    message, details={"fields": [{"path": field, "message": message, "type": "value_error"}]}
+                )
             if updated["capacity"] < current["registered"]:
                 raise Conflict(
                     f"{current['registered']} seats are taken: the capacity cannot be less",

@@ -129,6 +129,16 @@ async def test_rights_on_events(client: TestClient[Any, Any], make_user: UserFac
     assert changed.status == 200 and (await changed.json())["title"] == "新しい題"
     moved = await client.patch(path, json={"hub_id": "shibuya"}, headers=host.headers)
     assert moved.status == 409
+    backwards = await client.patch(path, json={"ends_at": at(1)}, headers=host.headers)
+    assert backwards.status == 422
+    assert (await backwards.json())["error"]["details"]["fields"][0]["path"] == "ends_at"
+    for bad_body in (
+        {"capacity": 0},
+        {"title": None},
+        {"starts_at": "2026-01-01T00:00:00"},
+        {"color": "red"},
+    ):
+        assert (await client.patch(path, json=bad_body, headers=host.headers)).status == 422, bad_body
     await register(client, event["id"], party_size=2)
     smaller = await client.patch(path, json={"capacity": 1}, headers=host.headers)
     assert smaller.status == 409
