@@ -213,3 +213,33 @@ async def test_registrants_are_told_of_a_new_time_and_of_the_cancellation(
     notices = await (await client.get("/api/notifications", headers=member.headers)).json()
     kinds = sorted(n["kind"] for n in notices)
     assert kinds == ["event.cancelled", "event.changed", "event.confirmed"], kinds
+
+
+async def test_bad_input_is_a_clear_4xx(client: TestClient[Any, Any], make_user: UserFactory) -> None:
+    host = await make_user("member")
+    event = await new_event(client, host.headers)
+    assert (await client.get("/api/events?from=yesterday", headers=host.headers)).status == 422
+    assert (await client.get("/api/events?color=red", headers=host.headers)).status == 422
+    assert (await client.get("/api/events/nope", headers=host.headers)).status == 404
+    assert (await client.get("/api/public/events/nope")).status == 404
+    assert (await client.get("/api/public/codes/abc.svg")).status == 404
+    qr = await client.get("/api/public/codes/ABC234.svg")
+    assert qr.status == 200 and qr.content_type == "image/svg+xml" and b"<svg" in await qr.read()
+    cancel = f"/api/public/registrations/{event['id']}/cancel"
+    for body in ({}, {"code": "12"}, {"code": 123456}, {"code": "ABCDEF", "x": 1}):
+        assert (await client.post(cancel, json=body)).status == 422, body
+    path = f"/api/public/events/{event['id']}/registrations"
+    assert (
+        await client.post(path, data=b"not json", headers={"Content-Type": "application/json"})
+    ).status in (
+        400,
+        422,
+    )
+    assert (await client.post(path, json=[1, 2])).status == 422
+    assert (
+        await client.post(path, json={"name": "A\\u0000", "consent": True})
+    ).status == 201  # text kept as typed
+    assert (await client.post(path, json={"name": "A\u0007B", "consent": True})).status == 422
+    assert (
+        await client.post(path, json={"name": "A", "consent": True, "line_user_id": "nope"})
+    ).status == 422
