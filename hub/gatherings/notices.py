@@ -22,9 +22,13 @@ Kind = Literal["confirmed", "waitlisted", "promoted", "cancelled", "changed", "e
 
 
 class GuestMail(Protocol):
+    """The notifications domain's messages to people without an account."""
+
     async def send(
         self, *, delivery_id: str, to: str, locale: str, subject: str, text: str, html: str
     ) -> bool: ...
+
+    async def send_line(self, *, delivery_id: str, to: str, locale: str, text: str) -> bool: ...
 
 
 _SUBJECT: dict[Kind, dict[str, str]] = {
@@ -116,6 +120,12 @@ class RegistrantNotices:
                 link=f"/events/{event['_id']}",
             )
             return
+        if registration.get("line_user_id"):
+            body = text.split("\n\n-- \n")[0]  # without the e-mail's signature
+            await self._mail.send_line(
+                delivery_id=f"{message_id}_line", to=registration["line_user_id"], locale=locale,
+                text=f"{subject}\n\n{body}",
+            )  # fmt: skip
         if registration.get("email"):
             await self._mail.send(
                 delivery_id=message_id,

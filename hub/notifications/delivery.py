@@ -199,11 +199,14 @@ class DeliveryRunner:
                 return times.at(current["next_at_ms"])
             return None
         members = [m for m in await self._outbox.of_batch(batch_id) if m["state"] == "pending"]
-        users = await self._users.names(sorted({m["user_id"] for m in members}))
+        users = await self._users.names(sorted({m["user_id"] for m in members if m.get("user_id")}))
         to: list[str] = []
         gone: list[str] = []
         for member in members:
-            line_id = users.get(member["user_id"], {}).get("line_user_id")
+            if guest_mail.is_guest_mail(member):
+                line_id = member.get("to")  # no account: the LINE user id travels with the delivery
+            else:
+                line_id = users.get(member["user_id"], {}).get("line_user_id")
             if line_id:
                 to.append(line_id)
             else:

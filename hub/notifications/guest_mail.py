@@ -1,9 +1,11 @@
-"""E-mails to people without an account (a registrant of an event at a hub): the address travels
-with the delivery, since there is no user to look it up from. Sent by the same runner, retries and
-outbox as every other e-mail (hub/notifications/delivery.py)."""
+"""E-mails and LINE messages to people without an account (a registrant of an event at a hub): the
+address or LINE user id travels with the delivery, since there is no user to look it up from. Sent
+by the same runner, retries, LINE batching and outbox as every other delivery
+(hub/notifications/delivery.py)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +48,29 @@ class GuestMailer:
         if not await self._outbox.add_delivery(doc, next_at=now):
             return False
         await self._queue.delivery(delivery_id, channel="email")
+        return True
+
+    async def send_line(self, *, delivery_id: str, to: str, locale: str, text: str) -> bool:
+        """Queue one LINE message to the LINE user ``to``; the same ``delivery_id`` again sends nothing."""
+        now = self._clock()
+        doc: Doc = {
+            "_id": delivery_id,
+            "channel": "line",
+            "kind": KIND,
+            "to": to,
+            "user_id": None,
+            "locale": locale,
+            "text": text,
+            # Deliveries with one text go out in one multicast (hub/notifications/delivery.py).
+            "text_key": hashlib.sha256(text.encode()).hexdigest()[:32],
+            "batch_id": "",
+            "priority": "urgent",
+            "expires_at": now + _TTL,
+            "created_at": now,
+        }
+        if not await self._outbox.add_delivery(doc, next_at=now):
+            return False
+        await self._queue.delivery(delivery_id, channel="line")
         return True
 
 

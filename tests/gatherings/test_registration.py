@@ -12,7 +12,7 @@ from hub.limits import EVENT_CODE_ALPHABET
 from hub.services import Services
 from tests.conftest import AppFactory, UserFactory
 from tests.gatherings.conftest import at, event_of, new_event, register
-from tests.notifications.fakes import Mailbox
+from tests.notifications.fakes import FakeLine, Mailbox
 from tests.notifications.fixtures import deliver_all
 
 CODE = re.compile(f"^[{EVENT_CODE_ALPHABET}]{{6}}$")
@@ -240,3 +240,21 @@ async def test_bad_input_is_a_clear_4xx(client: TestClient[Any, Any], make_user:
     assert (
         await client.post(path, json={"name": "A", "consent": True, "line_user_id": "nope"})
     ).status == 422
+
+
+async def test_a_registrant_with_line_gets_the_code_on_line(
+    client: TestClient[Any, Any],
+    make_user: UserFactory,
+    services: Services,
+    line_api: tuple[FakeLine, str],
+) -> None:
+    host = await make_user("member")
+    event = await new_event(client, host.headers)
+    line_id = "U" + "0123456789abcdef" * 2
+    guest = await register(client, event["id"], line_user_id=line_id)
+    await deliver_all(services)
+    fake, _ = line_api
+    sent = [call for call in fake.calls if call.status == 200]
+    assert len(sent) == 1 and sent[0].to == [line_id], fake.calls
+    assert guest["code"] in sent[0].text and "参加登録を受け付けました" in sent[0].text
+    assert "http://dejima.test/events/" in sent[0].text  # the cancel link
