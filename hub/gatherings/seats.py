@@ -78,8 +78,9 @@ class Seats:
 
     # --- registering ---------------------------------------------------------------------------------
 
-    async def register_public(self, event_id: str, body: PublicRegistrationBody) -> RegistrationOut:
-        event = await self._catalogue.public_doc(event_id)
+    async def register_public(self, event: Doc, body: PublicRegistrationBody) -> RegistrationOut:
+        """Register for ``event`` (a public event as ``EventCatalogue.public_doc`` read it; its
+        seats are decided again at the channel's head)."""
         doc, _ = await self._register(
             event,
             name=body.name,

@@ -196,9 +196,9 @@ async def public_event(request: web.Request) -> web.Response:
 async def register_public(request: web.Request) -> web.Response:
     body = await parse_body(request, PublicRegistrationBody)
     gatherings = _gatherings(request)
-    await gatherings.catalogue.public_doc(request.match_info["id"])  # 404 before counting the address
+    event = await gatherings.catalogue.public_doc(request.match_info["id"])  # 404 before counting
     await gatherings.per_address.hit(client_address(request))
-    out = await gatherings.seats.register_public(request.match_info["id"], body)
+    out = await gatherings.seats.register_public(event, body)
     return json_response(out, status=201)
 
 

@@ -24,7 +24,8 @@ from workers.gatherings import purge_registrants, remind_registrants
 async def register_at(services: Services, event_id: str, **fields: Any) -> dict[str, Any]:
     """Register on the services' clock (the API runs on the real one)."""
     body = PublicRegistrationBody.model_validate({"name": "磐梯 花子", "consent": True, **fields})
-    out = await services.gatherings.seats.register_public(event_id, body)
+    event = await services.gatherings.catalogue.public_doc(event_id)
+    out = await services.gatherings.seats.register_public(event, body)
     return out.model_dump()
 
 
