@@ -36,7 +36,7 @@ function keepingFocus(move) {
 }
 
 export class BoardView {
-  /** `ctx()` → {board, canChange, userId, person(id), editorsOf(cardId)}; `on` the actions. */
+  /** `ctx()` → {board, canChange, userId, names, person(id), editorsOf(cardId), matches(card)}; `on` the actions. */
   constructor(root, ctx, on) {
     this.root = root;
     this.ctx = ctx;
@@ -99,7 +99,10 @@ export class BoardView {
       if (this.root.children[index] !== view.section) this.root.insertBefore(view.section, this.root.children[index] || null);
     });
     for (const column of board.columns) if (columnIds.has(column.id)) this.syncCards(column);
-    // Cards that left the board (archived) and are in no column any more.
+    // Cards that left the board (archived, their column deleted) and are in no column any more.
+    let count = 0;
+    for (const column of board.columns) count += column.cards.length;
+    if (count === this.cards.size) return;
     const shown = new Set();
     for (const column of board.columns) for (const card of column.cards) shown.add(card.id);
     for (const [id, card] of this.cards) {
@@ -196,19 +199,38 @@ export class BoardView {
 
   // --- cards --------------------------------------------------------------------------------------
 
-  /** The card's node, rebuilt inside (same <li>) only when what it shows changed. */
+  /**
+   * The card's node, rebuilt inside (same <li>) only when what it shows changed. The model replaces
+   * a card's object when an event changes it, so an unchanged object (the other cards of a column a
+   * change touched) costs one comparison; names of people learnt since can change what it shows too.
+   */
   cardNode(card) {
-    const key = this.cardKey(card);
+    const { names, matches } = this.ctx();
     let entry = this.cards.get(card.id);
     if (!entry) {
-      entry = { item: this.buildCard(card), key: null };
+      entry = { item: this.buildCard(card), key: null, card: null, names: -1 };
       this.cards.set(card.id, entry);
     }
+    if (entry.card === card && entry.names === names) return entry.item;
+    entry.card = card;
+    entry.names = names;
+    const key = this.cardKey(card);
     if (entry.key !== key) {
       entry.key = key;
       this.fillCard(entry.item, card);
     }
+    const hidden = !matches(card);
+    if (entry.item.hidden !== hidden) entry.item.hidden = hidden;
     return entry.item;
+  }
+
+  /** The filter changed: show and hide cards, touching only those whose state flips. */
+  refilter() {
+    const { matches } = this.ctx();
+    for (const entry of this.cards.values()) {
+      const hidden = !matches(entry.card);
+      if (entry.item.hidden !== hidden) entry.item.hidden = hidden;
+    }
   }
 
   cardKey(card) {
