@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -325,6 +326,7 @@ async def bench(args: argparse.Namespace) -> None:
     idle = [b["idle"] for b in baselines]
     smallest = [b["smallest"] for b in baselines]
     print(f"board page, {shown} cards in {COLUMNS} columns, {len(timings)} remote changes at {args.rate}/s")
+    print(f"  machine load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  arrival → DOM patched (the page's script)   {_figures(work)}")
     print(f"  patched → next frame starts (frame clock)    {_figures(wait)}")
     print(f"  that frame: style, layout, paint             {_figures(frame)}")

@@ -120,7 +120,8 @@ export class BoardView {
       if (view.list.children[index] !== item) view.list.insertBefore(item, view.list.children[index] || null);
     });
     while (view.list.children.length > column.cards.length) view.list.lastElementChild.remove();
-    view.count.textContent = ` ${t("boards.card_count", { count: column.cards.length })}`;
+    const count = ` ${t("boards.card_count", { count: column.cards.length })}`;
+    if (view.count.textContent !== count) view.count.textContent = count; // a same text still relays out
   }
 
   // --- columns ------------------------------------------------------------------------------------
