@@ -307,6 +307,11 @@ async def bench(args: argparse.Namespace) -> None:
             arrivals: dict[str, float] = await page.evaluate("window.dejimaArrivals")
             after = await page.evaluate("window.dejimaBoard.renders()")
             full: list[dict[str, float]] = await page.evaluate(FULL_RENDERS, args.full_renders)
+            # The floor: the same smallest change with the board not displayed at all (what a frame
+            # of this browser costs on this machine whatever the board does), after the run.
+            await page.add_style_tag(content="[data-columns] { display: none !important; }")
+            await asyncio.sleep(1)
+            floor = [(await page.evaluate(ONE_BASELINE, i))["smallest"] for i in range(args.changes)]
             await browser.close()
     finally:
         process.terminate()
@@ -335,6 +340,7 @@ async def bench(args: argparse.Namespace) -> None:
     print(f"    nothing changed → next frame done          {_figures(idle)}")
     print(f"    smallest change → next frame done          {_figures(smallest)}")
     print(f"    full re-render → next frame done (after)   {_figures([b['painted'] for b in full])}")
+    print(f"    smallest change, board hidden (after)      {_figures(floor)}")
     print(f"  ratio p95 total / smallest change            {_p95(total) / max(_p95(smallest), 1e-9):.2f}")
     full_p95 = _p95([b["painted"] for b in full])
     print(f"  ratio p95 total / full re-render             {_p95(total) / max(full_p95, 1e-9):.3f}")

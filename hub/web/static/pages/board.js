@@ -559,6 +559,28 @@ function moveColumn(columnId, afterIndex) {
   return moveColumnAfter(columnId, afterIndex >= 0 && others[afterIndex] ? others[afterIndex].id : null);
 }
 
+// --- the page's dialogs keep the focus: Tab past the last control comes back to the first (a modal
+// <dialog> alone lets it leave for the browser's own controls), Shift+Tab the other way -------------
+
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+
+for (const node of document.querySelectorAll("dialog.board-dialog")) {
+  node.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const items = Array.from(node.querySelectorAll(FOCUSABLE)).filter((item) => item.checkVisibility());
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    } else if (event.shiftKey && (document.activeElement === first || document.activeElement === node)) {
+      event.preventDefault();
+      last.focus();
+    }
+  });
+}
+
 // --- renaming and deleting a column: the page's own modal dialogs (focus stays inside, Escape closes,
 // the focus goes back to the column's menu button, errors sit next to what they concern) ------------
 
