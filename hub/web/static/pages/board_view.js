@@ -43,7 +43,7 @@ export class BoardView {
     this.on = on;
     this.columns = new Map(); // column id → {section, heading, count, list, addLabel, addInput, menuButton, title}
     this.cards = new Map(); // card id → {item, key}
-    this.renders = { full: 0, patch: 0 };
+    this.renders = { full: 0, patch: 0, cards: 0 }; // cards: card tiles whose inside was rebuilt
     this.openMenu = null;
     document.addEventListener("click", (event) => {
       if (this.openMenu && !this.openMenu.wrap.contains(event.target)) this.closeMenu(false);
@@ -272,6 +272,7 @@ export class BoardView {
   }
 
   fillCard(item, card) {
+    this.renders.cards += 1;
     const { canChange, userId, person } = this.ctx();
     const tile = item.querySelector(".board-card__tile");
     const parts = [el("span", { class: "board-card__title", id: `card-title-${card.id}` }, card.title)];
@@ -358,6 +359,9 @@ export class BoardView {
     // Restart the animation on the next frame rather than by forcing a layout of the whole board now.
     node.classList.remove("board-card--flash");
     requestAnimationFrame(() => node.classList.add("board-card--flash"));
+    // Then the overlay goes (with reduced motion too: a highlight that stays is not needed).
+    window.clearTimeout(node.flashTimer);
+    node.flashTimer = window.setTimeout(() => node.classList.remove("board-card--flash"), 1700);
   }
 
   focusCard(cardId) {
