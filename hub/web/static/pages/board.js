@@ -363,13 +363,14 @@ function renderFilterState(say = false) {
   }
 }
 
-function applyFilter(say = false) {
+/** The filter as the URL has it, onto the form and the cards (a full render, a language change). */
+function applyFilter() {
   const form = filterForm.elements;
   if (document.activeElement !== form.q && form.q.value !== state.filter.q) form.q.value = state.filter.q;
   form.due.value = state.filter.due;
   fillFilterChoices();
   view.refilter();
-  renderFilterState(say);
+  renderFilterState();
 }
 
 function filterChanged() {
