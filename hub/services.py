@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -23,7 +23,10 @@ from hub.boards.access import ProjectBoards
 from hub.boards.cards import CardService
 from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
+from hub.boards.due import DuePolicy
+from hub.boards.follows import Follows
 from hub.boards.notices import Notices
+from hub.boards.reminders import DueReminders
 from hub.boards.service import BoardService
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
@@ -67,6 +70,8 @@ class Services:
     cards: CardService
     card_notes: CardNotes
     board_notices: Notices
+    follows: Follows
+    due_reminders: DueReminders
     orgs: OrgStore
     audit: AuditLog
     throttle: LoginThrottle
@@ -163,6 +168,8 @@ def build_services(
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
     )
+    follows = Follows(boards=boards, notices=board_notices)
+    due_policy = DuePolicy(zone=settings.zone, soon=timedelta(hours=settings.due_soon_h))
     # Last, partner webhooks: they follow every domain through its events.
     webhooks = build_webhooks(
         db,
@@ -250,7 +257,9 @@ def build_services(
         presence=presence,
         boards=boards,
         columns=ColumnService(boards=boards, rights=rights),
-        cards=CardService(boards=boards, notices=board_notices),
-        card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
+        cards=CardService(boards=boards, notices=board_notices, follows=follows, due=due_policy),
+        card_notes=CardNotes(boards=boards, events=events, notices=board_notices, follows=follows),
         board_notices=board_notices,
+        follows=follows,
+        due_reminders=DueReminders(boards=boards, follows=follows, notify=notify, clock=clock),
     )

@@ -119,6 +119,15 @@ class BoardService:
         into the log: hub/events/turns.py)."""
         return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
 
+    async def require_read(self, principal: Principal, board_id: str) -> ProjectAccess:
+        access = await self._directory.access_for_board(board_id)
+        self._rights.require_read_project(principal, access)
+        return access
+
+    async def system_commit(self, board_id: str, decide: Decide) -> Event | Unchanged:
+        """A change of the board that nobody made (a due reminder): no actor."""
+        return await self._events.commit(channel_of(board_id), decide, actor=None)
+
     async def require_change(self, principal: Principal, board_id: str) -> ProjectAccess:
         access = await self._directory.access_for_board(board_id)
         self._rights.require_change_board(principal, access)
