@@ -28,6 +28,7 @@ from hub.boards.follows import Follows
 from hub.boards.notices import Notices
 from hub.boards.reminders import DueReminders
 from hub.boards.service import BoardService
+from hub.calendar.service import CalendarService
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
 from hub.events.log import EventLog, EventSink
@@ -72,6 +73,7 @@ class Services:
     board_notices: Notices
     follows: Follows
     due_reminders: DueReminders
+    calendar: CalendarService
     orgs: OrgStore
     audit: AuditLog
     throttle: LoginThrottle
@@ -102,6 +104,7 @@ class Services:
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
         await self.announcements.ensure_indexes()
+        await self.calendar.ensure_indexes()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -262,4 +265,14 @@ def build_services(
         board_notices=board_notices,
         follows=follows,
         due_reminders=DueReminders(boards=boards, follows=follows, notify=notify, clock=clock),
+        calendar=CalendarService(
+            db,
+            users=users,
+            follows=follows,
+            public_url=settings.public_url,
+            clock=clock,
+            # The hook for the events a person registered for (hub events): a ``RegisteredEvents``
+            # (hub/calendar/service.py) passed here adds them to every feed.
+            events=None,
+        ),
     )

@@ -13,8 +13,11 @@ board, never the person who made the change.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from hub.boards import model
+from hub.boards.access import BoardInfo
 from hub.boards.model import BOARD_FOLLOWERS, CARDS
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
@@ -22,7 +25,15 @@ from hub.doc import Doc
 from hub.events.log import Decision, Unchanged
 from hub.principal import Principal
 from hub.rights import ProjectAccess
+from schemas.boards import CardOut
 from schemas.events import Change, Delete, Put
+
+
+@dataclass(frozen=True)
+class DueCard:
+    card: CardOut
+    due_at: datetime
+    board: BoardInfo
 
 
 def followed_by(doc: Doc, *user_ids: str) -> Doc:
@@ -85,6 +96,31 @@ class Follows:
             return Change(event="board.followed" if on else "board.unfollowed", data=data, ops=[op])
 
         await self._boards.commit(board_id, decide, principal)
+
+    # --- what a person's calendar shows ------------------------------------------------------------
+
+    async def due_cards(self, principal: Principal, *, limit: int) -> list[DueCard]:
+        """The open cards with a due that ``principal`` is assigned to or follows (by itself or by
+        its board), on boards they can still read; soonest first."""
+        boards = await self.boards_followed(principal.id)
+        mine: list[Doc] = [{"assignees": principal.id}, {"followers": principal.id}]
+        if boards:
+            mine.append({"board_id": {"$in": boards}})
+        docs = await self._cards.find({"$or": mine, "_deleted": False, "archived": False}).to_list()
+        with_due = sorted((d for d in docs if d.get("due") and d.get("due_at")), key=lambda d: d["due_at"])
+        readable: dict[str, BoardInfo | None] = {}
+        found: list[DueCard] = []
+        for doc in with_due:
+            board_id = doc["board_id"]
+            if board_id not in readable:
+                ok = await self._boards.may_read(principal, board_id)
+                readable[board_id] = await self._boards.info(board_id) if ok else None
+            info = readable[board_id]
+            if info is not None:
+                found.append(DueCard(card=model.card_out(doc), due_at=doc["due_at"], board=info))
+            if len(found) >= limit:
+                break
+        return found
 
     # --- who is told ------------------------------------------------------------------------------
 

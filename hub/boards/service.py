@@ -17,7 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
-from hub.boards.access import BoardDirectory
+from hub.boards.access import BoardDirectory, BoardInfo
 from hub.boards.model import CARDS, COLUMNS, channel_of, live
 from hub.boards.positions import Placement
 from hub.boards.snapshot import BoardSnapshot, read_compact_state
@@ -118,6 +118,16 @@ class BoardService:
         """Commit a change of the board: one event of ``board:{id}`` (writers take turns, injected
         into the log: hub/events/turns.py)."""
         return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
+
+    async def may_read(self, principal: Principal, board_id: str) -> bool:
+        try:
+            access = await self._directory.access_for_board(board_id)
+        except NotFound:
+            return False
+        return self._rights.may_read_project(principal, access)
+
+    async def info(self, board_id: str) -> BoardInfo:
+        return await self._directory.board(board_id)
 
     async def require_read(self, principal: Principal, board_id: str) -> ProjectAccess:
         access = await self._directory.access_for_board(board_id)
