@@ -28,6 +28,7 @@ from hub.boards.follows import Follows
 from hub.boards.notices import Notices
 from hub.boards.reminders import DueReminders
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.calendar.service import CalendarService
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
@@ -67,6 +68,7 @@ class Services:
     sessions: SessionService
     rights: Rights
     boards: BoardService
+    board_store: BoardStore
     columns: ColumnService
     cards: CardService
     card_notes: CardNotes
@@ -99,7 +101,7 @@ class Services:
         await self.orgs.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
-        await self.boards.ensure_indexes()
+        await self.board_store.ensure_indexes()
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
@@ -164,14 +166,15 @@ def build_services(
         clock=clock,
         user_hub_hook=presence.set_user_hub,
     )
-    board_notices = Notices(db, users=users, rights=rights, notify=notify)
+    board_store = BoardStore(db)
+    board_notices = Notices(store=board_store, users=users, rights=rights, notify=notify)
     boards = BoardService(
-        db,
+        store=board_store,
         events=events,
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
     )
-    follows = Follows(boards=boards, notices=board_notices)
+    follows = Follows(boards=boards, store=board_store, notices=board_notices)
     due_policy = DuePolicy(zone=settings.zone, soon=timedelta(hours=settings.due_soon_h))
     # Last, partner webhooks: they follow every domain through its events.
     webhooks = build_webhooks(
@@ -259,12 +262,19 @@ def build_services(
         ),
         presence=presence,
         boards=boards,
-        columns=ColumnService(boards=boards, rights=rights),
-        cards=CardService(boards=boards, notices=board_notices, follows=follows, due=due_policy),
-        card_notes=CardNotes(boards=boards, events=events, notices=board_notices, follows=follows),
+        board_store=board_store,
+        columns=ColumnService(boards=boards, store=board_store),
+        cards=CardService(
+            boards=boards, store=board_store, notices=board_notices, follows=follows, due=due_policy
+        ),
+        card_notes=CardNotes(
+            boards=boards, store=board_store, events=events, notices=board_notices, follows=follows
+        ),
         board_notices=board_notices,
         follows=follows,
-        due_reminders=DueReminders(boards=boards, follows=follows, notify=notify, clock=clock),
+        due_reminders=DueReminders(
+            db, boards=boards, store=board_store, follows=follows, notify=notify, clock=clock
+        ),
         calendar=CalendarService(
             db,
             users=users,

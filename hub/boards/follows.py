@@ -21,6 +21,7 @@ from hub.boards.access import BoardInfo
 from hub.boards.model import BOARD_FOLLOWERS, CARDS
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.doc import Doc
 from hub.events.log import Decision, Unchanged
 from hub.principal import Principal
@@ -50,11 +51,10 @@ def _board_follow_id(board_id: str, user_id: str) -> str:
 
 
 class Follows:
-    def __init__(self, *, boards: BoardService, notices: Notices) -> None:
+    def __init__(self, *, boards: BoardService, store: BoardStore, notices: Notices) -> None:
         self._boards = boards
+        self._store = store
         self._notices = notices
-        self._cards = boards.collection(CARDS)
-        self._board_followers = boards.collection(BOARD_FOLLOWERS)
 
     # --- following and unfollowing ----------------------------------------------------------------
 
@@ -62,7 +62,7 @@ class Follows:
         card = await self._boards.card_for_reading(principal, card_id)
 
         async def decide() -> Decision:
-            current = await self._boards.live_card(card_id)
+            current = await self._store.live_card(card_id)
             following = principal.id in current.get("followers", [])
             if following == on:
                 return Unchanged()
@@ -84,7 +84,7 @@ class Follows:
         follow_id = _board_follow_id(board_id, principal.id)
 
         async def decide() -> Decision:
-            current = model.live(await self._board_followers.find_one({"_id": follow_id}))
+            current = await self._store.board_follow(follow_id)
             if (current is not None) == on:
                 return Unchanged()
             data = {"board_id": board_id, "user_id": principal.id}
@@ -102,11 +102,8 @@ class Follows:
     async def due_cards(self, principal: Principal, *, limit: int) -> list[DueCard]:
         """The open cards with a due that ``principal`` is assigned to or follows (by itself or by
         its board), on boards they can still read; soonest first."""
-        boards = await self.boards_followed(principal.id)
-        mine: list[Doc] = [{"assignees": principal.id}, {"followers": principal.id}]
-        if boards:
-            mine.append({"board_id": {"$in": boards}})
-        docs = await self._cards.find({"$or": mine, "_deleted": False, "archived": False}).to_list()
+        boards = await self._store.boards_followed(principal.id)
+        docs = await self._store.open_cards_of(principal.id, board_ids=boards)
         with_due = sorted((d for d in docs if d.get("due") and d.get("due_at")), key=lambda d: d["due_at"])
         readable: dict[str, BoardInfo | None] = {}
         found: list[DueCard] = []
@@ -124,19 +121,11 @@ class Follows:
 
     # --- who is told ------------------------------------------------------------------------------
 
-    async def board_followers(self, board_id: str) -> list[str]:
-        docs = await self._board_followers.find({"board_id": board_id, "_deleted": False}).to_list()
-        return [doc["user_id"] for doc in docs]
-
-    async def boards_followed(self, user_id: str) -> list[str]:
-        docs = await self._board_followers.find({"user_id": user_id, "_deleted": False}).to_list()
-        return [doc["board_id"] for doc in docs]
-
     async def watchers(
         self, card: Doc, access: ProjectAccess, *, also: Sequence[str] = (), actor_id: str | None
     ) -> list[str]:
         """The card's followers and its board's (and ``also``), who can read the board, but not
         ``actor_id``."""
-        people = [*card.get("followers", []), *await self.board_followers(card["board_id"]), *also]
+        people = [*card.get("followers", []), *await self._store.board_followers(card["board_id"]), *also]
         wanted = list(dict.fromkeys(u for u in people if u != actor_id))
         return await self._notices.readable(access, wanted)

@@ -26,12 +26,14 @@ import logging
 from datetime import datetime
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
 from hub.boards.due import DuePolicy
 from hub.boards.follows import Follows
 from hub.boards.model import DUE_REMINDERS
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.clock import Clock
 from hub.doc import Doc
 from hub.events.log import Decision, Unchanged
@@ -66,13 +68,24 @@ def arm_op(before: Doc | None, after: Doc, policy: DuePolicy) -> Put | None:
 
 
 class DueReminders:
-    def __init__(self, *, boards: BoardService, follows: Follows, notify: Notify, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        *,
+        boards: BoardService,
+        store: BoardStore,
+        follows: Follows,
+        notify: Notify,
+        clock: Clock,
+    ) -> None:
         self._boards = boards
+        self._store = store
         self._follows = follows
         self._notify = notify
         self._clock = clock
-        self._reminders = boards.collection(DUE_REMINDERS)
-        self._cards = boards.collection(model.CARDS)
+        # Armed by ops of the board's events; the leases and stage moves below are this sweep's own
+        # writes (single-document atomic updates), the one thing here the log does not write.
+        self._reminders = db[DUE_REMINDERS]
 
     async def sweep(self) -> int:
         """One pass: every reminder whose moment has come; → how many were sent."""
@@ -103,7 +116,7 @@ class DueReminders:
         if leased is None:
             return 0  # another worker has it, or the due changed meanwhile
         kind = DUE_SOON if doc["stage"] == "soon" and now_ms < doc["due_at_ms"] else OVERDUE
-        card = model.live(await self._cards.find_one({"_id": doc["_id"]}))
+        card = await self._store.card(doc["_id"])
         remind = (
             card is not None
             and not card.get("archived")
