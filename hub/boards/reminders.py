@@ -22,6 +22,7 @@ changed meanwhile re-armed it, and that wins). A worker that dies holding a leas
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -38,7 +39,7 @@ from hub.clock import Clock
 from hub.doc import Doc
 from hub.events.log import Decision, Unchanged
 from hub.ids import new_id
-from hub.limits import DUE_REMINDER_LEASE_S, DUE_REMINDER_SWEEP_BATCH
+from hub.limits import DUE_REMINDER_CONCURRENCY, DUE_REMINDER_LEASE_S, DUE_REMINDER_SWEEP_BATCH
 from hub.notify import Notify
 from schemas.events import Change, Put
 
@@ -95,16 +96,21 @@ class DueReminders:
             .limit(DUE_REMINDER_SWEEP_BATCH)
             .to_list()
         )
-        sent = 0
-        for doc in due:
-            if doc.get("_deleted") or doc.get("lease_ms", 0) > now_ms:
-                continue
-            try:
-                sent += await self._remind(doc, now_ms)
-            except Exception:
-                # The lease expires and a later pass tries again; the other reminders go on.
-                log.exception("due reminder of card %s failed; retried after its lease", doc["_id"])
-        return sent
+        # Several at once: each waits mostly on the database and on its board's turn, and reminders
+        # of different boards (or people) do not wait for each other.
+        gate = asyncio.Semaphore(DUE_REMINDER_CONCURRENCY)
+
+        async def one(doc: Doc) -> int:
+            async with gate:
+                try:
+                    return await self._remind(doc, now_ms)
+                except Exception:
+                    # The lease expires and a later pass tries again; the other reminders go on.
+                    log.exception("due reminder of card %s failed; retried after its lease", doc["_id"])
+                    return 0
+
+        ready = [doc for doc in due if not doc.get("_deleted") and doc.get("lease_ms", 0) <= now_ms]
+        return sum(await asyncio.gather(*(one(doc) for doc in ready)))
 
     async def _remind(self, doc: Doc, now_ms: int) -> int:
         claim = {"_id": doc["_id"], "arm": doc["arm"], "stage": doc["stage"], "lease_ms": {"$lte": now_ms}}
