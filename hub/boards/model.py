@@ -82,9 +82,6 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     await db[COMMENTS].create_index([("card_id", ASCENDING), ("created_at", ASCENDING)])
     await db[HISTORY].create_index([("card_id", ASCENDING), ("_seq", ASCENDING)])
     await db[HISTORY].create_index([("at", ASCENDING)])
-    # The calendar feed asks for the cards a person is assigned to or follows (multikey indexes).
-    await db[CARDS].create_index([("assignees", ASCENDING)])
-    await db[CARDS].create_index([("followers", ASCENDING)])
     await db[BOARD_FOLLOWERS].create_index([("board_id", ASCENDING)])
     await db[BOARD_FOLLOWERS].create_index([("user_id", ASCENDING)])
     # The reminder sweep reads only the reminders whose moment has come: a range of this index.

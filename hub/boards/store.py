@@ -146,7 +146,9 @@ class BoardStore:
         return [doc["board_id"] for doc in docs]
 
     async def open_cards_of(self, user_id: str, *, board_ids: list[str]) -> list[Doc]:
-        """Open cards ``user_id`` is assigned to or follows, or on the boards ``board_ids``."""
+        """Open cards ``user_id`` is assigned to or follows, or on the boards ``board_ids``. Arrays
+        take no index on nx-27017 (docs/storage.md), so this reads the open cards: a calendar app
+        asks every hour or so, not every second."""
         mine: list[Doc] = [{"assignees": user_id}, {"followers": user_id}]
         if board_ids:
             mine.append({"board_id": {"$in": board_ids}})

@@ -68,9 +68,10 @@ class CalendarService:
     async def renew(self, principal: Principal) -> str:
         """A new secret address for the caller's feed; the previous one stops working."""
         token = secrets.token_urlsafe(CALENDAR_TOKEN_BYTES)
-        await self._feeds.replace_one(
+        # $set of numbers and strings only (docs/storage.md: nx-27017 and upserts, datetimes in $set).
+        await self._feeds.update_one(
             {"_id": principal.id},
-            {"_id": principal.id, "token_hash": _hash(token), "created_at": self._clock()},
+            {"$set": {"token_hash": _hash(token), "created_at_ms": int(self._clock().timestamp() * 1000)}},
             upsert=True,
         )
         return self._public_url + PATH.format(token=token)
