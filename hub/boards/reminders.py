@@ -150,7 +150,9 @@ class DueReminders:
         async def decide() -> Decision:
             if await self._notify.has_cause(cause_id):
                 return Unchanged()  # logged and notified before a crash: not twice
-            return Change(event=kind, data=model.card_out(card).model_dump(mode="json"))
+            # The card as of the head (a change may have come since the sweep read it).
+            current = await self._store.card(card["_id"]) or card
+            return Change(event=kind, data=model.card_out(current).model_dump(mode="json"))
 
         await self._boards.system_commit(board_id, decide)
         access = await self._boards.access(board_id)
