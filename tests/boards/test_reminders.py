@@ -24,6 +24,7 @@ settings = fixtures.settings
 mailbox = fixtures.mailbox
 line_api = fixtures.line_api
 clock = fixtures.clock
+run_worker = fixtures.run_worker
 
 # 2026-11-26 12:00 in Tokyo.
 DUE = "2026-11-26T12:00:00+09:00"
@@ -170,3 +171,28 @@ async def test_quiet_hours_hold_the_email_of_a_reminder_not_its_record(
     [mail] = box.to(board.owner.email)
     body = mail.get_body(("plain",))
     assert body is not None and "夜の締切" in body.get_content()
+
+
+async def test_two_real_workers_send_a_due_reminder_once(
+    client: Client,
+    board: Board,
+    settings: Settings,
+    clock: FakeClock,
+    run_worker: fixtures.WorkerFactory,
+) -> None:
+    clock.set(datetime(2026, 11, 25, 3, 0, 1, tzinfo=UTC))  # DUE is less than 24 hours away
+    todo = await add_column(client, board)
+    await add_card(client, board, todo["id"], due=DUE, assignees=[board.editor.id])
+    # Both workers run the reminder cron at start, on the test's clock.
+    for _ in range(2):
+        await run_worker(ctx={"settings": settings, "clock": clock})
+
+    async def reminded() -> bool:
+        return bool(await _reminders(client))
+
+    await fixtures.eventually(reminded, timeout_s=15)
+    await asyncio.sleep(1.0)  # room for a second one, which must not come
+    assert await _reminders(client) == Counter(
+        {(board.owner.id, "card.due_soon"): 1, (board.editor.id, "card.due_soon"): 1}
+    )
+    assert await _events(client, board) == ["card.due_soon"]
