@@ -167,7 +167,9 @@ export class CardDialog {
   }
 
   commentAdded(cardId) {
-    if (cardId === this.cardId) this.loadNotes();
+    if (cardId !== this.cardId) return;
+    this.loadNotes();
+    this.refreshFollowers(); // whoever comments follows the card (the comment's event is the comment)
   }
 
   rightsChanged() {
@@ -208,6 +210,12 @@ export class CardDialog {
     const following = this.followers.includes(this.state.user && this.state.user.id);
     button.textContent = t(following ? "boards.unfollow" : "boards.follow");
     button.setAttribute("aria-pressed", String(following));
+  }
+
+  async refreshFollowers() {
+    const cardId = this.cardId;
+    const card = await api("GET", `/api/cards/${encodeURIComponent(cardId)}`, undefined, { quiet: true });
+    if (cardId === this.cardId) this.renderFollow(card);
   }
 
   async toggleFollow() {
