@@ -14,9 +14,9 @@ from hub import keys
 from hub.services import Services, build_services
 from hub.settings import Settings
 from tests.boards.conftest import Board, BoardFactory, Client, add_card, add_column
-from tests.conftest import Account
+from tests.conftest import Account, UserFactory
 from tests.notifications import fixtures
-from tests.notifications.fakes import FakeClock, Mailbox
+from tests.notifications.fakes import FakeClock, Mailbox, WebhookReceiver
 from tests.notifications.fixtures import deliver_all
 
 # The notification tests' fixtures: this module's apps talk to a real SMTP server, on the test's clock.
@@ -25,6 +25,7 @@ mailbox = fixtures.mailbox
 line_api = fixtures.line_api
 clock = fixtures.clock
 run_worker = fixtures.run_worker
+receiver = fixtures.receiver
 
 # 2026-11-26 12:00 in Tokyo.
 DUE = "2026-11-26T12:00:00+09:00"
@@ -196,3 +197,39 @@ async def test_two_real_workers_send_a_due_reminder_once(
         {(board.owner.id, "card.due_soon"): 1, (board.editor.id, "card.due_soon"): 1}
     )
     assert await _events(client, board) == ["card.due_soon"]
+
+
+async def test_partners_receive_the_reminders_as_webhook_events(
+    client: Client,
+    make_board: BoardFactory,
+    person: UserFactory,
+    settings: Settings,
+    clock: FakeClock,
+    receiver: tuple[WebhookReceiver, str],
+) -> None:
+    fake, url = receiver
+    admin = await person("admin")
+    response = await client.post(
+        "/api/orgs", json={"name": "Partner Co", "kind": "company"}, headers=admin.headers
+    )
+    org = (await response.json())["id"]
+    partner = await person("partner", org_id=org)
+    response = await client.post(
+        f"/api/orgs/{org}/webhooks",
+        json={"url": url, "events": ["card.due_soon", "card.overdue"]},
+        headers=partner.headers,
+    )
+    assert response.status == 201, await response.text()
+    fake.secrets = [(await response.json())["secret"]]
+    board = await make_board("public")
+    todo = await add_column(client, board)
+    card = await add_card(client, board, todo["id"], due=DUE)
+    clock.set(datetime(2026, 11, 26, 3, 0, 1, tzinfo=UTC))  # past due: overdue only
+    [worker, _] = await _workers(client, settings, clock)
+    await _sweep([worker])
+    app: Services = client.app[keys.SERVICES]
+    await app.webhooks.follower.run_once()
+    await deliver_all(app)
+    assert [(d["payload"]["type"], d["payload"]["data"]["id"]) for d in fake.delivered] == [
+        ("card.overdue", card["id"])
+    ]
