@@ -107,6 +107,7 @@ class Services:
         await self.webhooks.ensure_indexes()
         await self.announcements.ensure_indexes()
         await self.calendar.ensure_indexes()
+        await self.due_reminders.migrate()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -273,7 +274,13 @@ def build_services(
         board_notices=board_notices,
         follows=follows,
         due_reminders=DueReminders(
-            db, boards=boards, store=board_store, follows=follows, notify=notify, clock=clock
+            db,
+            boards=boards,
+            store=board_store,
+            follows=follows,
+            notify=notify,
+            clock=clock,
+            policy=due_policy,
         ),
         calendar=CalendarService(
             db,

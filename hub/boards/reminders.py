@@ -30,7 +30,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
-from hub.boards.due import DuePolicy
+from hub.boards.due import DuePolicy, with_due
 from hub.boards.follows import Follows
 from hub.boards.model import DUE_REMINDERS
 from hub.boards.service import BoardService
@@ -45,6 +45,7 @@ from schemas.events import Change, Put
 
 log = logging.getLogger(__name__)
 
+_DUE_MIGRATION = "card-due-moments"
 DUE_SOON = "card.due_soon"
 OVERDUE = "card.overdue"
 
@@ -78,7 +79,10 @@ class DueReminders:
         follows: Follows,
         notify: Notify,
         clock: Clock,
+        policy: DuePolicy,
     ) -> None:
+        self._policy = policy
+        self._migrations = db[model.MIGRATIONS]
         self._boards = boards
         self._store = store
         self._follows = follows
@@ -87,6 +91,38 @@ class DueReminders:
         # Armed by ops of the board's events; the leases and stage moves below are this sweep's own
         # writes (single-document atomic updates), the one thing here the log does not write.
         self._reminders = db[DUE_REMINDERS]
+
+    async def migrate(self) -> int:
+        """Cards whose due was set before due moments and reminders existed: give each its moment
+        (``due_at``) and a reminder document; → how many changed.
+
+        Run at every start and idempotent, like ``model.migrate_times``: a card is replaced only at
+        the ``_seq`` it was read at (a change logged meanwhile wrote both already), and a full pass
+        that found nothing leaves a marker that skips the scan from then on. A due already past is
+        armed ``done``: a deployment does not send an ``overdue`` for every old card.
+        """
+        if await self._migrations.find_one({"_id": _DUE_MIGRATION}) is not None:
+            return 0
+        now_ms = _ms(self._clock())
+        changed = 0
+        for doc in await self._store.cards_without_due_moment():
+            card = with_due(model.stored(doc), str(doc["due"]), self._policy.zone)
+            if not await self._store.replace_card_at(
+                doc, {**card, "_seq": doc.get("_seq", 0), "_deleted": False}
+            ):
+                continue
+            armed = arm_op(None, card, self._policy)
+            if armed is not None:
+                reminder = {**armed.doc, "_seq": doc.get("_seq", 0), "_deleted": False}
+                if reminder["due_at_ms"] <= now_ms:
+                    reminder.update(stage="done", at_ms=0)
+                await self._reminders.update_one(
+                    {"_id": card["_id"]}, {"$setOnInsert": reminder}, upsert=True
+                )
+            changed += 1
+        if changed == 0:
+            await self._migrations.update_one({"_id": _DUE_MIGRATION}, {"$set": {"done": True}}, upsert=True)
+        return changed
 
     async def sweep(self) -> int:
         """One pass: every reminder whose moment has come; → how many were sent."""

@@ -3,7 +3,8 @@ comments and history are stored and found (docs/boards.md, docs/storage.md).
 
 The services of boards (cards, columns, comments, notices, the snapshot) ask the store, never a
 collection: a look-up here is "live" — a tombstone (``_deleted``) is as good as missing. Writes are
-not here: every write is an op of a ``board:{id}`` event (hub/events/log.py).
+not here: every write is an op of a ``board:{id}`` event (hub/events/log.py), except a data
+migration's guarded replace (``replace_card_at``, only at the ``_seq`` the card was read at).
 """
 
 from __future__ import annotations
@@ -70,6 +71,16 @@ class BoardStore:
                 details={"after": card_id, "column_id": column_id},
             )
         return doc
+
+    async def cards_without_due_moment(self) -> list[Doc]:
+        """Live cards with a ``due`` but no ``due_at`` (set before due moments existed)."""
+        docs = await self._cards.find({"_deleted": False}).to_list()
+        return [doc for doc in docs if doc.get("due") and not doc.get("due_at")]
+
+    async def replace_card_at(self, read: Doc, doc: Doc) -> bool:
+        """A data migration's write: ``doc`` replaces the card only at the ``_seq`` it was read at."""
+        result = await self._cards.replace_one({"_id": read["_id"], "_seq": read.get("_seq")}, doc)
+        return result.modified_count == 1
 
     async def archived_cards(self, board_id: str) -> list[Doc]:
         """The board's archived cards, the most recently changed first."""

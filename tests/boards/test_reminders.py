@@ -233,3 +233,25 @@ async def test_partners_receive_the_reminders_as_webhook_events(
     assert [(d["payload"]["type"], d["payload"]["data"]["id"]) for d in fake.delivered] == [
         ("card.overdue", card["id"])
     ]
+
+
+async def test_cards_due_before_reminders_existed_are_armed_once_at_start(
+    client: Client, board: Board, settings: Settings, clock: FakeClock
+) -> None:
+    todo = await add_column(client, board)
+    future = await add_card(client, board, todo["id"], "Future")
+    past = await add_card(client, board, todo["id"], "Past")
+    db = client.app[keys.DB]
+    # As a 1.0 card was stored: a date string, no moment, no reminder document.
+    for card, due in ((future, "2026-11-26"), (past, "2026-11-01")):
+        await db["cards"].update_one({"_id": card["id"]}, {"$set": {"due": due}})
+    await db["migrations"].delete_many({})
+    clock.set(datetime(2026, 11, 25, 15, 0, 1, tzinfo=UTC))  # 24 h before the end of 26 Nov in Tokyo
+    [worker, _] = await _workers(client, settings, clock)
+    assert await worker.due_reminders.migrate() == 2
+    assert await worker.due_reminders.migrate() == 0
+    doc = await db["cards"].find_one({"_id": future["id"]})
+    assert doc["due_at"].replace(tzinfo=UTC) == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    await _sweep([worker])
+    # The future one is reminded; the one long past is not told overdue by a deployment.
+    assert await _reminders(client) == Counter({(board.owner.id, "card.due_soon"): 1})
