@@ -142,6 +142,10 @@ class CardService:
         if body.after == card_id:
             raise invalid("after", "a card cannot be placed after itself")
         access = await self._boards.access(board_id)
+        # Who hears of a move to another column, worked out before the board's turn (moves are the
+        # busiest change; a follow that lands meanwhile counts from the next change on).
+        across = body.column_id != card["column_id"]
+        told = await self._follows.watchers(card, access, actor_id=principal.id) if across else None
 
         async def decide() -> Decision:
             # What decide needs, read at once; the errors keep their order (the card's come first).
@@ -166,7 +170,11 @@ class CardService:
             notify: list[dict[str, str]] = []
             if doc["column_id"] != current["column_id"]:
                 # Followers hear of a move to another column, not of reordering within one.
-                watchers = await self._follows.watchers(doc, access, actor_id=principal.id)
+                watchers = (
+                    told
+                    if told is not None
+                    else await self._follows.watchers(doc, access, actor_id=principal.id)
+                )
                 notify = [{"user_id": u, "kind": MOVED} for u in watchers]
             return _card_change("card.moved", current, doc, principal, notify=notify)
 
