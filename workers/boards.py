@@ -12,3 +12,8 @@ NOTICE_SWEEP_WINDOW_S = 600.0
 
 async def sweep_board_notifications(ctx: dict[str, Any]) -> int:
     return await services_of(ctx).board_notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)
+
+
+async def send_due_reminders(ctx: dict[str, Any]) -> int:
+    """``card.due_soon`` and ``card.overdue`` whose moment has come (hub/boards/reminders.py)."""
+    return await services_of(ctx).due_reminders.sweep()

@@ -14,6 +14,7 @@ from hub.clock import Clock
 from hub.events.log import EventLog
 from hub.identity.users import UserStore
 from hub.notifications.account_mail import AccountMailer
+from hub.notifications.digest import DigestSender
 from hub.notifications.fanout import Notifier
 from hub.notifications.guest_mail import GuestMailer
 from hub.notifications.line_link import LineLinking
@@ -36,12 +37,15 @@ class Notifications:
     sweeper: Sweeper
     account_mail: AccountMailer
     guest_mail: GuestMailer
+    digest: DigestSender
     clock: Clock
 
     async def ensure_indexes(self) -> None:
         await self.outbox.ensure_indexes()
         await self.records.ensure_indexes()
         await self.line_linking.ensure_indexes()
+        await self.preferences.ensure_indexes()
+        await self.digest.ensure_indexes()
 
 
 def build_notifications(
@@ -75,5 +79,15 @@ def build_notifications(
         sweeper=Sweeper(outbox=outbox, notifier=notifier, queue=queue, clock=clock),
         account_mail=AccountMailer(outbox=outbox, queue=queue, clock=clock),
         guest_mail=GuestMailer(outbox=outbox, queue=queue, clock=clock),
+        digest=DigestSender(
+            db,
+            settings=settings,
+            users=users,
+            preferences=preferences,
+            records=records,
+            outbox=outbox,
+            queue=queue,
+            clock=clock,
+        ),
         clock=clock,
     )
