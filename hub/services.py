@@ -313,8 +313,7 @@ def build_services(
             follows=follows,
             public_url=settings.public_url,
             clock=clock,
-            # The hook for the events a person registered for (hub events): a ``RegisteredEvents``
-            # (hub/calendar/service.py) passed here adds them to every feed.
-            events=None,
+            # The events a person registered for (hub/gatherings/calendar.py).
+            events=gatherings.calendar,
         ),
     )

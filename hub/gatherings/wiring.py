@@ -12,6 +12,7 @@ from hub.clock import Clock
 from hub.doc import Doc
 from hub.events.log import EventLog
 from hub.gatherings.arrivals import EventArrivals
+from hub.gatherings.calendar import CalendarEntries
 from hub.gatherings.hosts import HostViews
 from hub.gatherings.notices import GuestMail, RegistrantNotices
 from hub.gatherings.reminders import Reminders
@@ -34,6 +35,8 @@ class Gatherings:
     seats: Seats
     arrivals: EventArrivals
     hosts: HostViews
+    # The calendar feed's port (hub/calendar/service.py RegisteredEvents).
+    calendar: CalendarEntries
     reminders: Reminders
     retention: RegistrantRetention
     # Public registrations per address (API.md: 429 past the limit).
@@ -76,6 +79,7 @@ def build_gatherings(
         ),
         arrivals=EventArrivals(db, events=events, notify=notify, clock=clock),
         hosts=HostViews(db, catalogue=catalogue, rights=rights),
+        calendar=CalendarEntries(db, hubs=hubs, public_url=public_url),
         reminders=Reminders(db, events=events, hubs=hubs, notices=notices, hours_before=reminder_h),
         retention=RegistrantRetention(db, events=events, retention_days=retention_days),
         per_address=per_address,

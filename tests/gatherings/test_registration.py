@@ -258,3 +258,22 @@ async def test_a_registrant_with_line_gets_the_code_on_line(
     assert len(sent) == 1 and sent[0].to == [line_id], fake.calls
     assert guest["code"] in sent[0].text and "参加登録を受け付けました" in sent[0].text
     assert "http://dejima.test/events/" in sent[0].text  # the cancel link
+
+
+async def test_the_calendar_feed_lists_registered_events(
+    client: TestClient[Any, Any], make_user: UserFactory
+) -> None:
+    host, member = await make_user("member"), await make_user("partner")
+    event = await new_event(client, host.headers, title="防災ワークショップ", capacity=1)
+    other = await new_event(client, host.headers, title="見ない会")
+    await register(client, event["id"])  # someone else takes the seat
+    response = await client.post(f"/api/events/{event['id']}/registrations", json={}, headers=member.headers)
+    assert (await response.json())["status"] == "waitlisted"
+    url = (await (await client.post("/api/me/calendar", headers=member.headers)).json())["url"]
+    path = url.split("dejima.test", 1)[1]
+    feed = await (await client.get(path)).text()
+    assert f"UID:event-{event['id']}@dejima" in feed
+    assert "防災ワークショップ（キャンセル待ち）" in feed and "見ない会" not in feed
+    assert other["id"] not in feed
+    await client.post(f"/api/events/{event['id']}/cancel", headers=host.headers)
+    assert "STATUS:CANCELLED" in await (await client.get(path)).text()
