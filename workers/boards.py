@@ -11,4 +11,4 @@ NOTICE_SWEEP_WINDOW_S = 600.0
 
 
 async def sweep_board_notifications(ctx: dict[str, Any]) -> int:
-    return await services_of(ctx).board_notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)
+    return await services_of(ctx).boards.notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)

@@ -1,0 +1,63 @@
+"""The boards domain as one object for ``Services``: the store (collections and look-ups), the
+board service (snapshot, rights, commit), columns, cards, comments and history, and the notices of
+assignments and mentions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.boards.access import ProjectBoards
+from hub.boards.cards import CardService
+from hub.boards.columns import ColumnService
+from hub.boards.comments import CardNotes
+from hub.boards.notices import Notices
+from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
+from hub.doc import Doc
+from hub.events.log import EventLog
+from hub.identity.users import UserStore
+from hub.notify import Notify
+from hub.projects.wiring import Projects
+from hub.rights import Rights
+
+
+@dataclass(frozen=True)
+class Boards:
+    store: BoardStore
+    service: BoardService
+    columns: ColumnService
+    cards: CardService
+    notes: CardNotes
+    notices: Notices
+
+    async def ensure_indexes(self) -> None:
+        await self.store.ensure_indexes()
+
+
+def build_boards(
+    db: AsyncDatabase[Doc],
+    *,
+    events: EventLog,
+    rights: Rights,
+    users: UserStore,
+    notify: Notify,
+    projects: Projects,
+) -> Boards:
+    store = BoardStore(db)
+    notices = Notices(store=store, users=users, rights=rights, notify=notify)
+    service = BoardService(
+        store=store,
+        events=events,
+        rights=rights,
+        directory=ProjectBoards(projects=projects.service, store=projects.store),
+    )
+    return Boards(
+        store=store,
+        service=service,
+        columns=ColumnService(boards=service, store=store),
+        cards=CardService(boards=service, store=store, notices=notices),
+        notes=CardNotes(boards=service, store=store, events=events, notices=notices),
+        notices=notices,
+    )
