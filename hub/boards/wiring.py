@@ -46,6 +46,8 @@ def build_boards(
     projects: Projects,
 ) -> Boards:
     store = BoardStore(db)
+    # The store carries a board's open cards forward over the events this process logs.
+    events.observe("board", store.applied)
     notices = Notices(store=store, users=users, rights=rights, notify=notify)
     service = BoardService(
         store=store,
