@@ -75,7 +75,7 @@ async def test_retention_erases_names_and_contacts_counts_stay(
     # Register and arrive on the test's clock.
     guest = await register_at(timed, event["id"], name="消える 名前", email="gone@example.jp", party_size=2)
     ctx = {"services": timed, "clock": clock}
-    principal = await timed.sessions.authenticate(kiosk.token)
+    principal = await timed.identity.sessions.authenticate(kiosk.token)
     assert principal is not None
     await timed.hubs.service.check_in_registrant(principal, "bandai", guest["code"])
 
