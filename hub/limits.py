@@ -231,3 +231,12 @@ WEBHOOK_FOLLOW_BATCH = 500
 # that stalled longer than this between taking its time stamp and inserting is found with the
 # channel's next event instead.
 WEBHOOK_FOLLOW_WINDOW_S = 120
+
+# --- finding, export and import (API.md, "Finding and reminding") ---------------------------------
+# Trello's "Export as JSON" of a big board (thousands of cards, a thousand actions) is a few MiB; the
+# contract takes up to 20 MiB.
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+# An import commits cards and comments in batches: few events for a big board (the log's cost is per
+# event), each far below MongoDB's 16 MiB document (an event carries each card twice: data and op).
+IMPORT_BATCH_ITEMS = 200
+IMPORT_BATCH_BYTES = 1024 * 1024

@@ -23,7 +23,11 @@ from hub.boards.access import ProjectBoards
 from hub.boards.cards import CardService
 from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
+from hub.boards.export import BoardExporter
+from hub.boards.importer import TrelloImporter
 from hub.boards.notices import Notices
+from hub.boards.search import SearchService
+from hub.boards.search_index import SearchIndex
 from hub.boards.service import BoardService
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
@@ -67,6 +71,10 @@ class Services:
     cards: CardService
     card_notes: CardNotes
     board_notices: Notices
+    # Finding and moving boards in and out (API.md, "Finding and reminding").
+    search: SearchService
+    board_export: BoardExporter
+    trello_import: TrelloImporter
     orgs: OrgStore
     audit: AuditLog
     throttle: LoginThrottle
@@ -163,6 +171,7 @@ def build_services(
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
     )
+    columns = ColumnService(boards=boards, rights=rights)
     # Last, partner webhooks: they follow every domain through its events.
     webhooks = build_webhooks(
         db,
@@ -249,8 +258,18 @@ def build_services(
         ),
         presence=presence,
         boards=boards,
-        columns=ColumnService(boards=boards, rights=rights),
+        columns=columns,
         cards=CardService(boards=boards, notices=board_notices),
         card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
         board_notices=board_notices,
+        search=SearchService(index=SearchIndex(db, events=events), projects=projects),
+        board_export=BoardExporter(boards=boards, events=events),
+        trello_import=TrelloImporter(
+            boards=boards,
+            columns=columns,
+            projects=projects,
+            rights=rights,
+            # Trello's due moments become days in the town's time zone (DEJIMA_TIMEZONE, issue 16).
+            timezone=str(getattr(settings, "timezone", "Asia/Tokyo")),
+        ),
     )

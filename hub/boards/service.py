@@ -17,7 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
-from hub.boards.access import BoardDirectory
+from hub.boards.access import BoardDirectory, BoardInfo
 from hub.boards.model import CARDS, COLUMNS, channel_of, live
 from hub.boards.positions import Placement
 from hub.boards.snapshot import BoardSnapshot, read_compact_state
@@ -70,6 +70,12 @@ class BoardService:
         return BoardSnapshot(
             id=board.id, project_id=board.project_id, title=board.title, seq=seq, state=state
         )
+
+    async def board_info(self, principal: Principal, board_id: str) -> BoardInfo:
+        """The board (id, project, title), when the caller may read it."""
+        access = await self._directory.access_for_board(board_id)
+        self._rights.require_read_project(principal, access)
+        return await self._directory.board(board_id)
 
     async def archived_cards(self, principal: Principal, board_id: str) -> list[CardOut]:
         access = await self._directory.access_for_board(board_id)

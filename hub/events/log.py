@@ -267,6 +267,29 @@ class EventLog:
                 heads[channel] = seq
         return heads
 
+    async def applied_marks(self, channels: Sequence[str]) -> dict[str, int]:
+        """The ``applied`` mark of each channel (0 if none), in one query: every event up to it is in
+        the state. For followers of many channels (search) that only need to know which moved on."""
+        marks = dict.fromkeys(channels, 0)
+        async for doc in self._channels.find({"_id": {"$in": list(channels)}}, {"applied": 1}):
+            marks[doc["_id"]] = int(doc.get("applied", 0))
+        return marks
+
+    async def logged_since(
+        self, channel: str, seq: int, *, limit: int
+    ) -> list[tuple[int, list[Put | Delete]]]:
+        """The ops of the channel's events after ``seq`` (at most ``limit`` events), in order: what a
+        follower of the log folds into a state of its own (the search index)."""
+        cursor = self._events.find({"ch": channel, "seq": {"$gt": seq}}, {"seq": 1, "ops": 1})
+        out: list[tuple[int, list[Put | Delete]]] = []
+        for doc in await cursor.sort("seq", ASCENDING).limit(limit).to_list():
+            ops: list[Put | Delete] = [
+                Put.model_validate(raw) if raw["op"] == "put" else Delete.model_validate(raw)
+                for raw in doc.get("ops", [])
+            ]
+            out.append((int(doc["seq"]), ops))
+        return out
+
     async def oldest_kept(self, channel: str) -> int | None:
         oldest = await self._events.find_one({"ch": channel}, sort=[("seq", ASCENDING)])
         return None if oldest is None else int(oldest["seq"])
