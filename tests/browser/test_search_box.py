@@ -56,6 +56,13 @@ async def test_the_search_box_by_keyboard(
     await page.wait_for_url(f"**/boards/{setup.board_id}?card={card['id']}")
     await expect(page.locator("#card-dialog")).to_be_visible()
     await expect(page.locator("[data-card-heading]")).to_have_text("地域防災訓練")
+    await page.keyboard.press("Escape")
+
+    # The board page's download link: the CSV a spreadsheet opens (UTF-8 with a BOM).
+    href = await page.get_by_role("link", name="CSV（Excel 用）").get_attribute("href")
+    assert href == f"/api/boards/{setup.board_id}/export?format=csv"
+    download = await page.request.get(live_server.url + href)
+    assert download.ok and (await download.body()).startswith("\ufeffid,column,title".encode())
 
     # English, and a phone's width: nothing scrolls sideways.
     await page.goto(live_server.url + "/locale/en?next=/")
