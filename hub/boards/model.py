@@ -76,6 +76,8 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     await db[CARDS].create_index([("column_id", ASCENDING), ("position", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("placed_at", DESCENDING)])
     await db[COMMENTS].create_index([("card_id", ASCENDING), ("created_at", ASCENDING)])
+    # A board's comments at once: search loading a board's texts, the export.
+    await db[COMMENTS].create_index([("board_id", ASCENDING)])
     await db[HISTORY].create_index([("card_id", ASCENDING), ("_seq", ASCENDING)])
     await db[HISTORY].create_index([("at", ASCENDING)])
 
