@@ -26,7 +26,9 @@ async def test_a_big_event_applied_twice_keeps_the_newest_state(
         return batch(1)
 
     async def second() -> Change:
-        return Change(event="note.updated", data={}, ops=[Put(collection="notes", doc={"_id": "n3", "version": 2})])
+        return Change(
+            event="note.updated", data={}, ops=[Put(collection="notes", doc={"_id": "n3", "version": 2})]
+        )
 
     await log.commit("test:bulk", first, actor=None)
     await log.commit("test:bulk", second, actor=None)
