@@ -29,6 +29,7 @@ from hub.boards.notices import Notices
 from hub.boards.search import SearchService
 from hub.boards.search_index import SearchIndex
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
 from hub.events.log import EventLog, EventSink
@@ -67,6 +68,7 @@ class Services:
     sessions: SessionService
     rights: Rights
     boards: BoardService
+    board_store: BoardStore
     columns: ColumnService
     cards: CardService
     card_notes: CardNotes
@@ -100,7 +102,7 @@ class Services:
         await self.orgs.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
-        await self.boards.ensure_indexes()
+        await self.board_store.ensure_indexes()
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
@@ -164,14 +166,15 @@ def build_services(
         clock=clock,
         user_hub_hook=presence.set_user_hub,
     )
-    board_notices = Notices(db, users=users, rights=rights, notify=notify)
+    board_store = BoardStore(db)
+    board_notices = Notices(store=board_store, users=users, rights=rights, notify=notify)
     boards = BoardService(
-        db,
+        store=board_store,
         events=events,
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
     )
-    columns = ColumnService(boards=boards, rights=rights)
+    columns = ColumnService(boards=boards, store=board_store)
     # Last, partner webhooks: they follow every domain through its events.
     webhooks = build_webhooks(
         db,
@@ -258,14 +261,16 @@ def build_services(
         ),
         presence=presence,
         boards=boards,
+        board_store=board_store,
         columns=columns,
-        cards=CardService(boards=boards, notices=board_notices),
-        card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
+        cards=CardService(boards=boards, store=board_store, notices=board_notices),
+        card_notes=CardNotes(boards=boards, store=board_store, events=events, notices=board_notices),
         board_notices=board_notices,
-        search=SearchService(index=SearchIndex(db, events=events), projects=projects),
-        board_export=BoardExporter(boards=boards, events=events),
+        search=SearchService(index=SearchIndex(store=board_store, events=events), projects=projects),
+        board_export=BoardExporter(boards=boards, store=board_store, events=events),
         trello_import=TrelloImporter(
             boards=boards,
+            store=board_store,
             columns=columns,
             projects=projects,
             rights=rights,

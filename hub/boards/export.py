@@ -15,8 +15,9 @@ from typing import Any
 from hub.boards import model
 from hub.boards.model import CARDS, COLUMNS, COMMENTS, channel_of
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.doc import Doc
-from hub.events.log import EventLog, State
+from hub.events.log import EventLog
 from hub.principal import Principal
 from schemas.common import utc_now
 
@@ -53,24 +54,14 @@ def neutralise(cell: str) -> str:
 
 
 class BoardExporter:
-    def __init__(self, *, boards: BoardService, events: EventLog) -> None:
+    def __init__(self, *, boards: BoardService, store: BoardStore, events: EventLog) -> None:
         self._boards = boards
+        self._store = store
         self._events = events
 
     async def read(self, principal: Principal, board_id: str) -> BoardExport:
         info = await self._boards.board_info(principal, board_id)
-        columns = self._boards.collection(COLUMNS)
-        cards = self._boards.collection(CARDS)
-        comments = self._boards.collection(COMMENTS)
-
-        async def read_state() -> State:
-            return {
-                COLUMNS: {d["_id"]: d for d in await columns.find({"board_id": board_id}).to_list()},
-                CARDS: {d["_id"]: d for d in await cards.find({"board_id": board_id}).to_list()},
-                COMMENTS: {d["_id"]: d for d in await comments.find({"board_id": board_id}).to_list()},
-            }
-
-        state, seq = await self._events.read(channel_of(board_id), read_state)
+        state, seq = await self._events.read(channel_of(board_id), lambda: self._store.whole_state(board_id))
 
         def alive(name: str) -> list[Doc]:
             return [doc for doc in state.get(name, {}).values() if not doc.get("_deleted")]

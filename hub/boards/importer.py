@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 from hub.boards import model
 from hub.boards.cards import history_entry
 from hub.boards.columns import ColumnService
-from hub.boards.model import CARDS, COLUMNS, COMMENTS, HISTORY
+from hub.boards.model import CARDS, COMMENTS, HISTORY, IMPORTS
 from hub.boards.positions import spread
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.boards.trello import Plan, PlannedCard, comment_text, plan
 from hub.doc import Doc
 from hub.errors import Conflict
@@ -38,7 +39,6 @@ from schemas.common import utc_now
 from schemas.events import Change, Put
 from schemas.finding import ImportResult
 
-IMPORTS = "board_imports"
 T = TypeVar("T")
 
 
@@ -47,6 +47,7 @@ class TrelloImporter:
         self,
         *,
         boards: BoardService,
+        store: BoardStore,
         columns: ColumnService,
         projects: ProjectService,
         rights: Rights,
@@ -57,9 +58,7 @@ class TrelloImporter:
         self._projects = projects
         self._rights = rights
         self._timezone = timezone
-        self._imports = boards.collection(IMPORTS)
-        self._cards = boards.collection(CARDS)
-        self._comments = boards.collection(COMMENTS)
+        self._store = store
 
     async def import_board(
         self, principal: Principal, project_id: str, export: Any, *, idempotency_key: str | None
@@ -72,7 +71,7 @@ class TrelloImporter:
         if board_id is None:
             raise Conflict("the project has no board")
         run = idempotent_id(caller_id=principal.id, scope=f"trello:{project_id}", key=idempotency_key)
-        done = await self._imports.find_one({"_id": run, "_deleted": False})
+        done = await self._store.finished_import(run)
         if done is not None:
             return ImportResult.model_validate(done["result"]), False
         the_plan = plan(export, timezone=self._timezone)
@@ -102,17 +101,12 @@ class TrelloImporter:
         return result, True
 
     async def _check_room(self, board_id: str, the_plan: Plan) -> None:
-        columns = await self._boards.collection(COLUMNS).count_documents(
-            {"board_id": board_id, "_deleted": False}
-        )
+        columns, open_cards = await self._store.counts(board_id)
         if columns + len(the_plan.columns) > MAX_COLUMNS_PER_BOARD:
             raise Conflict(
                 f"a board holds at most {MAX_COLUMNS_PER_BOARD:,} columns",
                 details={"limit": "columns_per_board"},
             )
-        open_cards = await self._cards.count_documents(
-            {"board_id": board_id, "archived": False, "_deleted": False}
-        )
         new = sum(1 for card in the_plan.cards() if not card.archived)
         if open_cards + new > MAX_CARDS_PER_BOARD:
             raise Conflict(
@@ -186,7 +180,7 @@ class TrelloImporter:
 
     async def _commit_cards(self, principal: Principal, board_id: str, batch: list[Doc]) -> None:
         async def decide() -> Decision:
-            if await self._cards.find_one({"_id": batch[0]["_id"]}, {"_id": 1}) is not None:
+            if await self._store.card_any(batch[0]["_id"]) is not None:
                 return Unchanged()  # logged by an attempt that died before finishing
             ops: list[Put] = []
             for doc in batch:
@@ -206,7 +200,7 @@ class TrelloImporter:
         batch = [doc for doc, _ in pairs]
 
         async def decide() -> Decision:
-            if await self._comments.find_one({"_id": batch[0]["_id"]}, {"_id": 1}) is not None:
+            if await self._store.comment_any(batch[0]["_id"]) is not None:
                 return Unchanged()
             ops: list[Put] = []
             for doc, title in pairs:
@@ -229,7 +223,7 @@ class TrelloImporter:
         self, principal: Principal, board_id: str, project_id: str, run: str, result: ImportResult
     ) -> None:
         async def decide() -> Decision:
-            if await self._imports.find_one({"_id": run, "_deleted": False}) is not None:
+            if await self._store.finished_import(run) is not None:
                 return Unchanged()
             record = {
                 "_id": run,

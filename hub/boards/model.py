@@ -20,6 +20,8 @@ COLUMNS = "board_columns"
 CARDS = "cards"
 COMMENTS = "card_comments"
 HISTORY = "card_history"
+# Finished imports of other tools' boards (hub/boards/importer.py), written by ``board.imported``.
+IMPORTS = "board_imports"
 # Data migrations already complete (their ids), so that a start skips them.
 MIGRATIONS = "migrations"
 

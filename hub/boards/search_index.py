@@ -23,11 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from hub.boards.model import CARDS, COMMENTS, channel_of
+from hub.boards.store import BoardStore
 from hub.doc import Doc
-from hub.events.log import EventLog, State
+from hub.events.log import EventLog
 from schemas.events import Delete, Put
 
 # More events than this behind: reload the board rather than fold them one by one.
@@ -133,8 +132,8 @@ class BoardTexts:
 class SearchIndex:
     """Boards' texts in this process, brought up to date from the log before each search."""
 
-    def __init__(self, db: AsyncDatabase[Doc], *, events: EventLog) -> None:
-        self._db = db
+    def __init__(self, *, store: BoardStore, events: EventLog) -> None:
+        self._store = store
         self._events = events
         self._boards: dict[str, BoardTexts] = {}
 
@@ -168,15 +167,7 @@ class SearchIndex:
     async def _load(self, texts: BoardTexts) -> None:
         board_id = texts.board_id
 
-        async def read_state() -> State:
-            cards = await self._db[CARDS].find({"board_id": board_id, "_deleted": False}).to_list()
-            comments = await self._db[COMMENTS].find({"board_id": board_id, "_deleted": False}).to_list()
-            return {
-                CARDS: {doc["_id"]: doc for doc in cards},
-                COMMENTS: {doc["_id"]: doc for doc in comments},
-            }
-
-        state, seq = await self._events.read(channel_of(board_id), read_state)
+        state, seq = await self._events.read(channel_of(board_id), lambda: self._store.texts_state(board_id))
         texts.cards.clear()
         texts.waiting.clear()
         for doc in state.get(CARDS, {}).values():
