@@ -28,8 +28,9 @@ class SearchService:
         self._projects = projects
 
     async def search(self, principal: Principal, query: SearchQuery) -> SearchPage:
-        needle = normalise(query.q)
-        if not needle.strip():
+        # Words apart are each looked for (in any of the card's texts); one word, any part of a text.
+        terms = normalise(query.q).split()
+        if not terms:
             raise _invalid("q", "say what to look for")
         after = _decode_cursor(query.cursor) if query.cursor else None
         readable = await self._projects.readable_boards(principal)
@@ -63,7 +64,8 @@ class SearchService:
                     return False
             if after is not None and (entry.changed, doc["_id"]) >= after:
                 return False
-            return needle in entry.blob
+            blob = entry.blob
+            return all(term in blob for term in terms)
 
         hits = (entry for texts in boards for entry in texts.cards.values() if wanted(entry))
         page = heapq.nlargest(query.limit + 1, hits, key=lambda entry: (entry.changed, entry.doc["_id"]))

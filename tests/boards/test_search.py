@@ -41,6 +41,9 @@ async def test_japanese_substrings_mixed_width_and_case_are_found(client: Client
     assert found(await search(client, board.owner, q="ｗｏｒｋＳＨＯＰ")) == ["ＡＥＤ講習 Workshop"]
     assert found(await search(client, board.owner, q="デジマ")) == ["ﾃﾞｼﾞﾏ便り"]  # half-width kana
     assert found(await search(client, board.owner, q="防火")) == []  # both characters, not in a row
+    assert found(await search(client, board.owner, q=" 訓練　公民館 ")) == [
+        "地域防災訓練"
+    ]  # each word, anywhere
     hit = (await search(client, board.owner, q="防災"))["items"][0]
     assert hit["board_id"] == board.id and hit["project_id"] == board.project_id
     assert hit["project_title"] == "Board" and hit["card"]["id"] == drill["id"]
