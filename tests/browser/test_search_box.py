@@ -4,8 +4,10 @@ behind the menu button; axe clean."""
 
 from __future__ import annotations
 
+import aiohttp
 from playwright.async_api import Page, expect
 
+from tests.boards.test_export_import import FIXTURE
 from tests.browser.conftest import (
     AccountFactory,
     LiveServer,
@@ -13,7 +15,7 @@ from tests.browser.conftest import (
     has_horizontal_scroll,
     sign_in,
 )
-from tests.browser.test_board import _board, _call
+from tests.browser.test_board import _board, _call, _open
 
 
 async def test_the_search_box_by_keyboard(
@@ -79,3 +81,24 @@ async def test_the_search_box_by_keyboard(
     await box.fill("存在しない言葉")
     await expect(page.locator("[data-site-search-status]")).to_have_text("No card found.")
     await assert_accessible(page)
+
+
+async def test_an_import_appears_live_on_an_open_board(
+    live_server: LiveServer, page: Page, make_account: AccountFactory
+) -> None:
+    setup = await _board(live_server, make_account)
+    await _open(page, live_server, setup.owner, setup.board_id)
+    project = (await _call(live_server, setup.token, "GET", f"/api/boards/{setup.board_id}"))["project_id"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{live_server.url}/api/projects/{project}/import/trello",
+            data=FIXTURE.read_bytes(),
+            headers={"Authorization": f"Bearer {setup.token}", "Content-Type": "application/json"},
+        ) as response,
+    ):
+        assert response.status == 201, await response.text()
+    # The batches' cards land in their new columns without a reload; archived ones stay off the board.
+    await expect(page.locator("[data-card-id]", has_text="地域防災訓練の会場を予約する")).to_be_visible()
+    await expect(page.locator("[data-card-id]", has_text="報告書を提出")).to_be_visible()
+    await expect(page.locator("[data-card-id]", has_text="古い案（取り下げ）")).to_have_count(0)
