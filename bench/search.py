@@ -136,7 +136,9 @@ async def bench(args: argparse.Namespace) -> None:
             first = 2_000
             rest = (args.cards - first) // (args.boards - 1)
             for number in range(args.boards):
-                count = first if number == 0 else rest
+                # The remainder goes to the last boards, so that the total is exactly ``--cards``.
+                extra = 1 if number > args.boards - 1 - (args.cards - first) % (args.boards - 1) else 0
+                count = first if number == 0 else rest + extra
                 project = await _call(
                     session,
                     "POST",

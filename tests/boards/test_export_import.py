@@ -62,14 +62,6 @@ async def test_csv_export_has_a_bom_a_row_per_card_and_no_formulas(client: Clien
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
 
 
-async def test_export_needs_read_rights_and_a_known_format(client: Client, board: Board, person: Any) -> None:
-    stranger = await person("member")
-    response = await client.get(f"/api/boards/{board.id}/export", headers=stranger.headers)
-    assert response.status == 404
-    response = await client.get(f"/api/boards/{board.id}/export?format=xlsx", headers=board.owner.headers)
-    assert response.status == 422
-
-
 async def _import(client: Client, board: Board, account: Any, body: Any, key: str | None = None) -> Any:
     headers = {**account.headers, "Content-Type": "application/json"}
     if key:
@@ -140,7 +132,13 @@ async def _events(client: Client, board: Board) -> list[dict[str, Any]]:
     return [event.model_dump(mode="json") for event in await services.events.since(f"board:{board.id}", 0)]
 
 
-async def test_only_owners_and_admins_import_and_bad_files_are_refused(client: Client, board: Board) -> None:
+async def test_rights_and_bad_requests(client: Client, board: Board, person: Any) -> None:
+    """Export: readers only, known formats. Import: owners and admins only, a Trello file, ≤ 20 MiB."""
+    stranger = await person("member")
+    response = await client.get(f"/api/boards/{board.id}/export", headers=stranger.headers)
+    assert response.status == 404
+    response = await client.get(f"/api/boards/{board.id}/export?format=xlsx", headers=board.owner.headers)
+    assert response.status == 422
     status, _ = await _import(client, board, board.editor, FIXTURE.read_bytes())
     assert status == 403
     status, _ = await _import(client, board, board.owner, b"{not json")

@@ -1,6 +1,6 @@
 """The header's search box (API.md, "Finding and reminding"): by keyboard alone, in Japanese and
 English, results that say which project, Enter opens the card on its board; on a phone it folds
-behind the menu button; axe clean."""
+behind the menu button; axe clean. On the board page: a Trello import arriving live, the CSV link."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.browser.conftest import (
     has_horizontal_scroll,
     sign_in,
 )
-from tests.browser.test_board import _board, _call, _open
+from tests.browser.test_board import _board, _call
 
 
 async def test_the_search_box_by_keyboard(
@@ -60,6 +60,23 @@ async def test_the_search_box_by_keyboard(
     await expect(page.locator("[data-card-heading]")).to_have_text("地域防災訓練")
     await page.keyboard.press("Escape")
 
+    # A Trello import into this open board arrives live, batch by batch, without a reload; archived
+    # cards stay off the board.
+    await expect(page.locator("body")).to_have_attribute("data-board-live", "live")
+    project = (await _call(live_server, setup.token, "GET", f"/api/boards/{setup.board_id}"))["project_id"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{live_server.url}/api/projects/{project}/import/trello",
+            data=FIXTURE.read_bytes(),
+            headers={"Authorization": f"Bearer {setup.token}", "Content-Type": "application/json"},
+        ) as response,
+    ):
+        assert response.status == 201, await response.text()
+    await expect(page.locator("[data-card-id]", has_text="地域防災訓練の会場を予約する")).to_be_visible()
+    await expect(page.locator("[data-card-id]", has_text="報告書を提出")).to_be_visible()
+    await expect(page.locator("[data-card-id]", has_text="古い案（取り下げ）")).to_have_count(0)
+
     # The board page's download link: the CSV a spreadsheet opens (UTF-8 with a BOM).
     href = await page.get_by_role("link", name="CSV（Excel 用）").get_attribute("href")
     assert href == f"/api/boards/{setup.board_id}/export?format=csv"
@@ -81,24 +98,3 @@ async def test_the_search_box_by_keyboard(
     await box.fill("存在しない言葉")
     await expect(page.locator("[data-site-search-status]")).to_have_text("No card found.")
     await assert_accessible(page)
-
-
-async def test_an_import_appears_live_on_an_open_board(
-    live_server: LiveServer, page: Page, make_account: AccountFactory
-) -> None:
-    setup = await _board(live_server, make_account)
-    await _open(page, live_server, setup.owner, setup.board_id)
-    project = (await _call(live_server, setup.token, "GET", f"/api/boards/{setup.board_id}"))["project_id"]
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{live_server.url}/api/projects/{project}/import/trello",
-            data=FIXTURE.read_bytes(),
-            headers={"Authorization": f"Bearer {setup.token}", "Content-Type": "application/json"},
-        ) as response,
-    ):
-        assert response.status == 201, await response.text()
-    # The batches' cards land in their new columns without a reload; archived ones stay off the board.
-    await expect(page.locator("[data-card-id]", has_text="地域防災訓練の会場を予約する")).to_be_visible()
-    await expect(page.locator("[data-card-id]", has_text="報告書を提出")).to_be_visible()
-    await expect(page.locator("[data-card-id]", has_text="古い案（取り下げ）")).to_have_count(0)
