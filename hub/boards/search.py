@@ -62,12 +62,10 @@ class SearchService:
                     due_before is not None and day > due_before
                 ):
                     return False
-            if after is not None and (entry.changed, doc["_id"]) >= after:
-                return False
-            blob = entry.blob
-            return all(term in blob for term in terms)
+            return after is None or (entry.changed, doc["_id"]) < after
 
-        hits = (entry for texts in boards for entry in texts.cards.values() if wanted(entry))
+        # The texts first (one pass over each board), then the filters on the cards found only.
+        hits = (entry for texts in boards for entry in texts.matching(terms) if wanted(entry))
         page = heapq.nlargest(query.limit + 1, hits, key=lambda entry: (entry.changed, entry.doc["_id"]))
         more = len(page) > query.limit
         page = page[: query.limit]

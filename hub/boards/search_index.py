@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,13 +34,15 @@ from schemas.events import Delete, Put
 _FOLD_MAX_EVENTS = 2_000
 # Between the texts of one card: a character a query never holds (normalise drops it from queries).
 _SEPARATOR = "\x00"
+# Between cards in a board's haystack: another character no query holds.
+_BETWEEN_CARDS = "\x01"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def normalise(text: str) -> str:
     """How texts and queries are compared: NFKC (full-width ＡＢＣ and half-width ｶﾅ become ABC and カナ)
     then case-folded (Straße finds STRASSE)."""
-    return unicodedata.normalize("NFKC", text).casefold().replace(_SEPARATOR, "")
+    return unicodedata.normalize("NFKC", text).casefold().replace(_SEPARATOR, "").replace(_BETWEEN_CARDS, "")
 
 
 def _utc(value: object) -> datetime:
@@ -80,11 +83,17 @@ class BoardTexts:
     board_id: str
     seq: int = 0
     cards: dict[str, Entry] = field(default_factory=dict)
+    # Every card's blob in one string (``_BETWEEN_CARDS`` apart) and where each starts, rebuilt at the
+    # first search after a change: one ``str.find`` pass over a board instead of a test per card.
+    _haystack: str | None = None
+    _starts: list[int] = field(default_factory=list)
+    _order: list[Entry] = field(default_factory=list)
     # Comments whose card is not known (yet): kept so that order of arrival never loses one.
     waiting: dict[str, Doc] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def put_card(self, doc: Doc) -> None:
+        self._haystack = None
         entry = self.cards.get(doc["_id"])
         if entry is None:
             entry = self.cards[doc["_id"]] = Entry(doc=doc)
@@ -100,6 +109,7 @@ class BoardTexts:
         entry.refresh()
 
     def put_comment(self, doc: Doc) -> None:
+        self._haystack = None
         entry = self.cards.get(doc.get("card_id", ""))
         if entry is None:
             self.waiting[doc["_id"]] = doc
@@ -108,6 +118,7 @@ class BoardTexts:
         entry.refresh()
 
     def delete(self, collection: str, doc_id: str) -> None:
+        self._haystack = None
         if collection == CARDS:
             self.cards.pop(doc_id, None)
         elif collection == COMMENTS:
@@ -116,6 +127,28 @@ class BoardTexts:
                 if entry.comments.pop(doc_id, None) is not None:
                     entry.refresh()
                     break
+
+    def matching(self, terms: Sequence[str]) -> Iterator[Entry]:
+        """The cards whose texts hold every term (each anywhere in any of the card's texts)."""
+        if self._haystack is None:
+            self._order = list(self.cards.values())
+            self._starts = []
+            at = 0
+            for entry in self._order:
+                self._starts.append(at)
+                at += len(entry.blob) + 1
+            self._haystack = _BETWEEN_CARDS.join(entry.blob for entry in self._order)
+        haystack, starts, order = self._haystack, self._starts, self._order
+        first, rest = terms[0], terms[1:]
+        found = haystack.find(first)
+        while found >= 0:
+            index = bisect_right(starts, found) - 1
+            entry = order[index]
+            if all(term in entry.blob for term in rest):
+                yield entry
+            # On to the next card: a card is found once however often it holds the term.
+            following = starts[index + 1] if index + 1 < len(starts) else len(haystack)
+            found = haystack.find(first, following)
 
     def fold(self, ops: Iterable[Put | Delete]) -> None:
         for op in ops:
