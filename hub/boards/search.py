@@ -13,9 +13,10 @@ import binascii
 import heapq
 import json
 from datetime import UTC, datetime
+from itertools import islice
 
 from hub.boards import model
-from hub.boards.search_index import Entry, SearchIndex, normalise
+from hub.boards.search_index import Entry, SearchIndex, normalise, order_key
 from hub.errors import InvalidRequest, NotFound
 from hub.principal import Principal
 from hub.projects.service import ProjectService
@@ -62,11 +63,14 @@ class SearchService:
                     due_before is not None and day > due_before
                 ):
                     return False
-            return after is None or (entry.changed, doc["_id"]) < after
+            return True
 
-        # The texts first (one pass over each board), then the filters on the cards found only.
-        hits = (entry for texts in boards for entry in texts.matching(terms) if wanted(entry))
-        page = heapq.nlargest(query.limit + 1, hits, key=lambda entry: (entry.changed, entry.doc["_id"]))
+        # The texts first (each board's cards found newest first, lazily, merged across boards),
+        # then the filters on the cards found only, until the page is full.
+        found = heapq.merge(
+            *(texts.matching(terms, before=after) for texts in boards), key=order_key, reverse=True
+        )
+        page = list(islice((entry for entry in found if wanted(entry)), query.limit + 1))
         more = len(page) > query.limit
         page = page[: query.limit]
         items = []

@@ -78,6 +78,23 @@ class Entry:
         self.changed = newest
 
 
+def order_key(entry: Entry) -> tuple[datetime, str]:
+    """Search's order, newest change first: the change time, then the id (a total order)."""
+    return (entry.changed, entry.doc["_id"])
+
+
+def _first_older(keys: list[tuple[datetime, str]], before: tuple[datetime, str]) -> int:
+    """The index of the first key strictly older than ``before`` in ``keys`` (newest first)."""
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) // 2
+        if keys[middle] < before:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 @dataclass
 class BoardTexts:
     board_id: str
@@ -87,7 +104,8 @@ class BoardTexts:
     # first search after a change: one ``str.find`` pass over a board instead of a test per card.
     _haystack: str | None = None
     _starts: list[int] = field(default_factory=list)
-    _order: list[Entry] = field(default_factory=list)
+    _order: list[Entry] = field(default_factory=list)  # newest change first, as search answers
+    _keys: list[tuple[datetime, str]] = field(default_factory=list)
     # Comments whose card is not known (yet): kept so that order of arrival never loses one.
     waiting: dict[str, Doc] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -128,10 +146,13 @@ class BoardTexts:
                     entry.refresh()
                     break
 
-    def matching(self, terms: Sequence[str]) -> Iterator[Entry]:
-        """The cards whose texts hold every term (each anywhere in any of the card's texts)."""
+    def matching(self, terms: Sequence[str], *, before: tuple[datetime, str] | None) -> Iterator[Entry]:
+        """The cards whose texts hold every term (each anywhere in any of the card's texts), newest
+        change first, from the first one strictly older than ``before`` (a cursor) on. Lazy: a
+        search that needs 51 cards reads the haystack only until it has them."""
         if self._haystack is None:
-            self._order = list(self.cards.values())
+            self._order = sorted(self.cards.values(), key=order_key, reverse=True)
+            self._keys = [order_key(entry) for entry in self._order]
             self._starts = []
             at = 0
             for entry in self._order:
@@ -140,7 +161,8 @@ class BoardTexts:
             self._haystack = _BETWEEN_CARDS.join(entry.blob for entry in self._order)
         haystack, starts, order = self._haystack, self._starts, self._order
         first, rest = terms[0], terms[1:]
-        found = haystack.find(first)
+        begin = 0 if before is None else _first_older(self._keys, before)
+        found = haystack.find(first, starts[begin]) if begin < len(starts) else -1
         while found >= 0:
             index = bisect_right(starts, found) - 1
             entry = order[index]
@@ -195,12 +217,17 @@ class SearchIndex:
                         texts.fold(ops)
                         texts.seq = seq
                     return
-            await self._load(texts)
+            await self._load(texts, mark)
 
-    async def _load(self, texts: BoardTexts) -> None:
+    async def _load(self, texts: BoardTexts, mark: int) -> None:
+        """Read the board's texts whole, then fold in every event after ``mark`` logged by then.
+
+        The read holds every event up to ``mark`` (the mark is set once an event's ops are in) and
+        maybe some after it; folding the events after ``mark`` in order puts each document they touch
+        back at its newest version, so the result is exactly the state at the last event folded."""
         board_id = texts.board_id
-
-        state, seq = await self._events.read(channel_of(board_id), lambda: self._store.texts_state(board_id))
+        state = await self._store.texts_state(board_id)
+        logged = await self._events.logged_since(channel_of(board_id), mark, limit=_FOLD_MAX_EVENTS)
         texts.cards.clear()
         texts.waiting.clear()
         for doc in state.get(CARDS, {}).values():
@@ -209,4 +236,7 @@ class SearchIndex:
         for doc in state.get(COMMENTS, {}).values():
             if not doc.get("_deleted"):
                 texts.put_comment(doc)
-        texts.seq = seq
+        texts.seq = mark
+        for seq, ops in logged:
+            texts.fold(ops)
+            texts.seq = seq

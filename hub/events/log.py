@@ -246,7 +246,8 @@ class EventLog:
         return state, head
 
     async def head(self, channel: str) -> int:
-        newest = await self._events.find_one({"ch": channel}, sort=[("seq", DESCENDING)])
+        # Only the seq: the newest event may be megabytes (an import's batch).
+        newest = await self._events.find_one({"ch": channel}, {"seq": 1}, sort=[("seq", DESCENDING)])
         if newest is not None:
             return int(newest["seq"])
         return await self._applied(channel)
