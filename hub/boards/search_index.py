@@ -30,6 +30,8 @@ from hub.doc import Doc
 from hub.events.log import EventLog
 from schemas.events import Delete, Put
 
+# Boards whose marks a search asks ahead (with the caller's rights); past that, only the readable ones.
+_MARKS_AHEAD_MAX = 1_000
 # More events than this behind: reload the board rather than fold them one by one.
 _FOLD_MAX_EVENTS = 2_000
 # Between the texts of one card: a character a query never holds (normalise drops it from queries).
@@ -192,10 +194,26 @@ class SearchIndex:
         self._events = events
         self._boards: dict[str, BoardTexts] = {}
 
-    async def boards(self, board_ids: Sequence[str]) -> list[BoardTexts]:
-        """The texts of these boards as of their ``applied`` marks (or later)."""
-        marks = await self._events.applied_marks([channel_of(board_id) for board_id in board_ids])
-        await asyncio.gather(*(self._up_to(board_id, marks[channel_of(board_id)]) for board_id in board_ids))
+    async def known_marks(self) -> dict[str, int]:
+        """The ``applied`` marks of the boards this process holds (board id → mark), asked while the
+        caller's rights are read, so that a warm search makes one round trip less."""
+        known = list(self._boards)[:_MARKS_AHEAD_MAX]
+        if not known:
+            return {}
+        marks = await self._events.applied_marks([channel_of(board_id) for board_id in known])
+        return {board_id: marks[channel_of(board_id)] for board_id in known}
+
+    async def boards(
+        self, board_ids: Sequence[str], *, marks: dict[str, int] | None = None
+    ) -> list[BoardTexts]:
+        """The texts of these boards as of their ``applied`` marks (or later); ``marks``: those
+        already read (``known_marks``), the others are asked here."""
+        marks = dict(marks or {})
+        missing = [board_id for board_id in board_ids if board_id not in marks]
+        if missing:
+            asked = await self._events.applied_marks([channel_of(board_id) for board_id in missing])
+            marks.update({board_id: asked[channel_of(board_id)] for board_id in missing})
+        await asyncio.gather(*(self._up_to(board_id, marks[board_id]) for board_id in board_ids))
         return [self._boards[board_id] for board_id in board_ids]
 
     async def _up_to(self, board_id: str, mark: int) -> None:
@@ -220,14 +238,12 @@ class SearchIndex:
             await self._load(texts, mark)
 
     async def _load(self, texts: BoardTexts, mark: int) -> None:
-        """Read the board's texts whole, then fold in every event after ``mark`` logged by then.
-
-        The read holds every event up to ``mark`` (the mark is set once an event's ops are in) and
-        maybe some after it; folding the events after ``mark`` in order puts each document they touch
-        back at its newest version, so the result is exactly the state at the last event folded."""
+        """Read the board's texts whole: they hold every event up to ``mark`` (the mark is set once an
+        event's ops are in), and maybe some documents of later events, which is only newer. The
+        events after ``mark`` are folded in at the next search that finds the mark moved on (a
+        document folded again is put back at its newest version)."""
         board_id = texts.board_id
         state = await self._store.texts_state(board_id)
-        logged = await self._events.logged_since(channel_of(board_id), mark, limit=_FOLD_MAX_EVENTS)
         texts.cards.clear()
         texts.waiting.clear()
         for doc in state.get(CARDS, {}).values():
@@ -237,6 +253,3 @@ class SearchIndex:
             if not doc.get("_deleted"):
                 texts.put_comment(doc)
         texts.seq = mark
-        for seq, ops in logged:
-            texts.fold(ops)
-            texts.seq = seq
