@@ -76,6 +76,7 @@ async def test_the_search_box_by_keyboard(
     await expect(page.locator("[data-card-id]", has_text="地域防災訓練の会場を予約する")).to_be_visible()
     await expect(page.locator("[data-card-id]", has_text="報告書を提出")).to_be_visible()
     await expect(page.locator("[data-card-id]", has_text="古い案（取り下げ）")).to_have_count(0)
+    await assert_accessible(page)  # imported cards carry labels, due dates, checklists
 
     # The board page's download link: the CSV a spreadsheet opens (UTF-8 with a BOM).
     href = await page.get_by_role("link", name="CSV（Excel 用）").get_attribute("href")
