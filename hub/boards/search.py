@@ -16,7 +16,6 @@ import json
 from datetime import UTC, datetime
 from itertools import islice
 
-from hub.boards import model
 from hub.boards.search_index import Entry, SearchIndex, normalise, order_key
 from hub.errors import InvalidRequest, NotFound
 from hub.principal import Principal
@@ -83,7 +82,7 @@ class SearchService:
             project_id, project_title = projects[board_id]
             items.append(
                 SearchHit(
-                    card=model.card_out(entry.doc),
+                    card=entry.card(),
                     board_id=board_id,
                     project_id=project_id,
                     project_title=project_title,

@@ -24,10 +24,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from hub.boards.model import CARDS, COMMENTS, channel_of
+from hub.boards.model import CARDS, COMMENTS, card_out, channel_of
 from hub.boards.store import BoardStore
 from hub.doc import Doc
 from hub.events.log import EventLog
+from schemas.boards import CardOut
 from schemas.events import Delete, Put
 
 # Boards whose marks a search asks ahead (with the caller's rights); past that, only the readable ones.
@@ -63,8 +64,16 @@ class Entry:
     comments: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # id → (normalised, at)
     blob: str = ""
     changed: datetime = _EPOCH
+    # The card as the API gives it, made at its first hit after a change (not once per search).
+    out: CardOut | None = None
+
+    def card(self) -> CardOut:
+        if self.out is None:
+            self.out = card_out(self.doc)
+        return self.out
 
     def refresh(self) -> None:
+        self.out = None
         doc = self.doc
         texts = [doc.get("title", ""), doc.get("description", "")]
         # Checklists (issue 15): items with a ``text``, whichever shape holds them.
