@@ -31,7 +31,7 @@ _READ_CHUNK = 256 * 1024
 async def search(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, SearchQuery)
-    return json_response(await request.app[keys.SERVICES].search.search(principal, query))
+    return json_response(await request.app[keys.SERVICES].boards.search.search(principal, query))
 
 
 @routes.get("/api/boards/{board_id}/export")
@@ -46,7 +46,7 @@ async def search(request: web.Request) -> web.Response:
 async def export_board(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, ExportQuery)
-    exporter = request.app[keys.SERVICES].board_export
+    exporter = request.app[keys.SERVICES].boards.export
     board_id = request.match_info["board_id"]
     export = await exporter.read(principal, board_id)
     name = f"board-{board_id}.{query.format}"
@@ -73,7 +73,7 @@ async def import_trello(request: web.Request) -> web.Response:
     key = idempotency_key(request)
     require_json_type(request)
     export = loads(await _read_at_most(request, MAX_IMPORT_BYTES))
-    importer = request.app[keys.SERVICES].trello_import
+    importer = request.app[keys.SERVICES].boards.trello_import
     result, _ = await importer.import_board(
         principal, request.match_info["project_id"], export, idempotency_key=key
     )

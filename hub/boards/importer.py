@@ -21,8 +21,11 @@ from typing import Any, TypeVar
 from hub.boards import model
 from hub.boards.cards import history_entry
 from hub.boards.columns import ColumnService
+from hub.boards.due import DuePolicy, with_due
+from hub.boards.follows import followed_by
 from hub.boards.model import CARDS, COMMENTS, HISTORY, IMPORTS
 from hub.boards.positions import spread
+from hub.boards.reminders import arm_op
 from hub.boards.service import BoardService
 from hub.boards.store import BoardStore
 from hub.boards.trello import Plan, PlannedCard, comment_text, plan
@@ -51,13 +54,15 @@ class TrelloImporter:
         columns: ColumnService,
         projects: ProjectService,
         rights: Rights,
-        timezone: str,
+        due: DuePolicy,
     ) -> None:
         self._boards = boards
         self._columns = columns
         self._projects = projects
         self._rights = rights
-        self._timezone = timezone
+        self._due = due
+        # Trello's due moments become days, and comments' times are shown, where due dates end.
+        self._timezone = due.zone.key
         self._store = store
 
     async def import_board(
@@ -127,36 +132,36 @@ class TrelloImporter:
             column_id = column_of.get(list_id) or _derived(run, "list:" + list_id)
             for card, position in zip(cards, spread(len(cards)), strict=True):
                 items = card.checklist
-                docs.append(
-                    {
-                        "_id": _derived(run, "card:" + card.trello_id),
-                        "board_id": board_id,
-                        "column_id": column_id,
-                        "title": card.title,
-                        "description": card.description,
-                        "assignees": [],
-                        "labels": card.labels,
-                        "due": None if card.due is None else card.due.isoformat(),
-                        "due_done": card.due_done,
-                        "checklist": [
-                            {
-                                "id": _derived(run, f"item:{card.trello_id}:{index}"),
-                                "text": item.text,
-                                "done": item.done,
-                                "position": key,
-                            }
-                            for index, (item, key) in enumerate(zip(items, spread(len(items)), strict=True))
-                        ],
-                        "position": position,
-                        "version": 1,
-                        "archived": card.archived,
-                        "created_at": now,
-                        "updated_at": now,
-                        "created_by": principal.id,
-                        "placed_at": now,
-                        "imported_from": {"trello": card.trello_id},
-                    }
-                )
+                doc: Doc = {
+                    "_id": _derived(run, "card:" + card.trello_id),
+                    "board_id": board_id,
+                    "column_id": column_id,
+                    "title": card.title,
+                    "description": card.description,
+                    "assignees": [],
+                    "labels": card.labels,
+                    "due_done": card.due_done,
+                    "checklist": [
+                        {
+                            "id": _derived(run, f"item:{card.trello_id}:{index}"),
+                            "text": item.text,
+                            "done": item.done,
+                            "position": key,
+                        }
+                        for index, (item, key) in enumerate(zip(items, spread(len(items)), strict=True))
+                    ],
+                    "position": position,
+                    "version": 1,
+                    "archived": card.archived,
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by": principal.id,
+                    "placed_at": now,
+                    "imported_from": {"trello": card.trello_id},
+                }
+                # ``due`` and its moment as a person's due would be stored; the importer follows it.
+                due = None if card.due is None else card.due.isoformat()
+                docs.append(followed_by(with_due(doc, due, self._due.zone), principal.id))
         return docs
 
     def _comment_docs(
@@ -196,6 +201,10 @@ class TrelloImporter:
                     extra={"imported_from": "trello"},
                 )
                 ops += [Put(collection=CARDS, doc=doc), Put(collection=HISTORY, doc=entry)]
+                # Due reminders armed as for a card created with that due (hub/boards/reminders.py).
+                arm = arm_op(None, doc, self._due)
+                if arm is not None and not doc["archived"]:
+                    ops.append(arm)
             data = {"cards": [model.card_out(doc).model_dump(mode="json") for doc in batch]}
             return Change(event="cards.imported", data=data, ops=ops)
 
