@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from hub import keys, system_views
 from hub.announcements import views as announcement_views
+from hub.boards import card_views
 from hub.boards import views as board_views
 from hub.channel_kinds import channel_kinds
 from hub.errors import StartupError
@@ -67,6 +68,7 @@ def create_app(
     setup_openapi(app)
     app.router.add_routes(identity_views.routes)
     app.router.add_routes(board_views.routes)
+    app.router.add_routes(card_views.routes)
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
     app.router.add_routes(hub_views.routes)

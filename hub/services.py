@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 from hub import limits
 from hub.announcements.wiring import Announcements, build_announcements
 from hub.boards.access import ProjectBoards
+from hub.boards.attachments import AttachmentService
 from hub.boards.cards import CardService
+from hub.boards.checklists import ChecklistService
 from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
@@ -66,6 +68,8 @@ class Services:
     columns: ColumnService
     cards: CardService
     card_notes: CardNotes
+    checklists: ChecklistService
+    attachments: AttachmentService
     board_notices: Notices
     orgs: OrgStore
     audit: AuditLog
@@ -93,6 +97,7 @@ class Services:
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
         await self.boards.ensure_indexes()
+        await self.attachments.ensure_indexes()
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
@@ -252,5 +257,9 @@ def build_services(
         columns=ColumnService(boards=boards, rights=rights),
         cards=CardService(boards=boards, notices=board_notices),
         card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
+        checklists=ChecklistService(boards=boards),
+        attachments=AttachmentService(
+            db, boards=boards, rights=rights, max_bytes=settings.attachment_max_bytes
+        ),
         board_notices=board_notices,
     )

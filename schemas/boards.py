@@ -34,6 +34,23 @@ Version = Annotated[int, Field(ge=1, strict=True)]
 # --- responses ------------------------------------------------------------------------------------
 
 
+class ChecklistItemOut(Out):
+    id: str
+    text: str
+    done: bool
+    position: str
+
+
+class AttachmentOut(Out):
+    id: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: UtcDatetime
+    created_by: str
+
+
 class CardOut(Out):
     id: str
     board_id: str
@@ -48,6 +65,10 @@ class CardOut(Out):
     archived: bool
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    # API.md 1.1, "Cards: checklists, attachments": in display order, and newest first.
+    checklist: list[ChecklistItemOut] = Field(default_factory=list)
+    attachments: list[AttachmentOut] = Field(default_factory=list)
+    due_done: bool = False
 
 
 class ColumnOut(Out):
@@ -137,10 +158,11 @@ class CardPatch(Strict):
     assignees: Assignees | None = None
     labels: Labels | None = None
     due: Day | None = None
+    due_done: bool | None = None
 
     @model_validator(mode="after")
     def _no_null_text(self) -> CardPatch:
-        for name in ("title", "description", "assignees", "labels"):
+        for name in ("title", "description", "assignees", "labels", "due_done"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} may be changed but not set to null")
         return self
@@ -160,3 +182,25 @@ class CardVersion(Strict):
 
 class CommentCreate(Strict):
     body: RequiredText
+
+
+class ChecklistItemCreate(Strict):
+    """``after`` absent: at the end; ``null``: at the top; an item's id: right after it."""
+
+    text: Title
+    after: Id | None = None
+
+
+class ChecklistItemPatch(Strict):
+    """Each field is changed only when given; ``after`` moves the item (``null``: to the top)."""
+
+    text: Title | None = None
+    done: bool | None = None
+    after: Id | None = None
+
+    @model_validator(mode="after")
+    def _no_null_fields(self) -> ChecklistItemPatch:
+        for name in ("text", "done"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may be changed but not set to null")
+        return self

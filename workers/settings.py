@@ -19,7 +19,7 @@ from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
 from schemas.common import utc_now
 from schemas.jobs import MAIN_QUEUE, WEBHOOK_QUEUE
-from workers.boards import sweep_board_notifications
+from workers.boards import sweep_attachments, sweep_board_notifications
 from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS, WEBHOOK_CRON_JOBS, WEBHOOK_FUNCTIONS
 from workers.hubs import auto_checkout, purge_visitors
 from workers.sweeper import catch_up_channels
@@ -40,6 +40,8 @@ CRON_JOBS: list[CronJob] = [
     *NOTIFICATION_CRON_JOBS,
     # Every minute: notifications of board changes whose process died right after the commit.
     cron(sweep_board_notifications, second={30}, run_at_startup=True, unique=True),
+    # Every minute: the bytes of attachment uploads and deletions whose process died (after 15 min).
+    cron(sweep_attachments, second={45}, run_at_startup=True, unique=True),
 ]
 
 

@@ -77,7 +77,7 @@ class CardService:
                 "placed_at": now,
             }
             notify = self._notices.assigned(before=[], after=body.assignees, actor_id=principal.id)
-            return _card_change("card.created", None, doc, principal, notify=notify)
+            return card_change("card.created", None, doc, principal, notify=notify)
 
         result = await self._boards.commit(board_id, decide, principal)
         if isinstance(result, Unchanged):
@@ -106,7 +106,7 @@ class CardService:
             notify = self._notices.assigned(
                 before=current.get("assignees", []), after=doc["assignees"], actor_id=principal.id
             )
-            return _card_change("card.updated", current, doc, principal, notify=notify)
+            return card_change("card.updated", current, doc, principal, notify=notify)
 
         event = made(await self._boards.commit(board_id, decide, principal))
         await self._notices.deliver_for(event)
@@ -138,7 +138,7 @@ class CardService:
                 "updated_at": now,
                 "placed_at": now,
             }
-            return _card_change("card.moved", current, doc, principal)
+            return card_change("card.moved", current, doc, principal)
 
         return CardOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
 
@@ -180,7 +180,7 @@ class CardService:
                 if not isinstance(position, str):
                     return position
                 doc["position"] = position
-            return _card_change("card.archived" if archived else "card.restored", current, doc, principal)
+            return card_change("card.archived" if archived else "card.restored", current, doc, principal)
 
         return CardOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
 
@@ -191,7 +191,7 @@ def _check_card(current: Doc, version: int | None) -> None:
     check_not_archived(current)
 
 
-def _card_change(
+def card_change(
     event: str,
     before: Doc | None,
     after: Doc,

@@ -13,13 +13,17 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.doc import Doc
-from schemas.boards import CardOut, ColumnOut, CommentOut
+from schemas.boards import AttachmentOut, CardOut, ChecklistItemOut, ColumnOut, CommentOut
 from schemas.common import utc_now
 
 COLUMNS = "board_columns"
 CARDS = "cards"
 COMMENTS = "card_comments"
 HISTORY = "card_history"
+# Card attachments: a GridFS bucket (``attachments.files`` and ``attachments.chunks``), and the marks
+# of uploads and deletions in progress, which the sweeper finishes when their process died.
+ATTACHMENT_BUCKET = "attachments"
+ATTACHMENT_MARKS = "attachment_marks"
 # Data migrations already complete (their ids), so that a start skips them.
 MIGRATIONS = "migrations"
 
@@ -75,6 +79,10 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     await db[CARDS].create_index([("column_id", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("position", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("placed_at", DESCENDING)])
+    # Checklist items and attachments are found by their own id (PATCH /api/checklist-items/{id}).
+    await db[CARDS].create_index([("checklist.id", ASCENDING)])
+    await db[CARDS].create_index([("attachments.id", ASCENDING)])
+    await db[ATTACHMENT_MARKS].create_index([("since", ASCENDING)])
     await db[COMMENTS].create_index([("card_id", ASCENDING), ("created_at", ASCENDING)])
     await db[HISTORY].create_index([("card_id", ASCENDING), ("_seq", ASCENDING)])
     await db[HISTORY].create_index([("at", ASCENDING)])
@@ -103,7 +111,15 @@ def card_out(doc: Doc) -> CardOut:
         archived=bool(doc.get("archived", False)),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+        checklist=[ChecklistItemOut.model_validate(item) for item in checklist_of(doc)],
+        attachments=[AttachmentOut.model_validate(item) for item in doc.get("attachments", [])],
+        due_done=bool(doc.get("due_done", False)),
     )
+
+
+def checklist_of(doc: Doc) -> list[Doc]:
+    """The card's checklist in display order (stored in any order; positions are unique)."""
+    return sorted(doc.get("checklist", []), key=lambda item: (item["position"], item["id"]))
 
 
 def column_out(doc: Doc) -> ColumnOut:
