@@ -31,7 +31,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
 from hub.boards.cards import card_change
-from hub.boards.model import ATTACHMENT_BUCKET, ATTACHMENT_MARKS, CARDS, live
+from hub.boards.model import ATTACHMENT_BUCKET, ATTACHMENT_MARKS, CARD_PARTS, live
 from hub.boards.service import BoardService, check_not_archived
 from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
@@ -42,6 +42,7 @@ from hub.principal import Principal
 from hub.rights import Rights
 from schemas.boards import AttachmentOut
 from schemas.common import utc_now
+from schemas.events import Delete, Put
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class AttachmentService:
         self._boards = boards
         self._rights = rights
         self.max_bytes = max_bytes
-        self._cards = boards.collection(CARDS)
+        self._parts = boards.collection(CARD_PARTS)
         self._marks = db[ATTACHMENT_MARKS]
         self._files = db[f"{ATTACHMENT_BUCKET}.files"]
         self._chunks = db[f"{ATTACHMENT_BUCKET}.chunks"]
@@ -149,7 +150,11 @@ class AttachmentService:
                 "version": current["version"] + 1,
                 "updated_at": model.stamp(),
             }
-            return card_change("card.updated", current, doc, principal)
+            change = card_change("card.updated", current, doc, principal)
+            change.ops.append(
+                Put(collection=CARD_PARTS, doc=model.part(attachment_id, current, "attachment"))
+            )
+            return change
 
         try:
             made(await self._boards.commit(board_id, decide, principal))
@@ -213,11 +218,11 @@ class AttachmentService:
         return Download(attachment=AttachmentOut.model_validate(attachment), file=file)
 
     async def _find(self, principal: Principal, attachment_id: str) -> tuple[Doc, Doc]:
-        doc = live(await self._cards.find_one({"attachments.id": attachment_id, "_deleted": False}))
-        if doc is None:
+        found = live(await self._parts.find_one({"_id": attachment_id}))
+        if found is None or found.get("kind") != "attachment":
             raise NotFound("no such attachment")
         try:
-            card = await self._boards.card_for_reading(principal, doc["_id"])
+            card = await self._boards.card_for_reading(principal, found["card_id"])
         except NotFound:
             raise NotFound("no such attachment") from None
         for attachment in card.get("attachments", []):
@@ -251,7 +256,9 @@ class AttachmentService:
                 "version": current["version"] + 1,
                 "updated_at": model.stamp(),
             }
-            return card_change("card.updated", current, doc, principal)
+            change = card_change("card.updated", current, doc, principal)
+            change.ops.append(Delete(collection=CARD_PARTS, id=attachment_id))
+            return change
 
         made(await self._boards.commit(board_id, decide, principal))
         # Retention of a deleted attachment is immediate: its chunks go now (the sweeper if we die).
@@ -265,8 +272,7 @@ class AttachmentService:
         removed = 0
         async for mark in self._marks.find({"since": {"$lte": cutoff}}):
             attachment_id = mark["_id"]
-            named = await self._cards.find_one({"attachments.id": attachment_id, "_deleted": False})
-            if named is None:
+            if live(await self._parts.find_one({"_id": attachment_id})) is None:  # no card names it
                 await self._delete_bytes(attachment_id)
                 removed += 1
             await self._marks.delete_one({"_id": attachment_id, "since": mark["since"]})

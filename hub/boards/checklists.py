@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from hub.boards import model
 from hub.boards.cards import card_change
-from hub.boards.model import CARDS, live
+from hub.boards.model import CARD_PARTS, live
 from hub.boards.positions import MAX_POSITION_CHARS, key_between, spread
 from hub.boards.service import BoardService, check_not_archived, invalid
 from hub.doc import Doc
@@ -24,6 +24,7 @@ from hub.ids import new_id
 from hub.limits import MAX_CHECKLIST_ITEMS
 from hub.principal import Principal
 from schemas.boards import ChecklistItemCreate, ChecklistItemOut, ChecklistItemPatch
+from schemas.events import Delete, Put
 
 # What a decide does to the checklist (in display order): → the new list and the item concerned.
 Edit = Callable[[list[Doc]], tuple[list[Doc], Doc | None]]
@@ -32,7 +33,7 @@ Edit = Callable[[list[Doc]], tuple[list[Doc], Doc | None]]
 class ChecklistService:
     def __init__(self, *, boards: BoardService) -> None:
         self._boards = boards
-        self._cards = boards.collection(CARDS)
+        self._parts = boards.collection(CARD_PARTS)
 
     async def add_item(
         self, principal: Principal, card_id: str, body: ChecklistItemCreate
@@ -87,14 +88,14 @@ class ChecklistService:
 
     async def _card_of(self, principal: Principal, item_id: str) -> str:
         """The id of the card holding the item, when the caller may change its board."""
-        doc = live(await self._cards.find_one({"checklist.id": item_id, "_deleted": False}))
-        if doc is None:
+        found = live(await self._parts.find_one({"_id": item_id}))
+        if found is None or found.get("kind") != "checklist":
             raise NotFound("no such checklist item")
         try:
-            await self._boards.card_for_change(principal, doc["_id"])
+            await self._boards.card_for_change(principal, found["card_id"])
         except NotFound:
             raise NotFound("no such checklist item") from None
-        return str(doc["_id"])
+        return str(found["card_id"])
 
     async def _change(self, principal: Principal, card_id: str, item_id: str, edit: Edit) -> ChecklistItemOut:
         card = await self._boards.card_for_change(principal, card_id)
@@ -106,13 +107,19 @@ class ChecklistService:
             check_not_archived(current)
             items, item = edit(model.checklist_of(current))
             result[0] = item
+            added = item is not None and all(other["id"] != item_id for other in current.get("checklist", []))
             doc = {
                 **model.stored(current),
                 "checklist": items,
                 "version": current["version"] + 1,
                 "updated_at": model.stamp(),
             }
-            return card_change("card.updated", current, doc, principal)
+            change = card_change("card.updated", current, doc, principal)
+            if added:
+                change.ops.append(Put(collection=CARD_PARTS, doc=model.part(item_id, current, "checklist")))
+            elif item is None:
+                change.ops.append(Delete(collection=CARD_PARTS, id=item_id))
+            return change
 
         event = made(await self._boards.commit(board_id, decide, principal))
         item = result[0]

@@ -24,6 +24,16 @@ HISTORY = "card_history"
 # of uploads and deletions in progress, which the sweeper finishes when their process died.
 ATTACHMENT_BUCKET = "attachments"
 ATTACHMENT_MARKS = "attachment_marks"
+# Which card holds a checklist item or an attachment, by the item's id: ``{_id, card_id, board_id,
+# kind}``, written by the same event that adds (Put) or removes (Delete) it. A query on
+# ``checklist.id`` would need a multikey index, which nx-27017 does not keep (it finds nothing).
+CARD_PARTS = "card_parts"
+
+
+def part(item_id: str, card: Doc, kind: str) -> Doc:
+    return {"_id": item_id, "card_id": card["_id"], "board_id": card["board_id"], "kind": kind}
+
+
 # Data migrations already complete (their ids), so that a start skips them.
 MIGRATIONS = "migrations"
 
@@ -79,9 +89,6 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     await db[CARDS].create_index([("column_id", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("position", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("placed_at", DESCENDING)])
-    # Checklist items and attachments are found by their own id (PATCH /api/checklist-items/{id}).
-    await db[CARDS].create_index([("checklist.id", ASCENDING)])
-    await db[CARDS].create_index([("attachments.id", ASCENDING)])
     await db[ATTACHMENT_MARKS].create_index([("since", ASCENDING)])
     await db[COMMENTS].create_index([("card_id", ASCENDING), ("created_at", ASCENDING)])
     await db[HISTORY].create_index([("card_id", ASCENDING), ("_seq", ASCENDING)])
