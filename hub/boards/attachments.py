@@ -28,6 +28,7 @@ from datetime import timedelta
 from gridfs.asynchronous.grid_file import AsyncGridFSBucket, AsyncGridOut
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
 from hub.boards import model
 from hub.boards.cards import card_change
@@ -171,24 +172,22 @@ class AttachmentService:
         digest = hashlib.sha256()
         size = 0
         renewed = time.monotonic()
+        # On any failure the caller removes what was written (``_forget``; not GridIn.abort, which
+        # trips on nx-27017's delete of a files document that was never written).
         stream = self._bucket.open_upload_stream_with_id(attachment_id, name, metadata={"card_id": card_id})
-        try:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise PayloadTooLarge(
-                        f"an attachment is at most {self.max_bytes} bytes",
-                        details={"limit": "attachment_bytes", "max": self.max_bytes},
-                    )
-                digest.update(chunk)
-                await stream.write(chunk)
-                if time.monotonic() - renewed > _MARK_RENEW_S:
-                    renewed = time.monotonic()
-                    await self._marks.update_one({"_id": attachment_id}, {"$set": {"since": utc_now()}})
-            await stream.close()
-        except BaseException:
-            await stream.abort()
-            raise
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise PayloadTooLarge(
+                    f"an attachment is at most {self.max_bytes} bytes",
+                    details={"limit": "attachment_bytes", "max": self.max_bytes},
+                )
+            digest.update(chunk)
+            await stream.write(chunk)
+            if time.monotonic() - renewed > _MARK_RENEW_S:
+                renewed = time.monotonic()
+                await self._marks.update_one({"_id": attachment_id}, {"$set": {"since": utc_now()}})
+        await stream.close()
         return size, digest.hexdigest()
 
     async def _forget(self, attachment_id: str) -> None:
@@ -201,9 +200,13 @@ class AttachmentService:
             log.warning("attachment %s: left for the sweeper", attachment_id, exc_info=True)
 
     async def _delete_bytes(self, attachment_id: str) -> None:
-        # An upload that never finished has chunks but no files document: they are gone all the same.
-        with contextlib.suppress(NoFile):
-            await self._bucket.delete(attachment_id)
+        """The file's document, then its chunks. Not ``bucket.delete``: nx-27017 (which keeps GridFS
+        in tables of its own, deleting a file's chunks with its document) answers an error to a delete
+        in ``*.files`` that matches nothing, and an upload that never finished has chunks but no files
+        document on MongoDB."""
+        with contextlib.suppress(OperationFailure):
+            await self._files.delete_one({"_id": attachment_id})
+        await self._chunks.delete_many({"files_id": attachment_id})
 
     # --- download ---------------------------------------------------------------------------------
 

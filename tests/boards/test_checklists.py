@@ -89,7 +89,9 @@ async def test_checklist_rules(client: Client, board: Board) -> None:
         f"/api/checklist-items/{item['id']}", json={"done": None}, headers=board.editor.headers
     )
     assert response.status == 422
-    response = await client.patch("/api/checklist-items/nope", json={"done": True}, headers=board.editor.headers)
+    response = await client.patch(
+        "/api/checklist-items/nope", json={"done": True}, headers=board.editor.headers
+    )
     assert response.status == 404
     for number in range(99):
         status, _ = await post(client, path, board.editor, {"text": f"item {number}"})
