@@ -143,6 +143,7 @@ async def test_rights_delete_and_archive(
     assert (await upload(client, card["id"], board.viewer, b"x", "a.txt", "text/plain"))[0] == 403
     assert (await upload(client, card["id"], outsider, b"x", "a.txt", "text/plain"))[0] == 404
     status, attachment = await upload(client, card["id"], board.editor, b"minutes", "a.txt", "text/plain")
+    assert status == 201
     path = f"/api/attachments/{attachment['id']}"
     assert (await client.get(path, headers=board.viewer.headers)).status == 200
     assert (await client.get(path, headers=outsider.headers)).status == 404
