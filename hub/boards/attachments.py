@@ -17,7 +17,6 @@ whose upload did not finish, so a killed upload shows no half file.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import time
@@ -25,12 +24,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from gridfs.asynchronous.grid_file import AsyncGridFSBucket, AsyncGridOut
-from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
 
 from hub.boards import model
+from hub.boards.blobs import Blobs, Stored
 from hub.boards.cards import card_change
 from hub.boards.model import ATTACHMENT_BUCKET, ATTACHMENT_MARKS, CARD_PARTS, live
 from hub.boards.service import BoardService, check_not_archived
@@ -59,10 +56,13 @@ _MARK_RENEW_S = 60.0
 
 @dataclass(frozen=True)
 class Download:
-    """An attachment ready to be sent: its metadata, and the file to read (chunk by chunk)."""
+    """An attachment ready to be sent: its metadata, and where its bytes are."""
 
     attachment: AttachmentOut
-    file: AsyncGridOut
+    stored: Stored
+
+    def read(self, blobs: Blobs, *, first: int, last: int) -> AsyncIterator[bytes]:
+        return blobs.read(self.attachment.id, self.stored, first=first, last=last)
 
 
 def clean_type(declared: str | None) -> str:
@@ -89,16 +89,11 @@ class AttachmentService:
         self.max_bytes = max_bytes
         self._parts = boards.collection(CARD_PARTS)
         self._marks = db[ATTACHMENT_MARKS]
-        self._files = db[f"{ATTACHMENT_BUCKET}.files"]
-        self._chunks = db[f"{ATTACHMENT_BUCKET}.chunks"]
-        self._bucket = AsyncGridFSBucket(
-            db, bucket_name=ATTACHMENT_BUCKET, chunk_size_bytes=ATTACHMENT_CHUNK_BYTES
-        )
+        # GridFS files, one chunk at a time (hub/boards/blobs.py says why not PyMongo's bucket I/O).
+        self.blobs = Blobs(db, bucket=ATTACHMENT_BUCKET, chunk_size=ATTACHMENT_CHUNK_BYTES)
 
     async def ensure_indexes(self) -> None:
-        # GridFS's own indexes (the bucket creates them lazily on the first upload otherwise).
-        await self._files.create_index([("filename", 1), ("uploadDate", 1)])
-        await self._chunks.create_index([("files_id", 1), ("n", 1)], unique=True)
+        await self.blobs.ensure_indexes()
 
     # --- upload -----------------------------------------------------------------------------------
 
@@ -172,9 +167,8 @@ class AttachmentService:
         digest = hashlib.sha256()
         size = 0
         renewed = time.monotonic()
-        # On any failure the caller removes what was written (``_forget``; not GridIn.abort, which
-        # trips on nx-27017's delete of a files document that was never written).
-        stream = self._bucket.open_upload_stream_with_id(attachment_id, name, metadata={"card_id": card_id})
+        # On any failure the caller removes what was written (``_forget``).
+        stream = self.blobs.writer(attachment_id, name=name, metadata={"card_id": card_id})
         async for chunk in chunks:
             size += len(chunk)
             if size > self.max_bytes:
@@ -200,13 +194,7 @@ class AttachmentService:
             log.warning("attachment %s: left for the sweeper", attachment_id, exc_info=True)
 
     async def _delete_bytes(self, attachment_id: str) -> None:
-        """The file's document, then its chunks. Not ``bucket.delete``: nx-27017 (which keeps GridFS
-        in tables of its own, deleting a file's chunks with its document) answers an error to a delete
-        in ``*.files`` that matches nothing, and an upload that never finished has chunks but no files
-        document on MongoDB."""
-        with contextlib.suppress(OperationFailure):
-            await self._files.delete_one({"_id": attachment_id})
-        await self._chunks.delete_many({"files_id": attachment_id})
+        await self.blobs.delete(attachment_id)
 
     # --- download ---------------------------------------------------------------------------------
 
@@ -214,11 +202,10 @@ class AttachmentService:
         """The attachment, when the caller may read its card's board and the card names it (else
         ``NotFound``: a file being uploaded or deleted is nobody's yet)."""
         _, attachment = await self._find(principal, attachment_id)
-        try:
-            file = await self._bucket.open_download_stream(attachment_id)
-        except NoFile:
-            raise NotFound("no such attachment") from None
-        return Download(attachment=AttachmentOut.model_validate(attachment), file=file)
+        stored = await self.blobs.stat(attachment_id)
+        if stored is None:
+            raise NotFound("no such attachment")
+        return Download(attachment=AttachmentOut.model_validate(attachment), stored=stored)
 
     async def _find(self, principal: Principal, attachment_id: str) -> tuple[Doc, Doc]:
         found = live(await self._parts.find_one({"_id": attachment_id}))

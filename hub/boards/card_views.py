@@ -18,7 +18,7 @@ from hub.http.auth import require_principal
 from hub.http.bodies import parse_body
 from hub.http.openapi import api
 from hub.http.responses import json_response
-from hub.limits import ATTACHMENT_CHUNK_BYTES, ATTACHMENT_ENVELOPE_BYTES
+from hub.limits import ATTACHMENT_ENVELOPE_BYTES
 from schemas.boards import AttachmentOut, ChecklistItemCreate, ChecklistItemOut, ChecklistItemPatch
 
 routes = web.RouteTableDef()
@@ -161,15 +161,8 @@ async def download_attachment(request: web.Request) -> web.StreamResponse:
     if request.method == hdrs.METH_HEAD:
         return response
     # Chunk by chunk: the hub holds about one GridFS chunk of the file at a time, whatever its size.
-    remaining = end - start + 1
-    if start:
-        await download.file.seek(start)
-    while remaining > 0:
-        data = await download.file.read(min(remaining, ATTACHMENT_CHUNK_BYTES))
-        if not data:
-            break
+    async for data in download.read(_attachments(request).blobs, first=start, last=end):
         await response.write(data)
-        remaining -= len(data)
     await response.write_eof()
     return response
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp import FormData
+from gridfs.asynchronous.grid_file import AsyncGridFSBucket
 from pymongo import AsyncMongoClient
 
 from hub import keys
@@ -43,7 +44,9 @@ async def _stored(mongo: AsyncMongoClient[dict[str, Any]], client: Client, *ids:
     return left
 
 
-async def test_upload_and_download_are_byte_identical(client: Client, board: Board) -> None:
+async def test_upload_and_download_are_byte_identical(
+    client: Client, board: Board, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
     card = await _card(client, board)
     data = os.urandom(3 * MiB)
     status, attachment = await upload(client, card["id"], board.editor, data, "scan.pdf", "application/pdf")
@@ -56,6 +59,9 @@ async def test_upload_and_download_are_byte_identical(client: Client, board: Boa
     assert [a["id"] for a in (await response.json())["attachments"]] == [empty["id"], attachment["id"]]
     response = await client.get(f"/api/attachments/{attachment['id']}", headers=board.viewer.headers)
     assert response.status == 200 and await response.read() == data
+    # Stored as GridFS files: PyMongo's own bucket reads them (and mongodump backs them up).
+    bucket = AsyncGridFSBucket(mongo[client.app[keys.SETTINGS].database_name], bucket_name="attachments")
+    assert await (await bucket.open_download_stream(attachment["id"])).read() == data
     response = await client.get(f"/api/attachments/{empty['id']}", headers=board.viewer.headers)
     assert response.status == 200 and await response.read() == b""
     # A single range answers 206 with exactly those bytes.
