@@ -5,9 +5,10 @@ import { ApiError, announce, api, t } from "/static/app.js";
 import { findCard, mergeEdit } from "./board_model.js";
 import { historySentences } from "./board_history.js";
 import { icon } from "./board_icons.js";
+import { CardParts } from "./board_parts.js";
 import { el, initials } from "./board_view.js";
 
-const FIELDS = ["title", "description", "labels", "due", "assignees"];
+const FIELDS = ["title", "description", "labels", "due", "due_done", "assignees"];
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const $ = (selector) => document.querySelector(selector);
 
@@ -28,6 +29,17 @@ export class CardDialog {
     this.active = -1; // the highlighted option of the assignee list
     this.input = $("[data-assignee-input]");
     this.options = $("[data-assignee-options]");
+    // The checklist and the attachments: each change is saved at once (no Save button).
+    this.parts = new CardParts({
+      cardId: () => this.cardId,
+      canChange: () => this.state.canChange,
+      say: (text) => this.say(text),
+      rightsLost: () => this.hooks.rightsLost(),
+      cardFetched: (card) => {
+        this.hooks.cardSaved(card);
+        this.cardChanged(card);
+      },
+    });
     this.wire();
   }
 
@@ -81,7 +93,9 @@ export class CardDialog {
     form.description.value = card.description;
     form.labels.value = card.labels.join(", ");
     form.due.value = card.due || "";
+    form.due_done.checked = Boolean(card.due_done);
     this.assignees = [...card.assignees];
+    this.parts.render(card);
     this.renderChosen();
     this.renderConflict();
     this.renderMode();
@@ -100,7 +114,7 @@ export class CardDialog {
       ["boards.field_title", card.title],
       ["boards.field_description", card.description || t("boards.none")],
       ["boards.field_labels_plain", card.labels.length ? card.labels.join(t("boards.list_sep")) : t("boards.none")],
-      ["boards.field_due", card.due || t("boards.none")],
+      ["boards.field_due", card.due ? (card.due_done ? t("boards.due_done_on", { date: card.due }) : card.due) : t("boards.none")],
       ["boards.field_assignees", card.assignees.length ? card.assignees.map(this.hooks.person).join(t("boards.list_sep")) : t("boards.none")],
     ];
     view.replaceChildren(...rows.flatMap(([key, value]) => [el("dt", {}, t(key)), el("dd", {}, value)]));
@@ -115,6 +129,7 @@ export class CardDialog {
       description: form.description.value,
       labels,
       due: form.due.value || null,
+      due_done: form.due_done.checked,
       assignees: [...this.assignees],
     };
   }
@@ -130,6 +145,7 @@ export class CardDialog {
     const form = this.form.elements;
     if (field === "labels") form.labels.value = value.join(", ");
     else if (field === "due") form.due.value = value || "";
+    else if (field === "due_done") form.due_done.checked = Boolean(value);
     else if (field === "assignees") {
       this.assignees = [...value];
       this.renderChosen();
@@ -139,6 +155,8 @@ export class CardDialog {
   /** Someone else changed the open card: take their values where this person is not editing. */
   cardChanged(card) {
     if (card.id !== this.cardId || !this.base) return;
+    // The checklist and files are saved as they change: they always show the card as it is now.
+    if (!this.parts.card || card.version > this.parts.card.version) this.parts.render(card);
     if (card.version <= this.base.version) return;
     const mine = this.changes();
     const focused = this.form.contains(document.activeElement) ? document.activeElement : null;
@@ -167,6 +185,7 @@ export class CardDialog {
   rightsChanged() {
     if (!this.cardId) return;
     this.renderMode();
+    if (this.parts.card) this.parts.render(this.parts.card);
     this.renderEditors();
   }
 
@@ -176,6 +195,7 @@ export class CardDialog {
     this.renderConflict();
     this.renderMode();
     this.renderEditors();
+    if (this.parts.card) this.parts.render(this.parts.card);
     this.loadNotes();
   }
 
@@ -275,6 +295,7 @@ export class CardDialog {
   shown(field, value) {
     if (field === "assignees") return value.length ? value.map(this.hooks.person).join(t("boards.list_sep")) : t("boards.none");
     if (field === "labels") return value.length ? value.join(t("boards.list_sep")) : t("boards.none");
+    if (field === "due_done") return t(value ? "boards.due_done_yes" : "boards.due_done_no");
     return value ? String(value) : t("boards.none");
   }
 

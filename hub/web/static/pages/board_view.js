@@ -258,8 +258,9 @@ export class BoardView {
     }
     const facts = el("span", { class: "board-card__facts" });
     if (card.due) {
-      const due = el("span", { class: "board-card__fact" });
-      due.append(icon("due"), el("span", {}, t("boards.due_on", { date: card.due })));
+      // A due date ticked off is struck through, and says so to a screen reader too.
+      const due = el("span", { class: card.due_done ? "board-card__fact board-card__fact--done" : "board-card__fact" });
+      due.append(icon("due"), el("span", {}, t(card.due_done ? "boards.due_done_on" : "boards.due_on", { date: card.due })));
       facts.append(due);
     }
     if (card.checklist && card.checklist.length) {
