@@ -49,8 +49,11 @@ class Writer:
         self._length += len(piece)
         size = self._blobs.chunk_size
         while len(self._buffer) >= size:
-            await self._flush(bytes(self._buffer[:size]))
+            # One copy of the chunk (a slice of the bytearray would make two).
+            with memoryview(self._buffer) as view:
+                chunk = bytes(view[:size])
             del self._buffer[:size]
+            await self._flush(chunk)
 
     async def close(self) -> None:
         if self._buffer:
