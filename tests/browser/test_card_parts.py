@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.browser.conftest import AccountFactory, ContextFactory, LiveServerFactory, assert_accessible
+from tests.browser.conftest import (
+    AccountFactory,
+    ContextFactory,
+    LiveServerFactory,
+    assert_accessible,
+    has_horizontal_scroll,
+)
 from tests.browser.test_board import _board, _open
 
 
@@ -52,3 +58,6 @@ async def test_checklist_and_attachment_by_keyboard_live_in_the_other_window(
     await expect(mine.locator("[data-attachments] li a")).to_be_focused()
     await assert_accessible(mine)
     await assert_accessible(theirs)
+    # On a 360 px phone the open card, its checklist and its files fit without sideways scrolling.
+    await mine.set_viewport_size({"width": 360, "height": 740})
+    assert not await has_horizontal_scroll(mine)
