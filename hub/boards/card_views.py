@@ -4,11 +4,12 @@ attached files. Parse, ask the service, answer; the one thing done here is the s
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
-from aiohttp import BodyPartReader, hdrs, web
+from aiohttp import BodyPartReader, ClientPayloadError, hdrs, web
 
 from hub import keys
 from hub.boards.attachments import INLINE_TYPES, AttachmentService
@@ -130,6 +131,9 @@ async def _pieces(part: BodyPartReader) -> AsyncIterator[bytes]:
             piece = await part.read_chunk(_READ_BYTES)
         except ValueError as error:
             raise MalformedRequest(f"unreadable multipart body: {error}") from None
+        except (ConnectionError, ClientPayloadError, asyncio.IncompleteReadError):
+            # The client went away mid-upload: what was written is removed (AttachmentService).
+            raise MalformedRequest("the upload was cut off before its end") from None
         if not piece:
             return
         yield piece
