@@ -27,6 +27,7 @@ from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
 from hub.events.log import EventLog, EventSink
@@ -65,6 +66,7 @@ class Services:
     sessions: SessionService
     rights: Rights
     boards: BoardService
+    board_store: BoardStore
     columns: ColumnService
     cards: CardService
     card_notes: CardNotes
@@ -96,7 +98,7 @@ class Services:
         await self.orgs.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
-        await self.boards.ensure_indexes()
+        await self.board_store.ensure_indexes()
         await self.attachments.ensure_indexes()
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
@@ -161,9 +163,10 @@ def build_services(
         clock=clock,
         user_hub_hook=presence.set_user_hub,
     )
-    board_notices = Notices(db, users=users, rights=rights, notify=notify)
+    board_store = BoardStore(db)
+    board_notices = Notices(store=board_store, users=users, rights=rights, notify=notify)
     boards = BoardService(
-        db,
+        store=board_store,
         events=events,
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
@@ -254,12 +257,13 @@ def build_services(
         ),
         presence=presence,
         boards=boards,
-        columns=ColumnService(boards=boards, rights=rights),
-        cards=CardService(boards=boards, notices=board_notices),
-        card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
-        checklists=ChecklistService(boards=boards),
+        board_store=board_store,
+        columns=ColumnService(boards=boards, store=board_store),
+        cards=CardService(boards=boards, store=board_store, notices=board_notices),
+        card_notes=CardNotes(boards=boards, store=board_store, events=events, notices=board_notices),
+        checklists=ChecklistService(boards=boards, store=board_store),
         attachments=AttachmentService(
-            db, boards=boards, rights=rights, max_bytes=settings.attachment_max_bytes
+            db, boards=boards, store=board_store, rights=rights, max_bytes=settings.attachment_max_bytes
         ),
         board_notices=board_notices,
     )

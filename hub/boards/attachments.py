@@ -29,8 +29,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.boards import model
 from hub.boards.blobs import Blobs, Stored
 from hub.boards.cards import card_change
-from hub.boards.model import ATTACHMENT_BUCKET, ATTACHMENT_MARKS, CARD_PARTS, live
+from hub.boards.model import ATTACHMENT_BUCKET, ATTACHMENT_MARKS, CARD_PARTS
 from hub.boards.service import BoardService, check_not_archived
+from hub.boards.store import BoardStore
 from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
 from hub.events.log import Decision, made
@@ -82,12 +83,18 @@ def clean_name(name: str | None) -> str:
 
 class AttachmentService:
     def __init__(
-        self, db: AsyncDatabase[Doc], *, boards: BoardService, rights: Rights, max_bytes: int
+        self,
+        db: AsyncDatabase[Doc],
+        *,
+        boards: BoardService,
+        store: BoardStore,
+        rights: Rights,
+        max_bytes: int,
     ) -> None:
         self._boards = boards
+        self._store = store
         self._rights = rights
         self.max_bytes = max_bytes
-        self._parts = boards.collection(CARD_PARTS)
         self._marks = db[ATTACHMENT_MARKS]
         # GridFS files, one chunk at a time (hub/boards/blobs.py says why not PyMongo's bucket I/O).
         self.blobs = Blobs(db, bucket=ATTACHMENT_BUCKET, chunk_size=ATTACHMENT_CHUNK_BYTES)
@@ -137,7 +144,7 @@ class AttachmentService:
         }
 
         async def decide() -> Decision:
-            current = await self._boards.live_card(card_id)
+            current = await self._store.live_card(card_id)
             check_not_archived(current)
             _check_room(current)
             doc = {
@@ -208,8 +215,8 @@ class AttachmentService:
         return Download(attachment=AttachmentOut.model_validate(attachment), stored=stored)
 
     async def _find(self, principal: Principal, attachment_id: str) -> tuple[Doc, Doc]:
-        found = live(await self._parts.find_one({"_id": attachment_id}))
-        if found is None or found.get("kind") != "attachment":
+        found = await self._store.card_part(attachment_id, "attachment")
+        if found is None:
             raise NotFound("no such attachment")
         try:
             card = await self._boards.card_for_reading(principal, found["card_id"])
@@ -235,7 +242,7 @@ class AttachmentService:
         )
 
         async def decide() -> Decision:
-            current = await self._boards.live_card(card["_id"])
+            current = await self._store.live_card(card["_id"])
             check_not_archived(current)
             kept = [other for other in current.get("attachments", []) if other["id"] != attachment_id]
             if len(kept) == len(current.get("attachments", [])):
@@ -262,7 +269,7 @@ class AttachmentService:
         removed = 0
         async for mark in self._marks.find({"since": {"$lte": cutoff}}):
             attachment_id = mark["_id"]
-            if live(await self._parts.find_one({"_id": attachment_id})) is None:  # no card names it
+            if await self._store.card_part(attachment_id, "attachment") is None:  # no card names it
                 await self._delete_bytes(attachment_id)
                 removed += 1
             await self._marks.delete_one({"_id": attachment_id, "since": mark["since"]})

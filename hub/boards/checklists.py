@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 from hub.boards import model
 from hub.boards.cards import card_change
-from hub.boards.model import CARD_PARTS, live
+from hub.boards.model import CARD_PARTS
 from hub.boards.positions import MAX_POSITION_CHARS, key_between, spread
 from hub.boards.service import BoardService, check_not_archived, invalid
+from hub.boards.store import BoardStore
 from hub.doc import Doc
 from hub.errors import Conflict, NotFound
 from hub.events.log import Decision, made
@@ -31,9 +32,9 @@ Edit = Callable[[list[Doc]], tuple[list[Doc], Doc | None]]
 
 
 class ChecklistService:
-    def __init__(self, *, boards: BoardService) -> None:
+    def __init__(self, *, boards: BoardService, store: BoardStore) -> None:
         self._boards = boards
-        self._parts = boards.collection(CARD_PARTS)
+        self._store = store
 
     async def add_item(
         self, principal: Principal, card_id: str, body: ChecklistItemCreate
@@ -88,8 +89,8 @@ class ChecklistService:
 
     async def _card_of(self, principal: Principal, item_id: str) -> str:
         """The id of the card holding the item, when the caller may change its board."""
-        found = live(await self._parts.find_one({"_id": item_id}))
-        if found is None or found.get("kind") != "checklist":
+        found = await self._store.card_part(item_id, "checklist")
+        if found is None:
             raise NotFound("no such checklist item")
         try:
             await self._boards.card_for_change(principal, found["card_id"])
@@ -103,7 +104,7 @@ class ChecklistService:
         result: list[Doc | None] = [None]
 
         async def decide() -> Decision:
-            current = await self._boards.live_card(card_id)
+            current = await self._store.live_card(card_id)
             check_not_archived(current)
             items, item = edit(model.checklist_of(current))
             result[0] = item
