@@ -146,7 +146,11 @@ async def bench(args: argparse.Namespace) -> None:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=15)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         stack.stop()
 
 

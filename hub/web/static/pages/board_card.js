@@ -73,6 +73,7 @@ export class CardDialog {
     if (!found) return;
     this.cardId = cardId;
     this.conflict = null;
+    this.parts.editing = null;
     this.fill(found.card);
     this.say("");
     this.renderEditors();

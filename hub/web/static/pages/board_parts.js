@@ -72,6 +72,9 @@ export class CardParts {
 
   renderChecklist() {
     const items = this.card.checklist || [];
+    // A rename in progress keeps what was typed when someone else changes the card meanwhile.
+    const typing = this.list.querySelector(".board-checklist__edit");
+    const typed = typing ? typing.value : null;
     const done = items.filter((item) => item.done).length;
     $("[data-checklist-progress]").textContent = items.length ? t("boards.checklist_progress", { done, count: items.length }) : "";
     const editable = this.hooks.canChange();
@@ -88,7 +91,7 @@ export class CardParts {
       row.append(box);
       if (this.editing === item.id && editable) {
         const field = el("input", {
-          class: "board-checklist__edit", value: item.text, maxlength: "200", "aria-label": t("boards.item_rename", { text: item.text }),
+          class: "board-checklist__edit", value: typed !== null ? typed : item.text, maxlength: "200", "aria-label": t("boards.item_rename", { text: item.text }),
           "data-part-focus": `edit:${item.id}`, autocomplete: "off",
         });
         field.addEventListener("keydown", (event) => {
