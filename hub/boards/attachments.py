@@ -257,7 +257,12 @@ class AttachmentService:
             change.ops.append(Delete(collection=CARD_PARTS, id=attachment_id))
             return change
 
-        made(await self._boards.commit(board_id, decide, principal))
+        try:
+            made(await self._boards.commit(board_id, decide, principal))
+        except Exception:
+            # Refused (archived meanwhile, deleted already): the file stays, and so need not its mark.
+            await self._marks.delete_one({"_id": attachment_id, "kind": "delete"})
+            raise
         # Retention of a deleted attachment is immediate: its chunks go now (the sweeper if we die).
         await self._forget(attachment_id)
 

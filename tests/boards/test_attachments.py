@@ -160,6 +160,7 @@ async def test_rights_delete_and_archive(
     # Archiving keeps the bytes.
     assert (await post(client, f"/api/cards/{card['id']}/archive", board.owner))[0] == 200
     assert await (await client.get(path, headers=board.viewer.headers)).read() == b"minutes"
+    assert (await client.delete(path, headers=board.owner.headers)).status == 409  # restore it first
     assert (await post(client, f"/api/cards/{card['id']}/restore", board.owner))[0] == 200
     assert (await client.delete(path, headers=board.owner.headers)).status == 204
     assert (await client.get(path, headers=board.owner.headers)).status == 404
