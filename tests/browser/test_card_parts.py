@@ -58,6 +58,25 @@ async def test_checklist_and_attachment_by_keyboard_live_in_the_other_window(
     await expect(mine.locator("[data-attachments] li a")).to_be_focused()
     await assert_accessible(mine)
     await assert_accessible(theirs)
+
+    # A file dropped on another card's tile opens that card and attaches to it.
+    await mine.keyboard.press("Escape")
+    other_id = setup.cards["A2"]
+    await mine.evaluate(
+        """(id) => {
+            const tile = document.querySelector(`[data-card-id='${id}'] .board-card__tile`);
+            const data = new DataTransfer();
+            data.items.add(new File(["hello"], "memo.txt", { type: "text/plain" }));
+            for (const kind of ["dragover", "drop"]) {
+                const init = { bubbles: true, cancelable: true, dataTransfer: data };
+                tile.dispatchEvent(new DragEvent(kind, init));
+            }
+        }""",
+        other_id,
+    )
+    await expect(mine.locator("#card-dialog [data-attachments] li")).to_contain_text("memo.txt")
+    facts = theirs.locator(f"[data-card-id='{other_id}'] .board-card__facts")
+    await expect(facts).to_contain_text("1")
     # On a 360 px phone the open card, its checklist and its files fit without sideways scrolling.
     await mine.set_viewport_size({"width": 360, "height": 740})
     assert not await has_horizontal_scroll(mine)

@@ -64,6 +64,39 @@ export class CardDialog {
     this.input.addEventListener("focus", () => this.showOptions(-1));
     this.input.addEventListener("blur", () => window.setTimeout(() => this.hideOptions(), 150));
     this.input.addEventListener("keydown", (event) => this.pickerKey(event));
+    this.wireFileDrops();
+  }
+
+  /** Files dropped on a card's tile open that card and attach to it (the progress shows there). */
+  wireFileDrops() {
+    const tileOf = (event) => {
+      const files = event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files");
+      if (!files || !this.state.canChange || this.node.open || !(event.target instanceof Element)) return null;
+      return event.target.closest("[data-card-id]");
+    };
+    const unmark = () => document.querySelectorAll("[data-file-over]").forEach((n) => n.removeAttribute("data-file-over"));
+    document.addEventListener("dragover", (event) => {
+      const tile = tileOf(event);
+      if (!tile) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      if (!tile.hasAttribute("data-file-over")) {
+        unmark();
+        tile.setAttribute("data-file-over", "");
+      }
+    });
+    document.addEventListener("dragleave", (event) => {
+      if (event.target instanceof Element && event.target.hasAttribute("data-file-over")) unmark();
+    });
+    document.addEventListener("drop", (event) => {
+      const tile = tileOf(event);
+      unmark();
+      if (!tile) return;
+      event.preventDefault();
+      const files = Array.from(event.dataTransfer.files);
+      this.open(tile.getAttribute("data-card-id"));
+      if (this.cardId) this.parts.uploadAll(files);
+    });
   }
 
   // --- opening, filling ---------------------------------------------------------------------------
