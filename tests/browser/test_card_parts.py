@@ -46,7 +46,10 @@ async def test_checklist_and_attachment_by_keyboard_live_in_the_other_window(
     await expect(box).to_be_focused()  # the re-render kept the focus on the ticked item
 
     # A file attached by keyboard: the file button, Space, the chooser.
-    await mine.locator("#attachment-file").focus()
+    await mine.bring_to_front()
+    file_button = mine.locator("#attachment-file")
+    await file_button.focus()
+    await expect(file_button).to_be_focused()
     async with mine.expect_file_chooser() as chooser:
         await mine.keyboard.press("Space")
     await (await chooser.value).set_files(
