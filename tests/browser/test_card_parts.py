@@ -12,7 +12,7 @@ from tests.browser.conftest import (
     assert_accessible,
     has_horizontal_scroll,
 )
-from tests.browser.test_board import _board, _open
+from tests.browser.test_board import _board, _call, _open
 
 
 async def test_checklist_and_attachment_by_keyboard_live_in_the_other_window(
@@ -80,6 +80,22 @@ async def test_checklist_and_attachment_by_keyboard_live_in_the_other_window(
     await expect(mine.locator("#card-dialog [data-attachments] li")).to_contain_text("memo.txt")
     facts = theirs.locator(f"[data-card-id='{other_id}'] .board-card__facts")
     await expect(facts).to_contain_text("1")
+
+    # A due date ticked off by keyboard is struck through on the other person's tile.
+    card = await _call(first, setup.token, "GET", f"/api/cards/{other_id}")
+    await _call(
+        first,
+        setup.token,
+        "PATCH",
+        f"/api/cards/{other_id}",
+        {"version": card["version"], "due": "2026-12-01"},
+    )
+    await expect(mine.locator("#card-due")).to_have_value("2026-12-01")
+    await mine.locator("#card-due-done").focus()
+    await mine.keyboard.press("Space")
+    await mine.locator("[data-save]").focus()
+    await mine.keyboard.press("Enter")
+    await expect(theirs.locator(f"[data-card-id='{other_id}'] .board-card__fact--done")).to_be_visible()
     # On a 360 px phone the open card, its checklist and its files fit without sideways scrolling.
     await mine.set_viewport_size({"width": 360, "height": 740})
     assert not await has_horizontal_scroll(mine)

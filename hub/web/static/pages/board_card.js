@@ -65,6 +65,13 @@ export class CardDialog {
     this.input.addEventListener("blur", () => window.setTimeout(() => this.hideOptions(), 150));
     this.input.addEventListener("keydown", (event) => this.pickerKey(event));
     this.wireFileDrops();
+    this.form.elements.due_done.addEventListener("change", () => this.strikeDue());
+  }
+
+  /** A due date ticked off is struck through, as on the tile. */
+  strikeDue() {
+    const form = this.form.elements;
+    form.due.classList.toggle("board-due--done", form.due_done.checked);
   }
 
   /** Files dropped on a card's tile open that card and attach to it (the progress shows there). */
@@ -128,6 +135,7 @@ export class CardDialog {
     form.labels.value = card.labels.join(", ");
     form.due.value = card.due || "";
     form.due_done.checked = Boolean(card.due_done);
+    this.strikeDue();
     this.assignees = [...card.assignees];
     this.parts.render(card);
     this.renderChosen();
@@ -179,7 +187,10 @@ export class CardDialog {
     const form = this.form.elements;
     if (field === "labels") form.labels.value = value.join(", ");
     else if (field === "due") form.due.value = value || "";
-    else if (field === "due_done") form.due_done.checked = Boolean(value);
+    else if (field === "due_done") {
+      form.due_done.checked = Boolean(value);
+      this.strikeDue();
+    }
     else if (field === "assignees") {
       this.assignees = [...value];
       this.renderChosen();
