@@ -13,9 +13,12 @@ from pymongo import AsyncMongoClient
 
 from hub import keys
 from hub.embedded import free_port
+from schemas.common import utc_now
 from tests.boards.conftest import Board, Client, add_card, add_column
 from tests.conftest import Servers
 from tests.ops.conftest import clean_env, wait_ready
+from workers.boards import sweep_attachments
+from workers.settings import CRON_JOBS
 
 MiB = 1024 * 1024
 
@@ -91,3 +94,16 @@ async def test_a_hub_killed_mid_upload_lists_no_half_file_and_its_chunks_are_swe
     assert await attachments.sweep(older_than_s=0) == 1
     assert await chunks.find({"files_id": mark["_id"]}).to_list() == []
     assert await db["attachment_marks"].find_one({"_id": mark["_id"]}) is None
+
+
+async def test_the_worker_sweeps_every_minute_and_spares_young_marks(client: Client, board: Board) -> None:
+    assert sweep_attachments in {job.coroutine for job in CRON_JOBS}
+    services = client.app[keys.SERVICES]
+    column = await add_column(client, board)
+    card = await add_card(client, board, column["id"])
+    # An upload that has just begun (its mark is fresh) is left alone by the worker's sweep.
+    await services.db["attachment_marks"].insert_one(
+        {"_id": "a" * 24, "card_id": card["id"], "kind": "upload", "since": utc_now()}
+    )
+    assert await sweep_attachments({"services": services}) == 0
+    assert await services.db["attachment_marks"].find_one({"_id": "a" * 24}) is not None
