@@ -33,7 +33,7 @@ from hub.boards.model import ATTACHMENT_BUCKET, ATTACHMENT_MARKS, CARD_PARTS
 from hub.boards.service import BoardService, check_not_archived
 from hub.boards.store import BoardStore
 from hub.doc import Doc
-from hub.errors import Conflict, Forbidden, NotFound, PayloadTooLarge
+from hub.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge
 from hub.events.log import Decision, made
 from hub.ids import new_id
 from hub.limits import ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENTS_PER_CARD
@@ -161,9 +161,12 @@ class AttachmentService:
 
         try:
             made(await self._boards.commit(board_id, decide, principal))
-        except BaseException:
+        except DomainError:
+            # Refused by decide (archived, full, gone meanwhile): nothing was logged.
             await self._forget(attachment_id)
             raise
+        # Any other failure may come after the event was logged (its publish, say): the mark stays,
+        # and the sweeper removes the bytes later only if no card names them by then.
         await self._marks.delete_one({"_id": attachment_id})
         return AttachmentOut.model_validate(attachment)
 
@@ -259,7 +262,7 @@ class AttachmentService:
 
         try:
             made(await self._boards.commit(board_id, decide, principal))
-        except Exception:
+        except DomainError:
             # Refused (archived meanwhile, deleted already): the file stays, and so need not its mark.
             await self._marks.delete_one({"_id": attachment_id, "kind": "delete"})
             raise
