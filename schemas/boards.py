@@ -204,3 +204,10 @@ class ChecklistItemPatch(Strict):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} may be changed but not set to null")
         return self
+
+
+class AttachmentUpload(Strict):
+    """The body of ``POST /api/cards/{id}/attachments`` as OpenAPI describes it: multipart/form-data
+    with one part named ``file`` (the view streams it; this model is never parsed)."""
+
+    file: bytes

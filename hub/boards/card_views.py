@@ -20,7 +20,13 @@ from hub.http.bodies import parse_body
 from hub.http.openapi import api
 from hub.http.responses import json_response
 from hub.limits import ATTACHMENT_ENVELOPE_BYTES
-from schemas.boards import AttachmentOut, ChecklistItemCreate, ChecklistItemOut, ChecklistItemPatch
+from schemas.boards import (
+    AttachmentOut,
+    AttachmentUpload,
+    ChecklistItemCreate,
+    ChecklistItemOut,
+    ChecklistItemPatch,
+)
 
 routes = web.RouteTableDef()
 
@@ -88,6 +94,8 @@ async def delete_checklist_item(request: web.Request) -> web.Response:
     summary="Attach a file: multipart/form-data with one part named file (too large: 413)",
     description="The body is `multipart/form-data` with one part named `file`; larger than "
     "DEJIMA_ATTACHMENT_MAX_BYTES answers 413 before the body is read.",
+    body=AttachmentUpload,
+    body_media_type="multipart/form-data",
     response=AttachmentOut,
     status=201,
     errors=(400, 403, 404, 409, 413),
