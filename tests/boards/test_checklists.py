@@ -3,6 +3,7 @@ event with the whole card, the same for subscribers on either instance."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import ClientWebSocketResponse
@@ -93,11 +94,17 @@ async def test_checklist_rules(client: Client, board: Board) -> None:
         "/api/checklist-items/nope", json={"done": True}, headers=board.editor.headers
     )
     assert response.status == 404
-    for number in range(99):
-        status, _ = await post(client, path, board.editor, {"text": f"item {number}"})
-        assert status == 201
+    # Concurrent appends (writers take turns on the board): the list fills to exactly 100.
+    for batch in range(0, 99, 33):
+        added = await asyncio.gather(
+            *(post(client, path, board.editor, {"text": f"item {n}"}) for n in range(batch, batch + 33))
+        )
+        assert {status for status, _ in added} == {201}
     status, body = await post(client, path, board.editor, {"text": "one too many"})
     assert status == 409 and body["error"]["details"]["max"] == 100
+    response = await client.get(f"/api/cards/{card['id']}", headers=board.viewer.headers)
+    positions = [item["position"] for item in (await response.json())["checklist"]]
+    assert len(positions) == 100 and positions == sorted(set(positions))
     # Archived cards keep their checklist but take no changes.
     assert (await post(client, f"/api/cards/{card['id']}/archive", board.owner))[0] == 200
     response = await client.delete(f"/api/checklist-items/{item['id']}", headers=board.editor.headers)
