@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,9 +25,13 @@ from hub.boards.cards import CardService
 from hub.boards.checklists import ChecklistService
 from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
+from hub.boards.due import DuePolicy
+from hub.boards.follows import Follows
 from hub.boards.notices import Notices
+from hub.boards.reminders import DueReminders
 from hub.boards.service import BoardService
 from hub.boards.store import BoardStore
+from hub.calendar.service import CalendarService
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
 from hub.events.log import EventLog, EventSink
@@ -73,6 +77,9 @@ class Services:
     checklists: ChecklistService
     attachments: AttachmentService
     board_notices: Notices
+    follows: Follows
+    due_reminders: DueReminders
+    calendar: CalendarService
     orgs: OrgStore
     audit: AuditLog
     throttle: LoginThrottle
@@ -104,6 +111,8 @@ class Services:
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
         await self.announcements.ensure_indexes()
+        await self.calendar.ensure_indexes()
+        await self.due_reminders.migrate()
 
     async def bootstrap(self) -> None:
         """Create the first admin from the settings when no admin exists yet."""
@@ -171,6 +180,8 @@ def build_services(
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
     )
+    follows = Follows(boards=boards, store=board_store, notices=board_notices)
+    due_policy = DuePolicy(zone=settings.zone, soon=timedelta(hours=settings.due_soon_h))
     # Last, partner webhooks: they follow every domain through its events.
     webhooks = build_webhooks(
         db,
@@ -259,11 +270,35 @@ def build_services(
         boards=boards,
         board_store=board_store,
         columns=ColumnService(boards=boards, store=board_store),
-        cards=CardService(boards=boards, store=board_store, notices=board_notices),
-        card_notes=CardNotes(boards=boards, store=board_store, events=events, notices=board_notices),
+        cards=CardService(
+            boards=boards, store=board_store, notices=board_notices, follows=follows, due=due_policy
+        ),
+        card_notes=CardNotes(
+            boards=boards, store=board_store, events=events, notices=board_notices, follows=follows
+        ),
         checklists=ChecklistService(boards=boards, store=board_store),
         attachments=AttachmentService(
             db, boards=boards, store=board_store, rights=rights, max_bytes=settings.attachment_max_bytes
         ),
         board_notices=board_notices,
+        follows=follows,
+        due_reminders=DueReminders(
+            db,
+            boards=boards,
+            store=board_store,
+            follows=follows,
+            notify=notify,
+            clock=clock,
+            policy=due_policy,
+        ),
+        calendar=CalendarService(
+            db,
+            users=users,
+            follows=follows,
+            public_url=settings.public_url,
+            clock=clock,
+            # The hook for the events a person registered for (hub events): a ``RegisteredEvents``
+            # (hub/calendar/service.py) passed here adds them to every feed.
+            events=None,
+        ),
     )

@@ -18,3 +18,8 @@ async def sweep_board_notifications(ctx: dict[str, Any]) -> int:
 
 async def sweep_attachments(ctx: dict[str, Any]) -> int:
     return await services_of(ctx).attachments.sweep(older_than_s=ATTACHMENT_ORPHAN_AGE_S)
+
+
+async def send_due_reminders(ctx: dict[str, Any]) -> int:
+    """``card.due_soon`` and ``card.overdue`` whose moment has come (hub/boards/reminders.py)."""
+    return await services_of(ctx).due_reminders.sweep()

@@ -6,7 +6,6 @@ finds what it made and changes nothing.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Protocol
 
 from hub.boards.cards import CardService
@@ -51,7 +50,7 @@ async def seed_demo_board(services: DemoServices, *, board_id: str, owner_email:
                 title=card_title,
                 after=after,
                 labels=["デモ"],
-                due=date(2026, 12, 1) if index == 0 else None,
+                due="2026-12-01" if index == 0 else None,
             )
             created = await services.cards.create_card(
                 owner, board_id, card, idempotency_key=f"demo-card-{number}-{index}"

@@ -3,7 +3,8 @@ comments and history are stored and found (docs/boards.md, docs/storage.md).
 
 The services of boards (cards, columns, comments, notices, the snapshot) ask the store, never a
 collection: a look-up here is "live" — a tombstone (``_deleted``) is as good as missing. Writes are
-not here: every write is an op of a ``board:{id}`` event (hub/events/log.py).
+not here: every write is an op of a ``board:{id}`` event (hub/events/log.py), except a data
+migration's guarded replace (``replace_card_at``, only at the ``_seq`` the card was read at).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
-from hub.boards.model import CARD_PARTS, CARDS, COLUMNS, COMMENTS, HISTORY, live
+from hub.boards.model import BOARD_FOLLOWERS, CARD_PARTS, CARDS, COLUMNS, COMMENTS, HISTORY, live
 from hub.boards.positions import Placement
 from hub.boards.snapshot import read_compact_state
 from hub.doc import Doc
@@ -35,6 +36,7 @@ class BoardStore:
         self._comments = db[COMMENTS]
         self._history = db[HISTORY]
         self._parts = db[CARD_PARTS]
+        self._board_followers = db[BOARD_FOLLOWERS]
         # Where cards and columns go (hub/boards/positions.py), read from the stored neighbours.
         self.placement = Placement(cards=self._cards, columns=self._columns)
 
@@ -70,6 +72,16 @@ class BoardStore:
                 details={"after": card_id, "column_id": column_id},
             )
         return doc
+
+    async def cards_without_due_moment(self) -> list[Doc]:
+        """Live cards with a ``due`` but no ``due_at`` (set before due moments existed)."""
+        docs = await self._cards.find({"_deleted": False}).to_list()
+        return [doc for doc in docs if doc.get("due") and not doc.get("due_at")]
+
+    async def replace_card_at(self, read: Doc, doc: Doc) -> bool:
+        """A data migration's write: ``doc`` replaces the card only at the ``_seq`` it was read at."""
+        result = await self._cards.replace_one({"_id": read["_id"], "_seq": read.get("_seq")}, doc)
+        return result.modified_count == 1
 
     async def archived_cards(self, board_id: str) -> list[Doc]:
         """The board's archived cards, the most recently changed first."""
@@ -136,6 +148,28 @@ class BoardStore:
         rows = await (await collection.aggregate(pipeline)).to_list()
         if (rows[0]["n"] if rows else 0) >= most:
             raise Conflict(f"a board holds at most {most:,} {what}", details={"limit": limit})
+
+    # --- following (hub/boards/follows.py) ------------------------------------------------------------
+
+    async def board_follow(self, follow_id: str) -> Doc | None:
+        return live(await self._board_followers.find_one({"_id": follow_id}))
+
+    async def board_followers(self, board_id: str) -> list[str]:
+        docs = await self._board_followers.find({"board_id": board_id, "_deleted": False}).to_list()
+        return [doc["user_id"] for doc in docs]
+
+    async def boards_followed(self, user_id: str) -> list[str]:
+        docs = await self._board_followers.find({"user_id": user_id, "_deleted": False}).to_list()
+        return [doc["board_id"] for doc in docs]
+
+    async def open_cards_of(self, user_id: str, *, board_ids: list[str]) -> list[Doc]:
+        """Open cards ``user_id`` is assigned to or follows, or on the boards ``board_ids``. Arrays
+        take no index on nx-27017 (docs/storage.md), so this reads the open cards: a calendar app
+        asks every hour or so, not every second."""
+        mine: list[Doc] = [{"assignees": user_id}, {"followers": user_id}]
+        if board_ids:
+            mine.append({"board_id": {"$in": board_ids}})
+        return await self._cards.find({"$or": mine, "_deleted": False, "archived": False}).to_list()
 
     # --- comments and history ---------------------------------------------------------------------
 

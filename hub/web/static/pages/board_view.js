@@ -3,6 +3,7 @@
 // menu they opened and the focused element survive. `renders` counts full renders and patches (the
 // tests and bench/board_page.py read it through window.dejimaBoard).
 import { t } from "/static/app.js";
+import { formatTime } from "/static/dom.js";
 import { icon } from "./board_icons.js";
 
 export function el(tag, attrs = {}, text = null) {
@@ -286,7 +287,9 @@ export class BoardView {
     if (card.due) {
       // A due date ticked off is struck through, and says so to a screen reader too.
       const due = el("span", { class: card.due_done ? "board-card__fact board-card__fact--done" : "board-card__fact" });
-      due.append(icon("due"), el("span", {}, t(card.due_done ? "boards.due_done_on" : "boards.due_on", { date: card.due })));
+      // A date as given; a date-time in the reader's time and language.
+      const when = card.due.length > 10 ? formatTime(card.due) : card.due;
+      due.append(icon("due"), el("span", {}, t(card.due_done ? "boards.due_done_on" : "boards.due_on", { date: when })));
       facts.append(due);
     }
     if (card.checklist && card.checklist.length) {
