@@ -81,12 +81,12 @@ async def _run(stack: EmbeddedStack, args: argparse.Namespace) -> None:
     )
     await services.ensure_indexes()
     db = services.db
-    user = await services.users.create(email="owner@dejima.test", name="Owner", role="member")
-    owner = to_principal(await services.users.get(user.id) or {}, session_id="bench")
-    project = await services.projects.create(
+    user = await services.identity.users.create(email="owner@dejima.test", name="Owner", role="member")
+    owner = to_principal(await services.identity.users.get(user.id) or {}, session_id="bench")
+    project = await services.projects.service.create(
         owner, ProjectCreate(title="Bench", summary="", visibility="internal"), key=None, address=None
     )
-    column = await services.columns.create_column(
+    column = await services.boards.columns.create_column(
         owner, project.board_id, ColumnCreate(title="Todo"), idempotency_key=None
     )
 
@@ -149,9 +149,9 @@ async def _run(stack: EmbeddedStack, args: argparse.Namespace) -> None:
 
     # The pass that sends: once (the reminders move on), then the idle passes.
     start = time.perf_counter()
-    sent = await services.due_reminders.sweep()
+    sent = await services.boards.reminders.sweep()
     due_ms = (time.perf_counter() - start) * 1000
-    idle = await _timed(services.due_reminders.sweep, args.passes)
+    idle = await _timed(services.boards.reminders.sweep, args.passes)
     raw = await _timed(raw_find, args.passes)
     scanned = await _timed(scan, max(1, args.passes // 2))
     assert sent == args.due_now, (sent, args.due_now)

@@ -163,8 +163,10 @@ async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     realtime = Realtime(
         log=services.events,
         presence=services.presence,
-        authenticate=services.sessions.authenticate,
-        channels=channel_kinds(rights=services.rights, boards=services.boards, hubs=services.hubs.service),
+        authenticate=services.identity.sessions.authenticate,
+        channels=channel_kinds(
+            rights=services.rights, boards=services.boards.service, hubs=services.hubs.service
+        ),
         metrics=app[keys.METRICS],
         redis_url=app[keys.SETTINGS].redis_url,
         user_sockets=UserSockets(services.redis),

@@ -1,5 +1,6 @@
-"""Board jobs: the sweep that makes assignment and mention notifications survive a crash, and the
-sweep of attachment bytes no card names (an upload or deletion whose process died)."""
+"""Board jobs: the sweep that makes assignment and mention notifications survive a crash, the due
+reminders, and the sweep of attachment bytes no card names (an upload or deletion whose process
+died)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ NOTICE_SWEEP_WINDOW_S = 600.0
 
 
 async def sweep_board_notifications(ctx: dict[str, Any]) -> int:
-    return await services_of(ctx).board_notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)
+    return await services_of(ctx).boards.notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)
 
 
 async def sweep_attachments(ctx: dict[str, Any]) -> int:
-    return await services_of(ctx).attachments.sweep(older_than_s=ATTACHMENT_ORPHAN_AGE_S)
+    return await services_of(ctx).boards.attachments.sweep(older_than_s=ATTACHMENT_ORPHAN_AGE_S)
 
 
 async def send_due_reminders(ctx: dict[str, Any]) -> int:
     """``card.due_soon`` and ``card.overdue`` whose moment has come (hub/boards/reminders.py)."""
-    return await services_of(ctx).due_reminders.sweep()
+    return await services_of(ctx).boards.reminders.sweep()

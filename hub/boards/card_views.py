@@ -36,11 +36,11 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def _checklists(request: web.Request) -> ChecklistService:
-    return request.app[keys.SERVICES].checklists
+    return request.app[keys.SERVICES].boards.checklists
 
 
 def _attachments(request: web.Request) -> AttachmentService:
-    return request.app[keys.SERVICES].attachments
+    return request.app[keys.SERVICES].boards.attachments
 
 
 # --- checklists -----------------------------------------------------------------------------------

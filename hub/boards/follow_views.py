@@ -14,7 +14,7 @@ _TAGS = ["boards"]
 
 
 def _follows(request: web.Request) -> Follows:
-    return request.app[keys.SERVICES].follows
+    return request.app[keys.SERVICES].boards.follows
 
 
 @routes.put("/api/cards/{card_id}/follow")

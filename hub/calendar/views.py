@@ -16,7 +16,7 @@ _TAGS = ["calendar"]
 
 
 def _calendar(request: web.Request) -> CalendarService:
-    return request.app[keys.SERVICES].calendar
+    return request.app[keys.SERVICES].calendar.service
 
 
 @routes.post("/api/me/calendar")

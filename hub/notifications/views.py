@@ -86,7 +86,7 @@ async def mark_read(request: web.Request) -> web.Response:
 async def get_preferences(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
-    user = await services.users.get(principal.id)
+    user = await services.identity.users.get(principal.id)
     if user is None:
         raise NotFound("no such user")
     return json_response(await services.notifications.preferences.of_user(user))

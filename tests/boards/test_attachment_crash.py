@@ -88,7 +88,7 @@ async def test_a_hub_killed_mid_upload_lists_no_half_file_and_its_chunks_are_swe
     assert (await response.json())["attachments"] == []
     assert (await client.get(f"/api/attachments/{mark['_id']}", headers=board.owner.headers)).status == 404
     assert await chunks.find({"files_id": mark["_id"]}).to_list() != []  # the orphan, until swept
-    attachments = client.app[keys.SERVICES].attachments
+    attachments = client.app[keys.SERVICES].boards.attachments
     # A young mark may be an upload still running elsewhere: only old ones are swept.
     assert await attachments.sweep(older_than_s=600) == 0
     assert await attachments.sweep(older_than_s=0) == 1

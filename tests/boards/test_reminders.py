@@ -39,7 +39,7 @@ async def _workers(client: Client, settings: Settings, clock: FakeClock) -> list
 
 async def _sweep(workers: list[Services], rounds: int = 2) -> None:
     for _ in range(rounds):
-        await asyncio.gather(*(worker.due_reminders.sweep() for worker in workers))
+        await asyncio.gather(*(worker.boards.reminders.sweep() for worker in workers))
 
 
 async def _reminders(client: Client) -> Counter[tuple[str, str]]:
@@ -248,8 +248,8 @@ async def test_cards_due_before_reminders_existed_are_armed_once_at_start(
     await db["migrations"].delete_many({})
     clock.set(datetime(2026, 11, 25, 15, 0, 1, tzinfo=UTC))  # 24 h before the end of 26 Nov in Tokyo
     [worker, _] = await _workers(client, settings, clock)
-    assert await worker.due_reminders.migrate() == 2
-    assert await worker.due_reminders.migrate() == 0
+    assert await worker.boards.reminders.migrate() == 2
+    assert await worker.boards.reminders.migrate() == 0
     doc = await db["cards"].find_one({"_id": future["id"]})
     assert doc["due_at"].replace(tzinfo=UTC) == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     await _sweep([worker])
