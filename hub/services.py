@@ -152,6 +152,7 @@ def build_services(
         clock=clock,
         zone=settings.zone,
         due_soon=timedelta(hours=settings.due_soon_h),
+        attachment_max_bytes=settings.attachment_max_bytes,
     )
     announcements = build_announcements(
         db,

@@ -23,7 +23,7 @@ from hub.boards.cards import history_entry
 from hub.boards.columns import ColumnService
 from hub.boards.due import DuePolicy, with_due
 from hub.boards.follows import followed_by
-from hub.boards.model import CARDS, COMMENTS, HISTORY, IMPORTS
+from hub.boards.model import CARD_PARTS, CARDS, COMMENTS, HISTORY, IMPORTS
 from hub.boards.positions import spread
 from hub.boards.reminders import arm_op
 from hub.boards.service import BoardService
@@ -201,6 +201,11 @@ class TrelloImporter:
                     extra={"imported_from": "trello"},
                 )
                 ops += [Put(collection=CARDS, doc=doc), Put(collection=HISTORY, doc=entry)]
+                # Each checklist item findable by its id, as the checklist service records it.
+                ops += [
+                    Put(collection=CARD_PARTS, doc=model.part(item["id"], doc, "checklist"))
+                    for item in doc["checklist"]
+                ]
                 # Due reminders armed as for a card created with that due (hub/boards/reminders.py).
                 arm = arm_op(None, doc, self._due)
                 if arm is not None and not doc["archived"]:

@@ -126,6 +126,13 @@ async def test_a_trello_export_arrives_as_it_was(client: Client, board: Board) -
     assert status == 201 and again == counts
     assert (await snapshot(client, board))["seq"] == snap["seq"]
 
+    # An imported checklist item is a checklist item like any other: it can be ticked.
+    item = drill["checklist"][1]
+    response = await client.patch(
+        f"/api/checklist-items/{item['id']}", json={"done": True}, headers=board.owner.headers
+    )
+    assert response.status == 200, await response.text()
+
 
 async def _events(client: Client, board: Board) -> list[dict[str, Any]]:
     services = client.app[keys.SERVICES]
