@@ -45,6 +45,7 @@ from hub.notifications.wiring import Notifications, build_notifications
 from hub.projects.join_requests import JoinRequestService
 from hub.projects.service import ProjectService
 from hub.projects.store import ProjectStore
+from hub.residents.wiring import Residents, build_residents
 from hub.rights import Rights
 from hub.settings import Settings
 from hub.webhooks.wiring import Webhooks, build_webhooks
@@ -79,6 +80,7 @@ class Services:
     hubs: Hubs
     presence: PresenceStore
     notifications: Notifications
+    residents: Residents
     announcements: Announcements
     webhooks: Webhooks
     # Sends one delivery of any channel (e-mail, LINE, a partner's webhook).
@@ -96,6 +98,7 @@ class Services:
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
+        await self.residents.ensure_indexes()
         await self.announcements.ensure_indexes()
 
     async def bootstrap(self) -> None:
@@ -157,6 +160,10 @@ def build_services(
         user_hub_hook=presence.set_user_hub,
     )
     board_notices = Notices(db, users=users, rights=rights, notify=notify)
+    # Residents without an account (LINE followers, e-mail subscribers): announcements reach them.
+    residents = build_residents(
+        db, settings=settings, events=events, rights=rights, notifications=notifications, clock=clock
+    )
     boards = BoardService(
         db,
         events=events,
@@ -236,8 +243,10 @@ def build_services(
             projects=projects,
             rights=rights,
             notifications=notifications,
+            residents=residents,
             clock=clock,
         ),
+        residents=residents,
         webhooks=webhooks,
         deliveries=DeliveryRunner(
             db,

@@ -31,6 +31,7 @@ from hub.notifications.records import NotificationRecords
 from hub.notifications.times import at, ms
 from hub.notify import Notify
 from hub.principal import Principal
+from hub.residents.sending import ResidentSender
 from hub.rights import Rights
 from hub.settings import Settings
 from schemas.announcements import AnnouncementIn, AnnouncementOut, Audience
@@ -57,8 +58,10 @@ class AnnouncementService:
         records: NotificationRecords,
         rights: Rights,
         queue: JobQueue,
+        residents: ResidentSender,
         clock: Clock,
     ) -> None:
+        self._residents = residents
         self._announcements = db[ANNOUNCEMENTS]
         self._posts = db[POSTS]
         self._acks = db[ACKS]
@@ -75,6 +78,10 @@ class AnnouncementService:
     async def ensure_indexes(self) -> None:
         await self._announcements.create_index([("status", DESCENDING), ("publish_at_ms", DESCENDING)])
         await self._announcements.create_index([("author_id", DESCENDING), ("created_at", DESCENDING)])
+        # The public archive, newest first (hub/announcements/public.py).
+        await self._announcements.create_index(
+            [("public", DESCENDING), ("status", DESCENDING), ("published_at_ms", DESCENDING)]
+        )
         await self._acks.create_index("announcement_id")
 
     # --- writing and publishing -----------------------------------------------------------------------
@@ -162,6 +169,16 @@ class AnnouncementService:
             announcement_id=announcement_id,
             expires_at=doc.get("expires_at"),
         )
+        if audience.reaches_residents:
+            # Idempotent (one delivery per resident and announcement): a re-run adds nobody twice.
+            await self._residents.send(
+                announcement_id=announcement_id,
+                topics=audience.topics,
+                content=content_of(doc),
+                urgent=urgent,
+                public=bool(doc.get("public")),
+                expires_at=doc.get("expires_at"),
+            )
         fields: Doc = {"status": "published", "updated_at_ms": ms(self._clock())}
         remind_at = None
         if urgent and doc.get("reminder", "none") == "none":

@@ -134,7 +134,10 @@ class DeliveryRunner:
         doc = await self._outbox.claim(delivery_id, now=now, lease_s=self._lease_s)
         if doc is None:
             return None
-        user = await self._users.get(doc["user_id"])
+        # A resident's newsletter carries its address (``to_email``); a user's is looked up now.
+        user = (
+            {"email": doc.get("to_email")} if doc.get("resident") else await self._users.get(doc["user_id"])
+        )
         if user is None or not user.get("email") or user.get("disabled"):
             await self._outbox.mark_final(
                 [delivery_id], state="cancelled", now=now, error="no such recipient"
@@ -149,7 +152,7 @@ class DeliveryRunner:
             message = mail.build(
                 content,
                 sender=self._settings.smtp_from,
-                to=user["email"],
+                to=str(user["email"]),
                 message_id=delivery_id,
                 unsubscribe_url=doc.get("unsubscribe_url"),
                 locale=doc.get("locale") or "ja",
@@ -195,11 +198,12 @@ class DeliveryRunner:
                 return times.at(current["next_at_ms"])
             return None
         members = [m for m in await self._outbox.of_batch(batch_id) if m["state"] == "pending"]
-        users = await self._users.names(sorted({m["user_id"] for m in members}))
+        # Residents without an account carry their LINE user id (``line_to``); users are looked up.
+        users = await self._users.names(sorted({m["user_id"] for m in members if m.get("user_id")}))
         to: list[str] = []
         gone: list[str] = []
         for member in members:
-            line_id = users.get(member["user_id"], {}).get("line_user_id")
+            line_id = member.get("line_to") or users.get(member.get("user_id") or "", {}).get("line_user_id")
             if line_id:
                 to.append(line_id)
             else:
@@ -215,7 +219,11 @@ class DeliveryRunner:
             )
             return None
         result = await line.send(
-            settings=self._settings, to=sorted(set(to)), text=batch["text"], retry_key=batch["retry_key"]
+            settings=self._settings,
+            to=sorted(set(to)),
+            text=batch["text"],
+            retry_key=batch["retry_key"],
+            messages=batch.get("messages"),
         )
         next_at = await self._record(
             live,
@@ -255,6 +263,7 @@ class DeliveryRunner:
                 "_id": batch_id,
                 "retry_key": str(uuid.uuid4()),
                 "text": doc["text"],
+                "messages": doc.get("line_messages"),
                 "state": "pending",
                 "attempts": 0,
                 "lease_until_ms": 0,

@@ -43,6 +43,9 @@ class Outbox:
         await self._deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
         await self._deliveries.create_index("batch_id")
         await self._deliveries.create_index([("text_key", ASCENDING), ("state", ASCENDING)])
+        # Residents' deliveries carry their address; erased when they leave (hub/residents/).
+        await self._deliveries.create_index("line_to", sparse=True)
+        await self._deliveries.create_index("to_email", sparse=True)
 
     # --- causes -----------------------------------------------------------------------------------
 
@@ -242,6 +245,22 @@ class Outbox:
 
     async def count(self, query: Doc) -> int:
         return await self._deliveries.count_documents(query)
+
+    async def erase_recipient(self, *, field: str, value: str, now: datetime) -> None:
+        """A resident left: what still waited for them is cancelled, and their address is removed
+        from every delivery (``field`` is ``line_to`` or ``to_email``)."""
+        if field not in ("line_to", "to_email"):
+            raise ValueError(field)
+        await self._deliveries.update_many(
+            {field: value, "state": "pending"},
+            {"$set": {"state": "cancelled", "last_error": "the resident left", "updated_at_ms": ms(now)}},
+        )
+        await self._deliveries.update_many({field: value}, {"$set": {field: "", "erased": True}})
+
+    async def count_sent(self, *, cause_id: str, channel: DeliveryChannel) -> int:
+        return await self._deliveries.count_documents(
+            {"cause_id": cause_id, "channel": channel, "state": "sent"}
+        )
 
     # --- LINE batches: deliveries that share one text, sent in one multicast ------------------------
 

@@ -1,0 +1,163 @@
+"""An announcement to residents: one LINE delivery per follower and one e-mail per confirmed
+subscriber of its topics (or all of them), written to the notifications outbox and sent by arq.
+
+Each delivery's id is (announcement, follower or subscriber), so however often publishing is run
+again (a worker that died, the sweeper), each resident has at most one delivery per announcement.
+LINE deliveries that share one text are sent by the delivery runner in multicasts of at most 500,
+each batch with its own stored ``X-Line-Retry-Key`` that never changes (hub/notifications/delivery.py):
+a batch cut short by a dying worker is sent again under the same key, and LINE answers a repeat with
+409 instead of delivering twice. Quiet hours (``resident_quiet_hours``, town-wide) hold back what is
+not urgent; an urgent notice carries a 確認しました postback button (``ack=<id>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.clock import Clock
+from hub.doc import Doc
+from hub.notifications import messages
+from hub.notifications.fanout import Notifier
+from hub.notifications.outbox import Outbox
+from hub.notifications.quiet_hours import DEFAULT_TIME_ZONE, hold_within
+from hub.residents.model import FOLLOWERS, SUBSCRIBERS, cause_id, email_delivery_id, line_delivery_id
+from hub.residents.subscribers import Subscribers
+from hub.settings import Settings
+from schemas.identity import Locale
+
+# Residents read and written per round: one query, one insert of their deliveries.
+_CHUNK = 1000
+
+
+class ResidentSender:
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        *,
+        settings: Settings,
+        outbox: Outbox,
+        notifier: Notifier,
+        subscribers: Subscribers,
+        clock: Clock,
+    ) -> None:
+        self._followers = db[FOLLOWERS]
+        self._subscribers_db = db[SUBSCRIBERS]
+        self._settings = settings
+        self._outbox = outbox
+        self._notifier = notifier
+        self._subscribers = subscribers
+        self._clock = clock
+
+    def hold_until(self, now: datetime) -> datetime | None:
+        quiet = self._settings.resident_quiet_hours
+        if not quiet:
+            return None
+        start, end = quiet.split("-")
+        return hold_within(start, end, DEFAULT_TIME_ZONE, now)
+
+    async def send(
+        self,
+        *,
+        announcement_id: str,
+        topics: list[str] | None,
+        content: dict[str, Any],
+        urgent: bool,
+        public: bool,
+        expires_at: datetime | None,
+    ) -> None:
+        """Make every resident's delivery of the announcement (again: a no-op) and prompt arq."""
+        now = self._clock()
+        next_at = (None if urgent else self.hold_until(now)) or now
+        base = self._settings.public_url.rstrip("/")
+        link = f"{base}/news/{announcement_id}" if public else f"{base}/news"
+        query: Doc = {} if topics is None else {"topics": {"$in": topics}}
+        common: Doc = {
+            "cause_id": cause_id(announcement_id),
+            "announcement_id": announcement_id,
+            "resident": True,
+            "user_id": None,
+            "priority": "urgent" if urgent else "normal",
+            "expires_at": expires_at,
+            "created_at": now,
+        }
+        ja = messages.render({"kind": "announcement", "content": content}, "ja")
+        text = messages.line_text(ja, urgent=urgent, link=link)
+        line_messages: list[dict[str, Any]] | None = None
+        if urgent:
+            line_messages = [messages_text(text), ack_button(announcement_id)]
+        key = hashlib.sha256(f"{announcement_id}\x1f{text}".encode()).hexdigest()[:32]
+        line_common: Doc = {
+            **common,
+            "channel": "line",
+            "locale": "ja",
+            "text": text,
+            "line_messages": line_messages,
+            "text_key": key,
+            "batch_id": "",
+        }
+        cursor = self._followers.find(query, {"line_user_id": 1}).sort("_id", 1)
+        chunk: list[tuple[Doc, datetime]] = []
+        async for follower in cursor:
+            doc = {**line_common, "_id": line_delivery_id(announcement_id, follower["_id"])}
+            chunk.append(({**doc, "line_to": follower["line_user_id"]}, next_at))
+            if len(chunk) >= _CHUNK:
+                await self._outbox.add_deliveries(chunk)
+                chunk = []
+        await self._outbox.add_deliveries(chunk)
+        chunk = []
+        mails: dict[str, messages.Email] = {}
+        subscribers = self._subscribers_db.find({**query, "state": "confirmed"}).sort("_id", 1)
+        async for subscriber in subscribers:
+            locale: Locale = "en" if subscriber.get("locale") == "en" else "ja"
+            text_of = messages.render({"kind": "announcement", "content": content}, locale)
+            unsubscribe_url = self._subscribers.unsubscribe_url(subscriber["_id"])
+            mail = messages.email(text_of, urgent=urgent, link=link, unsubscribe_url=unsubscribe_url)
+            mails.setdefault(locale, mail)
+            doc = {
+                **common,
+                "_id": email_delivery_id(announcement_id, subscriber["_id"]),
+                "channel": "email",
+                "locale": text_of.locale,
+                "to_email": subscriber["email"],
+                "subject": mail.subject,
+                "text": mail.text,
+                "html": mail.html,
+                "unsubscribe_url": unsubscribe_url,
+            }
+            chunk.append((doc, next_at))
+            if len(chunk) >= _CHUNK:
+                await self._outbox.add_deliveries(chunk)
+                chunk = []
+        await self._outbox.add_deliveries(chunk)
+        await self._notifier.enqueue_pending(cause_id(announcement_id))
+
+    async def sent_by_line(self, announcement_id: str) -> int:
+        return await self._outbox.count_sent(cause_id=cause_id(announcement_id), channel="line")
+
+
+def messages_text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
+def ack_button(announcement_id: str) -> dict[str, Any]:
+    """The 確認しました button of an urgent notice: a postback LINE sends to the webhook."""
+    return {
+        "type": "template",
+        "altText": "確認したら「確認しました」を押してください",
+        "template": {
+            "type": "buttons",
+            "text": "確認したら押してください",
+            "actions": [
+                {
+                    "type": "postback",
+                    "label": "確認しました",
+                    "data": f"ack={announcement_id}",
+                    "displayText": "確認しました",
+                }
+            ],
+        },
+    }
