@@ -101,17 +101,16 @@ class LineFollowers:
         """The follower's document, made on first sight (a follow, or a postback from someone who
         followed before Dejima listened)."""
         now = self._clock()
-        doc = await self._followers.find_one_and_update(
-            {"_id": follower_id(line_user_id)},
+        fid = follower_id(line_user_id)
+        await self._followers.update_one(
+            {"_id": fid},
             {
                 "$setOnInsert": {"line_user_id": line_user_id, "topics": [], "followed_at": now},
                 "$set": {"seen_at": now},
             },
             upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
-        assert doc is not None
-        return doc
+        return await self._followers.find_one({"_id": fid}) or {"_id": fid, "topics": []}
 
     async def erase(self, line_user_id: str) -> None:
         """Unfollow: erase the follower; count one unfollow when there was someone to erase."""
