@@ -3,6 +3,7 @@ API, and a partner's webhook receiver. Each checks what the real one checks."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email.policy
 import hashlib
@@ -91,6 +92,8 @@ class FakeLine:
     retry_after_s: int = 1
     accepted: dict[str, LineCall] = field(default_factory=dict)  # retry key → the accepted call
     problems: list[str] = field(default_factory=list)
+    # Seconds to wait after accepting a request before answering (a worker killed meanwhile).
+    hold_s: float = 0.0
     # Reply API calls: {"replyToken", "messages"}; a reply token is taken once.
     replies: list[dict[str, Any]] = field(default_factory=list)
 
@@ -153,6 +156,8 @@ class FakeLine:
         call = LineCall(request.path, to, text, key, 200, sent)
         self.calls.append(call)
         self.accepted[key] = call
+        if self.hold_s:
+            await asyncio.sleep(self.hold_s)
         return web.json_response({}, headers={"x-line-request-id": str(uuid.uuid4())})
 
     @staticmethod

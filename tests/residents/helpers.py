@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 from typing import Any
 
@@ -18,6 +19,9 @@ TOPICS = [
     {"key": "kosodate", "name": {"ja": "子育て", "en": "Parenting"}},
     {"key": "kanko", "name": {"ja": "観光", "en": "Tourism"}},
 ]
+
+
+_TOKENS = itertools.count(1)
 
 
 def line_user(n: int) -> str:
@@ -34,7 +38,7 @@ def event(kind: str, user: str, *, reply: str | None = "", data: str | None = No
         "deliveryContext": {"isRedelivery": False},
     }
     if reply is not None and kind != "unfollow":
-        found["replyToken"] = reply or f"reply-{kind}-{user[-6:]}-{data or ''}"
+        found["replyToken"] = reply or f"reply-{next(_TOKENS)}"
     if data is not None:
         found["postback"] = {"data": data}
     return found
