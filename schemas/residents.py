@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from hub.limits import MAX_RESIDENT_TOPICS
 from schemas.common import Out, Strict, UtcDatetime
@@ -75,7 +75,15 @@ class ResidentStats(Out):
 
 class Segment(Out):
     text: str
+    # Hiragana, only on segments with kanji; left out of the others (API.md: {"text": "の"}).
     ruby: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_ruby(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        dumped: dict[str, object] = handler(self)
+        if dumped.get("ruby") is None:
+            dumped.pop("ruby", None)
+        return dumped
 
 
 class ReadingIn(Strict):

@@ -23,7 +23,10 @@ _KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fcー]+$")
 @functools.cache
 def _tokenizer() -> Any:
     # The dictionary takes a moment to load: on first use, not at import.
-    return Dictionary(dict="small").create()
+    dictionary = Dictionary(dict="small")
+    # ``tokenizer()`` since SudachiPy 0.7 (``create()`` before it, deprecated since).
+    make = getattr(dictionary, "tokenizer", None) or dictionary.create
+    return make()
 
 
 def hiragana(katakana: str) -> str:
