@@ -11,6 +11,7 @@ from tests.browser.conftest import (
     LiveServer,
     assert_accessible,
     has_horizontal_scroll,
+    sign_in,
 )
 from tests.browser.test_wall import api_token, post
 
@@ -101,3 +102,44 @@ async def test_a_notice_with_furigana_and_larger_text_by_keyboard_in_both_langua
     await page.goto(f"{live_server.url}/news")
     await expect(page.locator("#news-list")).to_have_attribute("aria-busy", "false")
     await assert_accessible(page)
+
+
+async def test_the_kiosk_grows_its_text_and_shows_the_news_with_furigana_and_the_form_previews_it(
+    live_server: LiveServer, page: Page, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    admin = await make_account("admin")
+    token = await api_token(live_server.url, admin.email, admin.password)
+    body = {
+        "title": "除雪のお知らせ",
+        "body": "明朝から除雪します。",
+        "audience": {"residents": True},
+        "public": True,
+    }
+    await post(live_server.url, "/api/announcements", token, body)
+    kiosk = await make_account("kiosk", hub_id="bandai")
+    await sign_in(page, live_server.url, kiosk.email, kiosk.password)
+    await page.goto(live_server.url + "/kiosk/bandai")
+    news = page.locator("#kiosk-news")
+    await expect(news).to_be_visible()
+    before = await font_px(page.locator("html"))
+    await tab_to(page, page.get_by_role("button", name="文字 特大", exact=True))
+    await page.keyboard.press("Enter")
+    assert await font_px(page.locator("html")) >= before * 1.4
+    await tab_to(page, page.get_by_role("button", name="ふりがな"))
+    await page.keyboard.press("Enter")
+    await expect(news.locator("rt").first).to_have_text("じょせつ")
+    await assert_accessible(page)
+
+    page = await (await new_context()).new_page()
+    await sign_in(page, live_server.url, admin.email, admin.password)
+    await page.goto(live_server.url + "/announcements/new")
+    await page.fill("#a-title", "防災無線")
+    await page.fill("#a-body", "本日は晴天です。")
+    await page.get_by_role("button", name="ふりがなを表示").click()
+    await expect(page.locator("#preview-ja-title rt").first).to_have_text("ぼうさい")
+    await page.get_by_label("すべての住民（LINE とメール）").check()
+    await page.get_by_label("公開する（町のお知らせ一覧に載せる）").check()
+    await assert_accessible(page)
+    await page.get_by_role("button", name="お知らせを出す").click()
+    await page.wait_for_url("**/acks")
+    await expect(page.locator("#acks-residents")).to_have_text("住民（LINE）: 0 / 0 人が確認")
