@@ -46,7 +46,7 @@ def _serve(port: int, *, baseline: bool) -> None:
 
 
 def _install_simple_snapshot() -> None:
-    from hub.boards import model, service, snapshot
+    from hub.boards import model, snapshot, store
     from hub.boards.model import CARDS, COLUMNS
     from schemas.boards import BoardOut, ColumnWithCards
 
@@ -78,7 +78,7 @@ def _install_simple_snapshot() -> None:
         board = BoardOut(id=self.id, project_id=self.project_id, title=self.title, seq=self.seq, columns=out)
         yield board.model_dump_json().encode()
 
-    service.read_compact_state = read_everything  # type: ignore[assignment]
+    store.read_compact_state = read_everything  # type: ignore[assignment]
     snapshot.BoardSnapshot.chunks = whole_body  # type: ignore[method-assign]
 
 

@@ -25,6 +25,7 @@ from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService
+from hub.boards.store import BoardStore
 from hub.errors import Conflict
 from hub.events.bus import RedisEventSink, RedisRightsNews
 from hub.events.log import EventLog, EventSink
@@ -64,6 +65,7 @@ class Services:
     sessions: SessionService
     rights: Rights
     boards: BoardService
+    board_store: BoardStore
     columns: ColumnService
     cards: CardService
     card_notes: CardNotes
@@ -94,7 +96,7 @@ class Services:
         await self.orgs.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.project_store.ensure_indexes()
-        await self.boards.ensure_indexes()
+        await self.board_store.ensure_indexes()
         await self.hubs.ensure_indexes()
         await self.notifications.ensure_indexes()
         await self.webhooks.ensure_indexes()
@@ -159,13 +161,14 @@ def build_services(
         clock=clock,
         user_hub_hook=presence.set_user_hub,
     )
-    board_notices = Notices(db, users=users, rights=rights, notify=notify)
+    board_store = BoardStore(db)
+    board_notices = Notices(store=board_store, users=users, rights=rights, notify=notify)
     # Residents without an account (LINE followers, e-mail subscribers): announcements reach them.
     residents = build_residents(
         db, settings=settings, events=events, rights=rights, notifications=notifications, clock=clock
     )
     boards = BoardService(
-        db,
+        store=board_store,
         events=events,
         rights=rights,
         directory=ProjectBoards(projects=projects, store=project_store),
@@ -258,8 +261,9 @@ def build_services(
         ),
         presence=presence,
         boards=boards,
-        columns=ColumnService(boards=boards, rights=rights),
-        cards=CardService(boards=boards, notices=board_notices),
-        card_notes=CardNotes(boards=boards, events=events, notices=board_notices),
+        board_store=board_store,
+        columns=ColumnService(boards=boards, store=board_store),
+        cards=CardService(boards=boards, store=board_store, notices=board_notices),
+        card_notes=CardNotes(boards=boards, store=board_store, events=events, notices=board_notices),
         board_notices=board_notices,
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from hub.boards import model
-from hub.boards.model import CARDS, COLUMNS, HISTORY, live
+from hub.boards.model import CARDS, HISTORY
 from hub.boards.notices import Notices
 from hub.boards.service import BoardService, check_not_archived, check_version, invalid, nothing, reads
+from hub.boards.store import BoardStore
 from hub.doc import Doc
 from hub.errors import Conflict
 from hub.events.log import Decision, Unchanged, made
@@ -23,11 +24,10 @@ from schemas.events import Change, Put
 
 
 class CardService:
-    def __init__(self, *, boards: BoardService, notices: Notices) -> None:
+    def __init__(self, *, boards: BoardService, store: BoardStore, notices: Notices) -> None:
         self._boards = boards
+        self._store = store
         self._notices = notices
-        self._cards = boards.collection(CARDS)
-        self._columns = boards.collection(COLUMNS)
 
     async def create_card(
         self, principal: Principal, board_id: str, body: CardCreate, *, idempotency_key: str | None
@@ -38,23 +38,23 @@ class CardService:
 
         async def decide() -> Decision:
             # Only a retried key can find its id taken: a fresh random id needs no read.
-            existing = await self._cards.find_one({"_id": card_id}) if idempotency_key else None
+            existing = await self._store.card_any(card_id) if idempotency_key else None
             if existing is not None:
                 return Unchanged(existing)
             # What decide needs, read at once (one round trip, not one per read); the key after a
             # given card needs that card's position first.
             if body.after:
                 _, _, after = await reads(
-                    self._boards.live_column(board_id, body.column_id),
-                    self._boards.require_room(board_id, card=True),
-                    self._boards.live_card_in(body.column_id, body.after),
+                    self._store.live_column(board_id, body.column_id),
+                    self._store.require_room(board_id, card=True),
+                    self._store.live_card_in(body.column_id, body.after),
                 )
-                position = await self._boards.placement.card_after(body.column_id, after, moving_id=None)
+                position = await self._store.placement.card_after(body.column_id, after, moving_id=None)
             else:
                 _, _, position = await reads(
-                    self._boards.live_column(board_id, body.column_id),
-                    self._boards.require_room(board_id, card=True),
-                    self._boards.placement.card_after(body.column_id, None, moving_id=None),
+                    self._store.live_column(board_id, body.column_id),
+                    self._store.require_room(board_id, card=True),
+                    self._store.placement.card_after(body.column_id, None, moving_id=None),
                 )
             if not isinstance(position, str):
                 return position
@@ -96,7 +96,7 @@ class CardService:
         fields = body.model_fields_set - {"version"}
 
         async def decide() -> Decision:
-            current = await self._boards.live_card(card_id)
+            current = await self._store.live_card(card_id)
             check_version(current, body.version, model.card_out)
             check_not_archived(current)
             doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": model.stamp()}
@@ -121,12 +121,12 @@ class CardService:
         async def decide() -> Decision:
             # What decide needs, read at once; the errors keep their order (the card's come first).
             current, _, after = await reads(
-                self._boards.live_card(card_id),
-                self._boards.live_column(board_id, body.column_id),
-                self._boards.live_card_in(body.column_id, body.after) if body.after else nothing(),
+                self._store.live_card(card_id),
+                self._store.live_column(board_id, body.column_id),
+                self._store.live_card_in(body.column_id, body.after) if body.after else nothing(),
                 first=lambda current: _check_card(current, body.version),
             )
-            position = await self._boards.placement.card_after(body.column_id, after, moving_id=card_id)
+            position = await self._store.placement.card_after(body.column_id, after, moving_id=card_id)
             if not isinstance(position, str):
                 return position
             now = model.stamp()
@@ -155,28 +155,26 @@ class CardService:
         board_id = card["board_id"]
 
         async def decide() -> Decision:
-            current = await self._boards.live_card(card_id)
+            current = await self._store.live_card(card_id)
             if body.version is not None:
                 check_version(current, body.version, model.card_out)
             if bool(current.get("archived")) == archived:
                 raise Conflict("the card is already archived" if archived else "the card is not archived")
             if not archived:
-                await self._boards.require_room(board_id, card=True)
+                await self._store.require_room(board_id, card=True)
             doc = {
                 **model.stored(current),
                 "archived": archived,
                 "version": current["version"] + 1,
                 "updated_at": model.stamp(),
             }
-            if not archived and live(await self._columns.find_one({"_id": current["column_id"]})) is None:
+            if not archived and await self._store.column(current["column_id"]) is None:
                 # Its column was deleted meanwhile: it comes back at the top of the first column.
-                first = await self._columns.find_one(
-                    {"board_id": board_id, "_deleted": False}, sort=[("position", 1)]
-                )
+                first = await self._store.first_column(board_id)
                 if first is None:
                     raise Conflict("the board has no column to restore the card into")
                 doc["column_id"] = first["_id"]
-                position = await self._boards.placement.card_after(first["_id"], None, moving_id=card_id)
+                position = await self._store.placement.card_after(first["_id"], None, moving_id=card_id)
                 if not isinstance(position, str):
                     return position
                 doc["position"] = position

@@ -6,14 +6,13 @@ history entry naming who it mentions (hub/boards/notices.py turns those into not
 
 from __future__ import annotations
 
-from pymongo import ASCENDING
-
 from hub.boards import model
 from hub.boards.cards import history_entry
 from hub.boards.mentions import mentioned
 from hub.boards.model import COMMENTS, HISTORY, channel_of
 from hub.boards.notices import MENTIONED, Notices
 from hub.boards.service import BoardService, invalid
+from hub.boards.store import BoardStore
 from hub.events.log import Decision, EventLog, Unchanged
 from hub.ids import idempotent_id
 from hub.limits import MAX_MENTIONS_PER_COMMENT, MENTION_EXCERPT_CHARS
@@ -24,8 +23,11 @@ from schemas.events import Change, Put
 
 
 class CardNotes:
-    def __init__(self, *, boards: BoardService, events: EventLog, notices: Notices) -> None:
+    def __init__(
+        self, *, boards: BoardService, store: BoardStore, events: EventLog, notices: Notices
+    ) -> None:
         self._boards = boards
+        self._store = store
         self._events = events
         self._notices = notices
 
@@ -46,14 +48,13 @@ class CardNotes:
             raise invalid("body", f"a comment mentions at most {MAX_MENTIONS_PER_COMMENT} people")
         notify = [{"user_id": user_id, "kind": MENTIONED} for user_id in mentions if user_id != principal.id]
         comment_id = idempotent_id(caller_id=principal.id, scope=f"comment:{card_id}", key=idempotency_key)
-        comments = self._boards.collection(COMMENTS)
 
         async def decide() -> Decision:
             # Only a retried key can find its id taken: a fresh random id needs no read.
-            existing = await comments.find_one({"_id": comment_id}) if idempotency_key else None
+            existing = await self._store.comment_any(comment_id) if idempotency_key else None
             if existing is not None:
                 return Unchanged(existing)
-            current = model.live(await self._boards.collection(model.CARDS).find_one({"_id": card_id}))
+            current = await self._store.card(card_id)
             doc = {
                 "_id": comment_id,
                 "card_id": card_id,
@@ -88,23 +89,11 @@ class CardNotes:
     async def comments(self, principal: Principal, card_id: str) -> list[CommentOut]:
         card = await self._boards.card_for_reading(principal, card_id)
         await self._events.catch_up(channel_of(card["board_id"]))
-        docs = (
-            await self._boards.collection(COMMENTS)
-            .find({"card_id": card_id, "_deleted": False})
-            .sort("created_at", ASCENDING)
-            .to_list()
-        )
-        return [model.comment_out(doc) for doc in docs]
+        return [model.comment_out(doc) for doc in await self._store.comments_of(card_id)]
 
     async def history(self, principal: Principal, card_id: str) -> list[HistoryEntry]:
         card = await self._boards.card_for_reading(principal, card_id)
         await self._events.catch_up(channel_of(card["board_id"]))
-        docs = (
-            await self._boards.collection(HISTORY)
-            .find({"card_id": card_id, "_deleted": False})
-            .sort("_seq", ASCENDING)
-            .to_list()
-        )
         return [
             HistoryEntry(
                 seq=doc["_seq"],
@@ -117,5 +106,5 @@ class CardNotes:
                 },
                 comment_id=doc.get("comment_id"),
             )
-            for doc in docs
+            for doc in await self._store.history_of(card_id)
         ]

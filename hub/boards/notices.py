@@ -15,10 +15,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from hub.boards.mentions import Person
-from hub.boards.model import HISTORY
+from hub.boards.store import BoardStore
 from hub.doc import Doc
 from hub.errors import InvalidRequest
 from hub.identity.users import UserStore, to_principal
@@ -35,10 +33,10 @@ _CARD_EVENTS = ("card.created", "card.updated", "comment.created")
 
 
 class Notices:
-    def __init__(self, db: AsyncDatabase[Doc], *, users: UserStore, rights: Rights, notify: Notify) -> None:
+    def __init__(self, *, store: BoardStore, users: UserStore, rights: Rights, notify: Notify) -> None:
         self._notify = notify
         self._users = users
-        self._history = db[HISTORY]
+        self._store = store
         self._rights = rights
 
     # --- deciding who ---------------------------------------------------------------------------
@@ -89,9 +87,7 @@ class Notices:
             return  # nobody is assigned, so nobody was newly assigned
         card_id = event.data.get("card_id") or event.data["id"]
         try:
-            async for entry in self._history.find(
-                {"card_id": card_id, "_seq": event.seq, "has_notify": True}
-            ):
+            async for entry in self._store.entries_to_notify(card_id, event.seq):
                 await self._deliver(entry)
         except Exception:
             # The change is made; the sweep creates these records shortly.
@@ -102,7 +98,7 @@ class Notices:
         many records the recent entries ask for (existing ones are left as they are)."""
         since = utc_now() - timedelta(seconds=window_s)
         ensured = 0
-        async for entry in self._history.find({"at": {"$gte": since}, "has_notify": True}):
+        async for entry in self._store.recent_entries_to_notify(since):
             ensured += await self._deliver(entry)
         return ensured
 

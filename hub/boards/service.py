@@ -1,5 +1,5 @@
-"""Live boards: the board's snapshot, and what columns, cards and comments share (rights, lookups,
-committing to the event log of ``board:{id}``, respacing a column).
+"""Live boards: the board's snapshot, and what columns, cards and comments share (the rights on a
+board, committing to the event log of ``board:{id}``, the checks of a ``decide``).
 
 Design note: docs/boards.md. Every change is one ``EventLog.commit``: ``decide`` reads the state as of
 the channel's head, checks versions and neighbours, and returns the event (``data``: the whole
@@ -9,54 +9,40 @@ resource after the change) with Put ops of the resource (and, for cards, of its 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
-
 from hub.boards import model
 from hub.boards.access import BoardDirectory
-from hub.boards.model import CARDS, COLUMNS, channel_of, live
-from hub.boards.positions import Placement
-from hub.boards.snapshot import BoardSnapshot, read_compact_state
+from hub.boards.model import channel_of
+from hub.boards.snapshot import BoardSnapshot
+from hub.boards.store import BoardStore
 from hub.doc import Doc
 from hub.errors import Conflict, InvalidRequest, NotFound
 from hub.events.log import Decide, EventLog, Unchanged
-from hub.limits import MAX_CARDS_PER_BOARD, MAX_COLUMNS_PER_BOARD
 from hub.principal import Principal
 from hub.rights import ProjectAccess, Rights
 from schemas.boards import CardOut
 from schemas.events import Event
 
-log = logging.getLogger(__name__)
-
 
 class BoardService:
+    """A board as its readers and writers meet it: the snapshot, the rights on a board or card, and
+    the commit of a change to ``board:{id}``. What is stored, and every look-up, is the store's
+    (hub/boards/store.py)."""
+
     def __init__(
         self,
-        db: AsyncDatabase[Doc],
         *,
+        store: BoardStore,
         events: EventLog,
         rights: Rights,
         directory: BoardDirectory,
     ) -> None:
-        self._db = db
+        self._store = store
         self._events = events
         self._rights = rights
         self._directory = directory
-        self._columns = db[COLUMNS]
-        self._cards = db[CARDS]
-        # Where cards and columns go (hub/boards/positions.py), for the decides of cards and columns.
-        self.placement = Placement(cards=self._cards, columns=self._columns)
-
-    async def ensure_indexes(self) -> None:
-        """Indexes, and the data migrations of boards (idempotent; run at every start)."""
-        await model.ensure_indexes(self._db)
-        migrated = await model.migrate_times(self._db)
-        if migrated:
-            log.info("boards: %d cards and columns now store their times as datetimes", migrated)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -65,7 +51,7 @@ class BoardService:
         self._rights.require_read_project(principal, access)
         board = await self._directory.board(board_id)
         state, seq = await self._events.read(
-            channel_of(board_id), lambda: read_compact_state(self._columns, self._cards, board_id)
+            channel_of(board_id), lambda: self._store.compact_state(board_id)
         )
         return BoardSnapshot(
             id=board.id, project_id=board.project_id, title=board.title, seq=seq, state=state
@@ -75,18 +61,16 @@ class BoardService:
         access = await self._directory.access_for_board(board_id)
         self._rights.require_read_project(principal, access)
         await self._events.catch_up(channel_of(board_id))
-        docs = await self._cards.find({"board_id": board_id, "archived": True, "_deleted": False}).to_list()
-        docs.sort(key=lambda doc: doc["updated_at"], reverse=True)
-        return [model.card_out(doc) for doc in docs]
+        return [model.card_out(doc) for doc in await self._store.archived_cards(board_id)]
 
     async def card(self, principal: Principal, card_id: str) -> CardOut:
         doc = await self.card_for_reading(principal, card_id)
         await self._events.catch_up(channel_of(doc["board_id"]))
-        return model.card_out(await self.live_card(card_id))
+        return model.card_out(await self._store.live_card(card_id))
 
     async def card_for_reading(self, principal: Principal, card_id: str) -> Doc:
         """The card, when the caller may read its board (else ``NotFound``)."""
-        doc = live(await self._cards.find_one({"_id": card_id}))
+        doc = await self._store.card(card_id)
         if doc is None:
             raise NotFound("no such card")
         access = await self._directory.access_for_board(doc["board_id"])
@@ -96,7 +80,7 @@ class BoardService:
 
     async def card_for_change(self, principal: Principal, card_id: str) -> Doc:
         """The card, when the caller may change its board (``NotFound`` if they may not read it)."""
-        doc = live(await self._cards.find_one({"_id": card_id}))
+        doc = await self._store.card(card_id)
         if doc is None:
             raise NotFound("no such card")
         access = await self._directory.access_for_board(doc["board_id"])
@@ -105,65 +89,32 @@ class BoardService:
         self._rights.require_change_board(principal, access)
         return doc
 
-    # --- helpers ----------------------------------------------------------------------------------
+    async def column_board_for_change(self, principal: Principal, column_id: str) -> str:
+        """The board of the column, when the caller may change it (``NotFound`` if they may not
+        read it)."""
+        doc = await self._store.column(column_id)
+        if doc is None:
+            raise NotFound("no such column")
+        access = await self._directory.access_for_board(doc["board_id"])
+        if not self._rights.may_read_project(principal, access):
+            raise NotFound("no such column")
+        self._rights.require_change_board(principal, access)
+        return str(doc["board_id"])
+
+    # --- changing ---------------------------------------------------------------------------------
 
     async def access(self, board_id: str) -> ProjectAccess:
         return await self._directory.access_for_board(board_id)
-
-    def collection(self, name: str) -> AsyncCollection[Doc]:
-        """A collection of boards (comments and history live next to cards)."""
-        return self._db[name]
-
-    async def commit(self, board_id: str, decide: Decide, principal: Principal) -> Event | Unchanged:
-        """Commit a change of the board: one event of ``board:{id}`` (writers take turns, injected
-        into the log: hub/events/turns.py)."""
-        return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
 
     async def require_change(self, principal: Principal, board_id: str) -> ProjectAccess:
         access = await self._directory.access_for_board(board_id)
         self._rights.require_change_board(principal, access)
         return access
 
-    async def require_room(self, board_id: str, *, card: bool) -> None:
-        """Refuse one more open card (or column) on a full board (hub/limits.py). Called inside
-        ``decide``, so the count is the state at the head the change is decided against."""
-        if card:
-            collection, most, limit = self._cards, MAX_CARDS_PER_BOARD, "cards_per_board"
-            scope: Doc = {"board_id": board_id, "archived": False, "_deleted": False}
-            what = "cards that are not archived"
-        else:
-            collection, most, limit = self._columns, MAX_COLUMNS_PER_BOARD, "columns_per_board"
-            scope, what = {"board_id": board_id, "_deleted": False}, "columns"
-        # A $group, not count_documents: nx-27017 answers it in ~10 ms on a full board, where
-        # count_documents takes over a second (measured); every card creation asks.
-        pipeline: list[Doc] = [{"$match": scope}, {"$group": {"_id": None, "n": {"$sum": 1}}}]
-        rows = await (await collection.aggregate(pipeline)).to_list()
-        if (rows[0]["n"] if rows else 0) >= most:
-            raise Conflict(f"a board holds at most {most:,} {what}", details={"limit": limit})
-
-    async def live_column(self, board_id: str, column_id: str, *, missing: type[Exception] = Conflict) -> Doc:
-        doc = await self._columns.find_one({"_id": column_id})
-        if doc is not None and doc.get("_deleted"):
-            # A tombstone keeps only its id and seq, so which board it was on is not known here.
-            raise missing("the column was deleted")
-        if doc is None or doc.get("board_id") != board_id:
-            raise NotFound("no such column on this board")
-        return doc
-
-    async def live_card(self, card_id: str) -> Doc:
-        doc = live(await self._cards.find_one({"_id": card_id}))
-        if doc is None:
-            raise NotFound("no such card")
-        return doc
-
-    async def live_card_in(self, column_id: str, card_id: str) -> Doc:
-        doc = live(await self._cards.find_one({"_id": card_id}))
-        if doc is None or doc["column_id"] != column_id or doc.get("archived"):
-            raise Conflict(
-                "the card to place this one after is no longer in that column",
-                details={"after": card_id, "column_id": column_id},
-            )
-        return doc
+    async def commit(self, board_id: str, decide: Decide, principal: Principal) -> Event | Unchanged:
+        """Commit a change of the board: one event of ``board:{id}`` (writers take turns, injected
+        into the log: hub/events/turns.py)."""
+        return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
 
 
 async def nothing() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from tests.conftest import UserFactory
 from tests.notifications.fakes import FakeLine, Mailbox, WebhookReceiver
 from tests.notifications.fixtures import *  # noqa: F403
 from tests.notifications.fixtures import deliver_all, eventually
-from tests.notifications.test_fault import _worker_env
+from tests.worker_process import start_worker
 
 ENDPOINTS = 20  # MAX_WEBHOOKS_PER_ORG: everything one partner org may register
 CHANGES = 60
@@ -62,19 +61,6 @@ class HangingServer:
             self._server.close()
 
 
-def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    """``dejima worker`` as operators run it (both queues), allowed to post to 127.0.0.1."""
-    env = {**_worker_env(settings), "DEJIMA_WEBHOOK_ALLOW_PRIVATE": "true", "DEJIMA_JOB_TIMEOUT_S": "60"}
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "worker"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-
 @pytest.mark.timeout(180)
 async def test_hanging_webhooks_do_not_delay_in_app_email_or_line(
     client: TestClient[Any, Any],
@@ -108,7 +94,8 @@ async def test_hanging_webhooks_do_not_delay_in_app_email_or_line(
     board = f"board:{(await project.json())['board_id']}"
 
     log = tmp_path / "worker.log"
-    worker = _start_worker(settings, log)
+    # Operators run both queues in one worker; it may post to 127.0.0.1 here.
+    worker = start_worker(settings, log, DEJIMA_WEBHOOK_ALLOW_PRIVATE="true", DEJIMA_JOB_TIMEOUT_S="60")
     try:
         for n in range(CHANGES):  # card changes, each one delivery per endpoint
 

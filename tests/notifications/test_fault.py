@@ -9,10 +9,8 @@ may arrive twice with the same ``Message-ID`` (docs/notifications.md); the test 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,40 +25,9 @@ from schemas.common import utc_now
 from tests.conftest import UserFactory
 from tests.notifications.fakes import FakeLine, Mailbox
 from tests.notifications.fixtures import eventually
+from tests.worker_process import start_worker
 
 RECIPIENTS = 200
-
-
-def _worker_env(settings: Settings) -> dict[str, str]:
-    assert settings.line_channel_token is not None and settings.line_channel_secret is not None
-    return {
-        **os.environ,
-        "DEJIMA_MONGODB_URL": settings.mongodb_url,
-        "DEJIMA_MONGODB_DATABASE": settings.mongodb_database,
-        "DEJIMA_REDIS_URL": settings.redis_url,
-        "DEJIMA_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "DEJIMA_PUBLIC_URL": settings.public_url,
-        "DEJIMA_SMTP_HOST": settings.smtp_host or "",
-        "DEJIMA_SMTP_PORT": str(settings.smtp_port),
-        "DEJIMA_SMTP_FROM": settings.smtp_from,
-        "DEJIMA_LINE_API_BASE": settings.line_api_base,
-        "DEJIMA_LINE_CHANNEL_TOKEN": settings.line_channel_token.get_secret_value(),
-        "DEJIMA_LINE_CHANNEL_SECRET": settings.line_channel_secret.get_secret_value(),
-        # A killed worker's running jobs start again after job timeout + 10 s (arq).
-        "DEJIMA_JOB_TIMEOUT_S": "3",
-        "DEJIMA_DELIVERY_RETRY_DELAYS_S": "[0.5, 1, 2]",
-    }
-
-
-def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "worker"],
-            env=_worker_env(settings),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
 
 
 @pytest.mark.slow
@@ -95,7 +62,7 @@ async def test_a_worker_killed_mid_announcement_loses_nothing_and_doubles_nothin
     await services.db["users"].insert_many(people)
     author = await make_user("member")
     log = tmp_path / "worker.log"
-    first = _start_worker(settings, log)
+    first = start_worker(settings, log)
     second: subprocess.Popen[bytes] | None = None
     try:
         body = {
@@ -120,7 +87,7 @@ async def test_a_worker_killed_mid_announcement_loses_nothing_and_doubles_nothin
         if phase == "fan-out":
             assert recorded_before_kill < RECIPIENTS + 2, "the fan-out finished before the kill"
 
-        second = _start_worker(settings, log)
+        second = start_worker(settings, log)
 
         async def everything_sent() -> bool:
             cause_done = await services.db["notification_causes"].count_documents({"state": "pending"}) == 0

@@ -1,6 +1,7 @@
 // Compose an announcement: both languages with a live preview, audience, priority and schedule.
 import { announce, api, onLocaleChange, t } from "/static/app.js";
-import { el, fill, localInputToIso, markInvalid, newKey } from "/static/notifications/common.js";
+import { localInputToIso, markInvalid } from "/static/notifications/common.js";
+import { el, fill, newKey } from "/static/dom.js";
 import { rubyNodes } from "/static/residents/reading.js";
 
 const form = document.getElementById("compose-form");

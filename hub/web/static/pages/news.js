@@ -1,6 +1,7 @@
 // The public archive: public announcements, newest first, by topic, with reading aids.
 import { api, locale, onLocaleChange, t } from "/static/app.js";
-import { el, fill, localized, timeEl } from "/static/notifications/common.js";
+import { el, fill, timeEl } from "/static/dom.js";
+import { localized } from "/static/notifications/common.js";
 import { setupReadingTools } from "/static/residents/reading.js";
 
 const list = document.getElementById("news-list");

@@ -1,6 +1,7 @@
 // One public announcement with reading aids: text sizes, furigana (server readings), read aloud.
 import { api, onLocaleChange, t } from "/static/app.js";
-import { el, fill, localized, timeEl } from "/static/notifications/common.js";
+import { el, fill, timeEl } from "/static/dom.js";
+import { localized } from "/static/notifications/common.js";
 import { furiganaOn, rubyNodes, setupReadingTools } from "/static/residents/reading.js";
 
 const article = document.getElementById("news-item");

@@ -11,7 +11,7 @@ import {
   showFieldErrors,
   t,
 } from "/static/app.js";
-import { formatTime } from "/static/notifications/common.js";
+import { formatTime } from "/static/dom.js";
 
 const DEFAULT_ZONE = "Asia/Tokyo";
 // Every zone this browser knows, Japan first; a few common ones where Intl cannot list them.

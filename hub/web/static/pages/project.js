@@ -1,6 +1,7 @@
 // One project: summary, members, the caller's join request, and for owners the requests to decide.
 import { ApiError, announce, api, clearError, me, onLocaleChange, t } from "/static/app.js";
-import { actionButton, el, fill, formatTime, newKey, roleText, visibilityBadge } from "/static/identity/common.js";
+import { actionButton, roleText, visibilityBadge } from "/static/identity/common.js";
+import { el, fill, formatTime, newKey } from "/static/dom.js";
 
 const projectId = decodeURIComponent(window.location.pathname.split("/").filter(Boolean)[1] || "");
 const base = `/api/projects/${encodeURIComponent(projectId)}`;

@@ -1,6 +1,7 @@
 // My projects: every project the caller may read, with its visibility in words; staff may create one.
 import { announce, api, clearError, me, onLocaleChange, showError, t } from "/static/app.js";
-import { el, fill, newKey, roleText, visibilityBadge } from "/static/identity/common.js";
+import { roleText, visibilityBadge } from "/static/identity/common.js";
+import { el, fill, newKey } from "/static/dom.js";
 
 const list = document.getElementById("project-list");
 const empty = document.getElementById("projects-empty");

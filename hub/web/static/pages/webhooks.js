@@ -12,7 +12,7 @@ import {
   showFieldErrors,
   t,
 } from "/static/app.js";
-import { el, fill, newKey, timeEl } from "/static/notifications/common.js";
+import { el, fill, newKey, timeEl } from "/static/dom.js";
 
 const orgSelect = document.getElementById("org-select");
 const form = document.getElementById("hook-form");
