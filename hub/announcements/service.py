@@ -252,6 +252,10 @@ class AnnouncementService:
                 link=f"/announcements#{announcement_id}",
                 expires_at=expires_at,
             )
+            if Audience.model_validate(doc["audience"]).reaches_residents:
+                await self._residents.remind(
+                    announcement_id=announcement_id, content=content_of(doc), expires_at=expires_at
+                )
         await self._announcements.update_one({"_id": announcement_id}, {"$set": {"reminder": "done"}})
         return None
 

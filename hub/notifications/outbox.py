@@ -257,6 +257,11 @@ class Outbox:
         )
         await self._deliveries.update_many({field: value}, {"$set": {field: "", "erased": True}})
 
+    async def of_cause(self, cause_id: str, *, channel: DeliveryChannel, state: DeliveryState) -> list[Doc]:
+        return await self._deliveries.find(
+            {"cause_id": cause_id, "channel": channel, "state": state}, {"_id": 1, "line_to": 1}
+        ).to_list()
+
     async def count_sent(self, *, cause_id: str, channel: DeliveryChannel) -> int:
         return await self._deliveries.count_documents(
             {"cause_id": cause_id, "channel": channel, "state": "sent"}

@@ -69,7 +69,6 @@ class LineFollowers:
 
     async def ensure_indexes(self) -> None:
         await self._followers.create_index("line_user_id", unique=True)
-        await self._followers.create_index("topics")
         await self._acks.create_index("announcement_id")
         await self._acks.create_index("follower_id")
 

@@ -34,6 +34,10 @@ def cause_id(announcement_id: str) -> str:
     return f"residents:{announcement_id}"
 
 
+def reminder_cause_id(announcement_id: str) -> str:
+    return f"residents.reminder:{announcement_id}"
+
+
 def line_delivery_id(announcement_id: str, follower: str) -> str:
     return f"rl_{announcement_id}_{follower}"
 

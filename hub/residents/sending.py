@@ -24,7 +24,15 @@ from hub.notifications import messages
 from hub.notifications.fanout import Notifier
 from hub.notifications.outbox import Outbox
 from hub.notifications.quiet_hours import DEFAULT_TIME_ZONE, hold_within
-from hub.residents.model import FOLLOWERS, SUBSCRIBERS, cause_id, email_delivery_id, line_delivery_id
+from hub.residents.model import (
+    ACKS,
+    FOLLOWERS,
+    SUBSCRIBERS,
+    cause_id,
+    email_delivery_id,
+    line_delivery_id,
+    reminder_cause_id,
+)
 from hub.residents.subscribers import Subscribers
 from hub.settings import Settings
 from schemas.identity import Locale
@@ -45,6 +53,7 @@ class ResidentSender:
         clock: Clock,
     ) -> None:
         self._followers = db[FOLLOWERS]
+        self._acks = db[ACKS]
         self._subscribers_db = db[SUBSCRIBERS]
         self._settings = settings
         self._outbox = outbox
@@ -134,6 +143,51 @@ class ResidentSender:
                 chunk = []
         await self._outbox.add_deliveries(chunk)
         await self._notifier.enqueue_pending(cause_id(announcement_id))
+
+    async def remind(
+        self, *, announcement_id: str, content: dict[str, Any], expires_at: datetime | None
+    ) -> int:
+        """Remind, by LINE, the followers an urgent notice reached who have not pressed 確認しました
+        (once: the reminder's delivery ids are per announcement and follower). Returns how many."""
+        now = self._clock()
+        acked = {
+            a["follower_id"] for a in await self._acks.find({"announcement_id": announcement_id}).to_list()
+        }
+        prefix = line_delivery_id(announcement_id, "")
+        sent = await self._outbox.of_cause(cause_id(announcement_id), channel="line", state="sent")
+        pending = [
+            (doc["_id"][len(prefix) :], doc["line_to"])
+            for doc in sent
+            if doc.get("line_to") and doc["_id"][len(prefix) :] not in acked
+        ]
+        if not pending:
+            return 0
+        text_of = messages.render({"kind": "announcement.reminder", "content": content}, "ja")
+        text = messages.line_text(text_of, urgent=True, link=f"{self._settings.public_url.rstrip('/')}/news")
+        reminder = reminder_cause_id(announcement_id)
+        common: Doc = {
+            "cause_id": reminder,
+            "announcement_id": announcement_id,
+            "resident": True,
+            "user_id": None,
+            "priority": "urgent",
+            "expires_at": expires_at,
+            "created_at": now,
+            "channel": "line",
+            "locale": "ja",
+            "text": text,
+            "line_messages": [messages_text(text), ack_button(announcement_id)],
+            "text_key": hashlib.sha256(f"{reminder}\x1f{text}".encode()).hexdigest()[:32],
+            "batch_id": "",
+        }
+        await self._outbox.add_deliveries(
+            [
+                ({**common, "_id": f"rr_{announcement_id}_{follower}", "line_to": line_to}, now)
+                for follower, line_to in pending
+            ]
+        )
+        await self._notifier.enqueue_pending(reminder)
+        return len(pending)
 
     async def sent_by_line(self, announcement_id: str) -> int:
         return await self._outbox.count_sent(cause_id=cause_id(announcement_id), channel="line")

@@ -79,7 +79,6 @@ class Subscribers:
 
     async def ensure_indexes(self) -> None:
         await self._subscribers.create_index("token_hash", sparse=True)
-        await self._subscribers.create_index("topics")
         # Only pending addresses carry ``expires_at``: never confirmed, they are erased.
         await self._subscribers.create_index("expires_at", expireAfterSeconds=0)
 

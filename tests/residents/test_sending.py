@@ -195,3 +195,32 @@ async def test_quiet_hours_hold_residents_notices_except_urgent_ones(
     now = {at(d["next_at_ms"]) for d in deliveries if d["priority"] == "urgent"}
     assert held == {datetime(2026, 11, 25, 2, 0, tzinfo=UTC)}  # 11:00 in Tokyo
     assert now == {clock()}
+
+
+async def test_followers_who_have_not_acknowledged_are_reminded_once(
+    client: TestClient[Any, Any],
+    make_user: UserFactory,
+    timed: Services,
+    clock: FakeClock,
+    settings: Settings,
+    line_api: tuple[FakeLine, str],
+) -> None:
+    fake, _ = line_api
+    author = await principal_of(timed, (await make_user("member")).id)
+    one, two, three = await _followers(timed, 3)
+    notice = await timed.announcements.service.create(
+        author,
+        AnnouncementIn.model_validate(
+            {"title": "断水", "body": "給水所へ", "audience": {"residents": True}, "priority": "urgent"}
+        ),
+        key=None,
+    )
+    await deliver_all(timed)
+    await timed.residents.followers.handle([event("postback", one, reply=None, data=f"ack={notice.id}")])
+    clock.advance(settings.urgent_reminder_s + 1)
+    await timed.announcements.service.remind(notice.id)
+    await timed.announcements.service.remind(notice.id)  # again: nobody twice
+    await deliver_all(timed)
+
+    reminders = [c for c in fake.calls if c.status == 200 and c.text.startswith("【至急】【再通知・未確認】")]
+    assert sorted(u for c in reminders for u in c.to) == sorted([two, three])
