@@ -245,3 +245,6 @@ PUBLIC_PAGE_DEFAULT = 20
 ATOM_ENTRIES = 50
 # A second subscription request for the same address within this long sends no second e-mail.
 SUBSCRIPTION_RESEND_S = 60
+# Residents' e-mails one job sends over one SMTP connection: a connection per message costs more
+# round trips than the message itself; 50 keeps one job well inside its timeout.
+EMAIL_CONNECTION_MAX = 50

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
-from hub.limits import MAX_RESIDENT_TOPICS
+from hub.limits import MAX_RESIDENT_TOPICS, PUBLIC_PAGE_DEFAULT
 from schemas.common import Out, Strict, UtcDatetime
 from schemas.text import Email
 
@@ -116,7 +116,7 @@ class PublicPage(Out):
 class PublicQuery(Strict):
     topic: str | None = Field(default=None, pattern=TOPIC_KEY)
     cursor: str | None = Field(default=None, max_length=200)
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: int = Field(default=PUBLIC_PAGE_DEFAULT, ge=1, le=100)
 
 
 class PublicOneQuery(Strict):

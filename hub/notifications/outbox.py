@@ -269,14 +269,35 @@ class Outbox:
 
     # --- LINE batches: deliveries that share one text, sent in one multicast ------------------------
 
-    async def batchable_line(self, *, text_key: str, now: datetime, limit: int) -> list[str]:
+    async def batchable_line(
+        self, *, text_key: str, now: datetime, limit: int, from_id: str | None = None
+    ) -> list[str]:
+        """Unbatched LINE deliveries of one text, due now, in id order (from ``from_id`` on)."""
+        query: Doc = {
+            "text_key": text_key,
+            "state": "pending",
+            "batch_id": "",
+            "next_at_ms": {"$lte": ms(now)},
+        }
+        if from_id is not None:
+            query["_id"] = {"$gte": from_id}
+        docs = await self._deliveries.find(query, {"_id": 1}).sort("_id", ASCENDING).limit(limit).to_list()
+        return [doc["_id"] for doc in docs]
+
+    async def claim_following(
+        self, delivery_id: str, *, cause_id: str, now: datetime, lease_s: float, limit: int
+    ) -> list[Doc]:
+        """Claim up to ``limit`` more e-mail deliveries of one cause after ``delivery_id`` (id order)
+        for one SMTP connection; each claim is atomic, so a delivery is never claimed twice."""
         docs = (
             await self._deliveries.find(
                 {
-                    "text_key": text_key,
+                    "cause_id": cause_id,
+                    "channel": "email",
                     "state": "pending",
-                    "batch_id": "",
+                    "_id": {"$gt": delivery_id},
                     "next_at_ms": {"$lte": ms(now)},
+                    "lease_until_ms": {"$lte": ms(now)},
                 },
                 {"_id": 1},
             )
@@ -284,7 +305,8 @@ class Outbox:
             .limit(limit)
             .to_list()
         )
-        return [doc["_id"] for doc in docs]
+        claimed = [await self.claim(doc["_id"], now=now, lease_s=lease_s) for doc in docs]
+        return [doc for doc in claimed if doc is not None]
 
     async def join_batch(self, delivery_ids: list[str], *, batch_id: str) -> None:
         # Per document atomic: a delivery already in another batch keeps it.
@@ -292,6 +314,12 @@ class Outbox:
             {"_id": {"$in": delivery_ids}, "batch_id": "", "state": "pending"},
             {"$set": {"batch_id": batch_id}},
         )
+
+    async def leave_batch(self, delivery_id: str, *, batch_id: str) -> bool:
+        result = await self._deliveries.update_one(
+            {"_id": delivery_id, "batch_id": batch_id, "state": "pending"}, {"$set": {"batch_id": ""}}
+        )
+        return result.modified_count == 1
 
     async def of_batch(self, batch_id: str) -> list[Doc]:
         return await self._deliveries.find({"batch_id": batch_id}).sort("_id", ASCENDING).to_list()

@@ -13,6 +13,7 @@ not urgent; an urgent notice carries a 確認しました postback button (``ack
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock
 from hub.doc import Doc
-from hub.notifications import messages
-from hub.notifications.fanout import Notifier
+from hub.limits import EMAIL_CONNECTION_MAX
+from hub.notifications import line, messages
 from hub.notifications.outbox import Outbox
+from hub.notifications.queue import JobQueue
 from hub.notifications.quiet_hours import DEFAULT_TIME_ZONE, hold_within
 from hub.residents.model import (
     ACKS,
@@ -37,7 +39,8 @@ from hub.residents.subscribers import Subscribers
 from hub.settings import Settings
 from schemas.identity import Locale
 
-# Residents read and written per round: one query, one insert of their deliveries.
+# Residents read and written per round: one query, one insert of their deliveries (a multiple of
+# the multicast size, so that a batch is written in one insert).
 _CHUNK = 1000
 
 
@@ -48,7 +51,7 @@ class ResidentSender:
         *,
         settings: Settings,
         outbox: Outbox,
-        notifier: Notifier,
+        queue: JobQueue,
         subscribers: Subscribers,
         clock: Clock,
     ) -> None:
@@ -57,7 +60,7 @@ class ResidentSender:
         self._subscribers_db = db[SUBSCRIBERS]
         self._settings = settings
         self._outbox = outbox
-        self._notifier = notifier
+        self._queue = queue
         self._subscribers = subscribers
         self._clock = clock
 
@@ -110,22 +113,35 @@ class ResidentSender:
         }
         cursor = self._followers.find(query, {"line_user_id": 1}).sort("_id", 1)
         chunk: list[tuple[Doc, datetime]] = []
+        line_ids: list[str] = []
+        # Each delivery is written in its multicast batch (500 in id order, this run's own batch
+        # ids): a job of any member sends exactly that batch. On a re-run the deliveries written
+        # before keep theirs (a repeat insert is ignored); new ones go in this run's batches.
+        run = uuid.uuid4().hex[:12]
         async for follower in cursor:
-            doc = {**line_common, "_id": line_delivery_id(announcement_id, follower["_id"])}
-            chunk.append(({**doc, "line_to": follower["line_user_id"]}, next_at))
+            delivery_id = line_delivery_id(announcement_id, follower["_id"])
+            batch_id = f"rb_{run}_{len(line_ids) // line.MULTICAST_MAX}"
+            line_ids.append(delivery_id)
+            doc = {
+                **line_common,
+                "_id": delivery_id,
+                "batch_id": batch_id,
+                "line_to": follower["line_user_id"],
+            }
+            chunk.append((doc, next_at))
             if len(chunk) >= _CHUNK:
                 await self._outbox.add_deliveries(chunk)
                 chunk = []
         await self._outbox.add_deliveries(chunk)
         chunk = []
-        mails: dict[str, messages.Email] = {}
+        email_ids: list[str] = []
         subscribers = self._subscribers_db.find({**query, "state": "confirmed"}).sort("_id", 1)
         async for subscriber in subscribers:
             locale: Locale = "en" if subscriber.get("locale") == "en" else "ja"
             text_of = messages.render({"kind": "announcement", "content": content}, locale)
             unsubscribe_url = self._subscribers.unsubscribe_url(subscriber["_id"])
             mail = messages.email(text_of, urgent=urgent, link=link, unsubscribe_url=unsubscribe_url)
-            mails.setdefault(locale, mail)
+            email_ids.append(email_delivery_id(announcement_id, subscriber["_id"]))
             doc = {
                 **common,
                 "_id": email_delivery_id(announcement_id, subscriber["_id"]),
@@ -142,7 +158,16 @@ class ResidentSender:
                 await self._outbox.add_deliveries(chunk)
                 chunk = []
         await self._outbox.add_deliveries(chunk)
-        await self._notifier.enqueue_pending(cause_id(announcement_id))
+        await self._prompt(line_ids, email_ids, at=next_at if next_at > now else None)
+
+    async def _prompt(self, line_ids: list[str], email_ids: list[str], *, at: datetime | None) -> None:
+        """One arq job per multicast (every 500th LINE delivery in id order forms the batch from
+        itself on) and per SMTP connection's worth of e-mails, rather than one per resident: the
+        sweeper revives any delivery left without a job within seconds."""
+        for delivery_id in line_ids[:: line.MULTICAST_MAX]:
+            await self._queue.delivery(delivery_id, channel="line", defer_until=at)
+        for delivery_id in email_ids[::EMAIL_CONNECTION_MAX]:
+            await self._queue.delivery(delivery_id, channel="email", defer_until=at)
 
     async def remind(
         self, *, announcement_id: str, content: dict[str, Any], expires_at: datetime | None
@@ -186,7 +211,7 @@ class ResidentSender:
                 for follower, line_to in pending
             ]
         )
-        await self._notifier.enqueue_pending(reminder)
+        await self._prompt(sorted(f"rr_{announcement_id}_{follower}" for follower, _ in pending), [], at=None)
         return len(pending)
 
     async def sent_by_line(self, announcement_id: str) -> int:

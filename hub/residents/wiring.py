@@ -54,7 +54,7 @@ def build_residents(
             db,
             settings=settings,
             outbox=outbox,
-            notifier=notifications.notifier,
+            queue=notifications.queue,
             subscribers=subscribers,
             clock=clock,
         ),
