@@ -320,6 +320,8 @@ class DeliveryRunner:
     async def _ensure_batch(self, batch_id: str, doc: Doc) -> None:
         """The batch a delivery was written in, made by the first of its members to run (its retry
         key is set once, on insertion, and never changes)."""
+        if await self._batches.find_one({"_id": batch_id}, {"_id": 1}) is not None:
+            return  # the usual case: a read, not a write
         now = self._clock()
         with suppress(DuplicateKeyError):  # made at this very moment by another member's job
             await self._batches.update_one(
