@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from hub import keys
+from hub.services import Services
 from tests.conftest import Account
 from tests.notifications.fakes import LINE_SECRET
 
@@ -66,4 +68,7 @@ async def announce(client: TestClient[Any, Any], author: Account, **fields: Any)
     response = await client.post("/api/announcements", json=body, headers=author.headers)
     assert response.status == 201, await response.text()
     found: dict[str, Any] = await response.json()
+    # The worker's job (reach_residents) writes the residents' deliveries; no worker runs here.
+    services: Services = client.app[keys.SERVICES]
+    await services.announcements.service.reach_residents(found["id"])
     return found

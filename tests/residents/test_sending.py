@@ -11,13 +11,14 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from hub.notifications.times import at
-from hub.residents.model import FOLLOWERS, follower_id
+from hub.residents.model import FOLLOWERS, SUBSCRIBERS, follower_id
+from hub.residents.subscribers import subscriber_id
 from hub.services import Services, build_services
 from hub.settings import Settings
 from schemas.announcements import AnnouncementIn
 from tests.conftest import UserFactory
-from tests.notifications.fakes import FakeClock, FakeLine
-from tests.notifications.fixtures import deliver_all, eventually, principal_of
+from tests.notifications.fakes import FakeClock, FakeLine, Mailbox
+from tests.notifications.fixtures import WorkerFactory, deliver_all, eventually, principal_of
 from tests.residents.helpers import announce, define_topics, event, line_user, webhook
 
 
@@ -224,3 +225,33 @@ async def test_followers_who_have_not_acknowledged_are_reminded_once(
 
     reminders = [c for c in fake.calls if c.status == 200 and c.text.startswith("【至急】【再通知・未確認】")]
     assert sorted(u for c in reminders for u in c.to) == sorted([two, three])
+
+
+async def test_the_worker_reaches_the_residents_after_the_author_s_request_returns(
+    client: TestClient[Any, Any],
+    make_user: UserFactory,
+    services: Services,
+    line_api: tuple[FakeLine, str],
+    mailbox: tuple[Mailbox, int],
+    run_worker: WorkerFactory,
+) -> None:
+    fake, _ = line_api
+    box, _ = mailbox
+    author = await make_user("member")
+    users = await _followers(services, 700)
+    await services.db[SUBSCRIBERS].insert_one(
+        {"_id": subscriber_id("a@example.jp"), "email": "a@example.jp", "state": "confirmed", "topics": []}
+    )
+    body = {"title": "断水", "body": "給水所へ", "audience": {"residents": True}, "priority": "urgent"}
+    response = await client.post("/api/announcements", json=body, headers=author.headers)
+    assert response.status == 201
+    # The request wrote no delivery to residents: that is the worker's job.
+    assert await services.db["deliveries"].count_documents({"resident": True}) == 0
+    await run_worker()
+
+    async def everyone() -> bool:
+        return len(fake.received_by()) == len(users) and len(box.to("a@example.jp")) == 1
+
+    await eventually(everyone, timeout_s=30)
+    assert fake.received_by() == dict.fromkeys(users, 1)
+    assert len([c for c in fake.calls if c.status == 200]) == 2
