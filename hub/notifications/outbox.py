@@ -15,6 +15,7 @@ Times that change are integer milliseconds (hub/notifications/times.py explains 
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -211,10 +212,12 @@ class Outbox:
         )
 
     async def due(self, *, now: datetime, limit: int) -> list[Doc]:
-        """Pending deliveries whose time has come: ``{_id, channel}``."""
+        """Pending deliveries whose time has come and that nobody holds: ``{_id, channel}`` (a
+        leased one is being sent; if its worker died, the lease runs out and it is due again)."""
         return (
             await self._deliveries.find(
-                {"state": "pending", "next_at_ms": {"$lte": ms(now)}}, {"_id": 1, "channel": 1}
+                {"state": "pending", "next_at_ms": {"$lte": ms(now)}, "lease_until_ms": {"$lte": ms(now)}},
+                {"_id": 1, "channel": 1},
             )
             .sort("next_at_ms", ASCENDING)
             .limit(limit)
@@ -305,14 +308,45 @@ class Outbox:
             .limit(limit)
             .to_list()
         )
-        claimed = [await self.claim(doc["_id"], now=now, lease_s=lease_s) for doc in docs]
-        return [doc for doc in claimed if doc is not None]
+        if not docs:
+            return []
+        ids = [doc["_id"] for doc in docs]
+        # One write for all: each document is taken atomically, marked with this claim's token,
+        # so the ones read back with it are this job's and nobody else's.
+        token = uuid.uuid4().hex
+        now_ms = ms(now)
+        await self._deliveries.update_many(
+            {
+                "_id": {"$in": ids},
+                "state": "pending",
+                "next_at_ms": {"$lte": now_ms},
+                "lease_until_ms": {"$lte": now_ms},
+            },
+            {
+                "$set": {
+                    "lease_until_ms": now_ms + int(lease_s * 1000),
+                    "updated_at_ms": now_ms,
+                    "claim": token,
+                },
+                "$inc": {"attempts": 1},
+            },
+        )
+        return (
+            await self._deliveries.find({"_id": {"$in": ids}, "claim": token})
+            .sort("_id", ASCENDING)
+            .to_list()
+        )
 
     async def join_batch(self, delivery_ids: list[str], *, batch_id: str) -> None:
         # Per document atomic: a delivery already in another batch keeps it.
         await self._deliveries.update_many(
             {"_id": {"$in": delivery_ids}, "batch_id": "", "state": "pending"},
             {"$set": {"batch_id": batch_id}},
+        )
+
+    async def hold_batch(self, batch_id: str, *, until_ms: int) -> None:
+        await self._deliveries.update_many(
+            {"batch_id": batch_id, "state": "pending"}, {"$set": {"lease_until_ms": until_ms}}
         )
 
     async def leave_batch(self, delivery_id: str, *, batch_id: str) -> bool:
