@@ -211,14 +211,15 @@ class Outbox:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def due(self, *, now: datetime, limit: int) -> list[Doc]:
+    async def due(self, *, now: datetime, limit: int, include_held: bool = False) -> list[Doc]:
         """Pending deliveries whose time has come and that nobody holds: ``{_id, channel}`` (a
-        leased one is being sent; if its worker died, the lease runs out and it is due again)."""
+        leased one is being sent; if its worker died, the lease runs out and it is due again).
+        ``include_held``: held ones too (a test running every delivery as the workers would)."""
+        query: Doc = {"state": "pending", "next_at_ms": {"$lte": ms(now)}}
+        if not include_held:
+            query["lease_until_ms"] = {"$lte": ms(now)}
         return (
-            await self._deliveries.find(
-                {"state": "pending", "next_at_ms": {"$lte": ms(now)}, "lease_until_ms": {"$lte": ms(now)}},
-                {"_id": 1, "channel": 1},
-            )
+            await self._deliveries.find(query, {"_id": 1, "channel": 1})
             .sort("next_at_ms", ASCENDING)
             .limit(limit)
             .to_list()

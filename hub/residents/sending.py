@@ -26,6 +26,7 @@ from hub.notifications import line, messages
 from hub.notifications.outbox import Outbox
 from hub.notifications.queue import JobQueue
 from hub.notifications.quiet_hours import DEFAULT_TIME_ZONE, hold_within
+from hub.notifications.times import ms
 from hub.residents.model import (
     ACKS,
     FOLLOWERS,
@@ -110,6 +111,9 @@ class ResidentSender:
             "line_messages": line_messages,
             "text_key": key,
             "batch_id": "",
+            # Held for their batch's job (one per 500): the sweeper revives them only if that job
+            # has not taken the batch by then (a lost job, a dead worker).
+            "lease_until_ms": ms(next_at) + int(self._settings.job_timeout_s * 1000),
         }
         cursor = self._followers.find(query, {"line_user_id": 1}).sort("_id", 1)
         chunk: list[tuple[Doc, datetime]] = []
