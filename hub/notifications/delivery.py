@@ -272,8 +272,6 @@ class DeliveryRunner:
             if finished and await self._outbox.leave_batch(doc["_id"], batch_id=batch_id):
                 return await self._run_line({**doc, "batch_id": ""}, rebatched=True)
             return None
-        # The members are held with their batch: the sweeper leaves them alone while it is sent.
-        await self._outbox.hold_batch(batch_id, until_ms=batch["lease_until_ms"])
         members = [m for m in await self._outbox.of_batch(batch_id) if m["state"] == "pending"]
         # Residents without an account carry their LINE user id (``line_to``); users are looked up.
         users = await self._users.names(sorted({m["user_id"] for m in members if m.get("user_id")}))

@@ -345,11 +345,6 @@ class Outbox:
             {"$set": {"batch_id": batch_id}},
         )
 
-    async def hold_batch(self, batch_id: str, *, until_ms: int) -> None:
-        await self._deliveries.update_many(
-            {"batch_id": batch_id, "state": "pending"}, {"$set": {"lease_until_ms": until_ms}}
-        )
-
     async def leave_batch(self, delivery_id: str, *, batch_id: str) -> bool:
         result = await self._deliveries.update_one(
             {"_id": delivery_id, "batch_id": batch_id, "state": "pending"}, {"$set": {"batch_id": ""}}
