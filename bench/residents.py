@@ -152,8 +152,8 @@ async def run(stack: EmbeddedStack, followers: int, subscribers: int) -> None:
             for n in range(subscribers)
         ]
     )
-    admin = await services.users.create(email="admin@dejima.test", name="Admin", role="admin")
-    doc = await services.users.get(admin.id)
+    admin = await services.identity.users.create(email="admin@dejima.test", name="Admin", role="admin")
+    doc = await services.identity.users.get(admin.id)
     assert doc is not None
     principal = to_principal(doc, session_id="bench")
     worker = create_worker(settings, handle_signals=False, poll_delay=0.02)

@@ -17,7 +17,9 @@ from redis.exceptions import RedisError
 from hub import keys, system_views
 from hub.announcements import public_views as public_announcement_views
 from hub.announcements import views as announcement_views
+from hub.boards import follow_views
 from hub.boards import views as board_views
+from hub.calendar import views as calendar_views
 from hub.channel_kinds import channel_kinds
 from hub.errors import StartupError
 from hub.events.bus import RedisEventSink
@@ -69,6 +71,8 @@ def create_app(
     setup_openapi(app)
     app.router.add_routes(identity_views.routes)
     app.router.add_routes(board_views.routes)
+    app.router.add_routes(follow_views.routes)
+    app.router.add_routes(calendar_views.routes)
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
     app.router.add_routes(hub_views.routes)
@@ -163,8 +167,10 @@ async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     realtime = Realtime(
         log=services.events,
         presence=services.presence,
-        authenticate=services.sessions.authenticate,
-        channels=channel_kinds(rights=services.rights, boards=services.boards, hubs=services.hubs.service),
+        authenticate=services.identity.sessions.authenticate,
+        channels=channel_kinds(
+            rights=services.rights, boards=services.boards.service, hubs=services.hubs.service
+        ),
         metrics=app[keys.METRICS],
         redis_url=app[keys.SETTINGS].redis_url,
         user_sockets=UserSockets(services.redis),

@@ -248,3 +248,24 @@ SUBSCRIPTION_RESEND_S = 60
 # Residents' e-mails one job sends over one SMTP connection: a connection per message costs more
 # round trips than the message itself; 50 keeps one job well inside its timeout.
 EMAIL_CONNECTION_MAX = 50
+
+# --- finding and reminding (docs/boards.md, "Following and due reminders") ---------------------------
+# A worker working on a card's due reminder holds it this long; if it dies, another takes it after.
+# Longer than one reminder takes (a commit and a notify, well under a second), short enough that a
+# reminder still goes out within a couple of minutes of its moment.
+DUE_REMINDER_LEASE_S = 60
+# Reminders worked on per sweep (every 10 s): a town's whole day of due moments fits in one pass,
+# and a larger backlog drains within a few passes instead of one long job.
+DUE_REMINDER_SWEEP_BATCH = 500
+# Reminders a sweep works on at once: enough to overlap their database round trips, few enough that
+# a burst (a whole town's "due today") does not crowd out the requests of people working meanwhile.
+# Measured (bench/reminders.py, 2 cores, nx-27017): 4 sends 20 reminders in ~0.8–1.1 s, 1 in ~1.5 s,
+# 8 no faster than 1 (the database serialises writes).
+DUE_REMINDER_CONCURRENCY = 4
+# Unread notifications listed in one digest e-mail; the rest are behind its link.
+DIGEST_MAX_ITEMS = 50
+# Cards and events in one calendar feed: a person follows at most this many due cards in practice,
+# and calendar apps refetch the whole feed every few hours.
+CALENDAR_MAX_ITEMS = 2000
+# Secret calendar addresses: 32 random bytes, URL-safe.
+CALENDAR_TOKEN_BYTES = 32

@@ -53,22 +53,22 @@ async def _seed(services: Services) -> None:
     org_ids: dict[str, str] = {}
     for key, (name, kind) in _ORGS.items():
         try:
-            org_ids[key] = (await services.orgs.create(org_id=key, name=name, kind=kind)).id
+            org_ids[key] = (await services.identity.orgs.create(org_id=key, name=name, kind=kind)).id
         except Conflict:
             # Registered by hand under another id: use that one.
-            existing_org = await services.orgs.by_name(name)
+            existing_org = await services.identity.orgs.by_name(name)
             assert existing_org is not None, name
             org_ids[key] = existing_org.id
     for role, email, password in DEMO_LOGINS:
         org_id = org_ids.get(_ORG_OF.get(email, ""))
-        existing = await services.users.by_email(email)
+        existing = await services.identity.users.by_email(email)
         if existing is not None:
             if existing.get("org_id") != org_id and org_id is not None:
-                await services.users.update(existing["_id"], {"org_id": org_id})
+                await services.identity.users.update(existing["_id"], {"org_id": org_id})
             continue
         hub_id = email.removeprefix("kiosk-").split("@")[0] if role == "kiosk" else None
         try:
-            await services.users.create(
+            await services.identity.users.create(
                 email=email,
                 name=_NAMES[email],
                 role=role,
@@ -80,12 +80,18 @@ async def _seed(services: Services) -> None:
         except Conflict:
             continue  # created meanwhile by another `seed`
     boards = await _seed_projects(services)
-    await seed_demo_board(services, board_id=boards["dx-lab"], owner_email="sato@bandai.example")
+    await seed_demo_board(
+        users=services.identity.users,
+        columns=services.boards.columns,
+        cards=services.boards.cards,
+        board_id=boards["dx-lab"],
+        owner_email="sato@bandai.example",
+    )
     log.info("demo data ready")
 
 
 async def _principal(services: Services, email: str) -> Principal:
-    doc = await services.users.by_email(email)
+    doc = await services.identity.users.by_email(email)
     assert doc is not None, email  # created just before
     return to_principal(doc, session_id="seed")
 
@@ -98,12 +104,12 @@ async def _seed_projects(services: Services) -> dict[str, str]:
     for key, owner, body, others in _PROJECTS:
         creator = sato if owner == "sato" else suzuki
         # The same Idempotency-Key on every run: the project and its board are made once.
-        project = await services.projects.create(creator, body, key=f"seed:{key}", address=None)
+        project = await services.projects.service.create(creator, body, key=f"seed:{key}", address=None)
         boards[key] = project.board_id
         for user, role in others:
             other = sato if user == "sato" else suzuki
             if project.my_role is not None and all(m.user_id != other.id for m in project.members):
-                await services.projects.set_member(
+                await services.projects.service.set_member(
                     creator, project.id, MemberIn(user_id=other.id, role=role), address=None
                 )
     return boards

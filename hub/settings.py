@@ -8,6 +8,7 @@ from __future__ import annotations
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -85,9 +86,30 @@ class Settings(BaseSettings):
         description="Longest an arq job may run; a killed worker's jobs rerun after it + 10 s.",
     )
 
+    # Finding and reminding (API.md): the town's zone gives a date-only ``due`` its moment (the end of
+    # that day) and the digest its hour; reminders go out this many hours before a due moment.
+    timezone: str = Field(default="Asia/Tokyo", description="IANA zone of date-only due dates and digests.")
+    due_soon_h: float = Field(default=24, gt=0, le=24 * 30, description="Hours before due of card.due_soon.")
+    digest_at: str = Field(
+        default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Daily digest time, HH:MM."
+    )
+
     log_format: Literal["json", "text"] | None = Field(
         default=None, description="Defaults to text in dev, JSON lines otherwise."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("is not a known IANA time zone") from error
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("mongodb_url")
     @classmethod

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from schemas.common import Day, Out, Strict, UtcDatetime
+from hub.limits import MAX_YEAR, MIN_YEAR
+from schemas.common import Out, Strict, UtcDatetime
 from schemas.events import Actor
 from schemas.text import Id, RequiredText, Text, Title, single_line
 
@@ -30,6 +32,26 @@ Assignees = Annotated[list[Id], Field(max_length=MAX_ASSIGNEES), AfterValidator(
 Labels = Annotated[list[Label], Field(max_length=MAX_LABELS), AfterValidator(_unique)]
 Version = Annotated[int, Field(ge=1, strict=True)]
 
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _due(value: str) -> str:
+    """A date (``2026-12-01``: the end of that day in DEJIMA_TIMEZONE) or an RFC 3339 date-time
+    (without an offset: in DEJIMA_TIMEZONE). Kept as given, so that a card gives it back so."""
+    try:
+        moment: date = date.fromisoformat(value) if _DATE_ONLY.match(value) else datetime.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError("must be a date (2026-12-01) or a date-time (2026-12-01T17:00:00+09:00)") from error
+    if _DATE_ONLY.match(value) is None and "T" not in value.upper():
+        raise ValueError("a date-time needs a 'T' between the date and the time")
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"must lie within the years {MIN_YEAR} to {MAX_YEAR}")
+    return value
+
+
+# ``due`` as a request gives it (API.md, Finding and reminding); 40 characters hold any RFC 3339 form.
+Due = Annotated[str, StringConstraints(min_length=10, max_length=40), AfterValidator(_due)]
+
 
 # --- responses ------------------------------------------------------------------------------------
 
@@ -42,12 +64,16 @@ class CardOut(Out):
     description: str
     assignees: list[str]
     labels: list[str]
-    due: date | None
+    # As it was given: a date, or a date-time (API.md, Finding and reminding).
+    due: str | None
     position: str
     version: int
     archived: bool
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    # Who is told of its comments, moves, due changes and archiving (its own followers; the
+    # followers of its board are told too).
+    followers: list[str] = Field(default_factory=list)
 
 
 class ColumnOut(Out):
@@ -126,7 +152,7 @@ class CardCreate(Strict):
     description: Text = ""
     assignees: Assignees = Field(default_factory=list)
     labels: Labels = Field(default_factory=list)
-    due: Day | None = None
+    due: Due | None = None
     after: Id | None = None
 
 
@@ -136,7 +162,7 @@ class CardPatch(Strict):
     description: Text | None = None
     assignees: Assignees | None = None
     labels: Labels | None = None
-    due: Day | None = None
+    due: Due | None = None
 
     @model_validator(mode="after")
     def _no_null_text(self) -> CardPatch:

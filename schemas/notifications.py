@@ -22,9 +22,16 @@ NotificationKind = Literal[
     "card.assigned",
     "comment.mention",
     "card.mentioned",
+    "card.commented",
+    "card.moved",
+    "card.due_changed",
+    "card.archived",
+    "card.due_soon",
+    "card.overdue",
     "join_request.decided",
     "line.linked",
 ]
+Digest = Literal["off", "daily"]
 DeliveryChannel = Literal["email", "line", "webhook"]
 # ``cancelled``: held back (quiet hours) past the announcement's expiry, or its user is gone.
 DeliveryState = Literal["pending", "sent", "failed", "cancelled"]
@@ -79,6 +86,8 @@ class PreferencesIn(Strict):
     locale: Locale
     # Extension: an IANA time zone for quiet hours; absent or null means Asia/Tokyo.
     time_zone: str | None = Field(default=None, max_length=64)
+    # A daily e-mail listing the notifications still unread (API.md, Finding and reminding).
+    digest: Digest = "off"
 
     @field_validator("time_zone")
     @classmethod
@@ -100,6 +109,7 @@ class PreferencesOut(Out):
     quiet_hours: QuietHours | None
     locale: Locale
     time_zone: str | None = None
+    digest: Digest = "off"
     # Extension for the preferences page: whether a LINE account is linked.
     line_linked: bool = False
 

@@ -138,7 +138,9 @@ async def make_user(client: TestClient[Any, Any]) -> UserFactory:
         password = fields.pop("password", f"password-{number}-{role}")
         name = fields.pop("name", f"{role.title()} {number}")
         services = client.app[keys.SERVICES]
-        user = await services.users.create(email=email, name=name, role=role, password=password, **fields)
+        user = await services.identity.users.create(
+            email=email, name=name, role=role, password=password, **fields
+        )
         response = await client.post("/api/auth/login", json={"email": email, "password": password})
         assert response.status == 200, await response.text()
         token = (await response.json())["token"]

@@ -1,4 +1,5 @@
-"""Board jobs: the sweep that makes assignment and mention notifications survive a crash."""
+"""Board jobs: the sweep that makes assignment and mention notifications survive a crash, and the
+due reminders."""
 
 from __future__ import annotations
 
@@ -11,4 +12,9 @@ NOTICE_SWEEP_WINDOW_S = 600.0
 
 
 async def sweep_board_notifications(ctx: dict[str, Any]) -> int:
-    return await services_of(ctx).board_notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)
+    return await services_of(ctx).boards.notices.sweep(window_s=NOTICE_SWEEP_WINDOW_S)
+
+
+async def send_due_reminders(ctx: dict[str, Any]) -> int:
+    """``card.due_soon`` and ``card.overdue`` whose moment has come (hub/boards/reminders.py)."""
+    return await services_of(ctx).boards.reminders.sweep()

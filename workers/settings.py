@@ -19,8 +19,9 @@ from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
 from schemas.common import utc_now
 from schemas.jobs import MAIN_QUEUE, WEBHOOK_QUEUE
-from workers.boards import sweep_board_notifications
+from workers.boards import send_due_reminders, sweep_board_notifications
 from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS, WEBHOOK_CRON_JOBS, WEBHOOK_FUNCTIONS
+from workers.digest import send_digests
 from workers.hubs import auto_checkout, purge_visitors
 from workers.sweeper import catch_up_channels
 
@@ -40,6 +41,12 @@ CRON_JOBS: list[CronJob] = [
     *NOTIFICATION_CRON_JOBS,
     # Every minute: notifications of board changes whose process died right after the commit.
     cron(sweep_board_notifications, second={30}, run_at_startup=True, unique=True),
+    # Every 10 s: a due reminder goes out within seconds of its moment (API.md: within 60 s); unique,
+    # and each reminder is leased besides, so two workers never send one twice.
+    # Every minute: the daily digest goes out within a minute of DEJIMA_DIGEST_AT in each person's
+    # zone (zones differ by quarter hours, so every minute rather than hourly); each day is claimed.
+    cron(send_digests, second=40, run_at_startup=True, unique=True, keep_result=0),
+    cron(send_due_reminders, second=set(range(3, 60, 10)), run_at_startup=True, unique=True, keep_result=0),
 ]
 
 

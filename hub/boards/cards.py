@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from hub.boards import model
+from hub.boards.due import DuePolicy, with_due
+from hub.boards.follows import Follows, followed_by
 from hub.boards.model import CARDS, HISTORY
-from hub.boards.notices import Notices
+from hub.boards.notices import ARCHIVED, DUE_CHANGED, MOVED, Notices
+from hub.boards.reminders import arm_op
 from hub.boards.service import BoardService, check_not_archived, check_version, invalid, nothing, reads
 from hub.boards.store import BoardStore
 from hub.doc import Doc
@@ -20,14 +23,18 @@ from hub.ids import idempotent_id, new_id
 from hub.principal import Principal
 from schemas.boards import CardCreate, CardMove, CardOut, CardPatch, CardVersion
 from schemas.common import utc_now
-from schemas.events import Change, Put
+from schemas.events import Change, Op, Put
 
 
 class CardService:
-    def __init__(self, *, boards: BoardService, store: BoardStore, notices: Notices) -> None:
+    def __init__(
+        self, *, boards: BoardService, store: BoardStore, notices: Notices, follows: Follows, due: DuePolicy
+    ) -> None:
         self._boards = boards
         self._store = store
         self._notices = notices
+        self._follows = follows
+        self._due = due
 
     async def create_card(
         self, principal: Principal, board_id: str, body: CardCreate, *, idempotency_key: str | None
@@ -67,7 +74,6 @@ class CardService:
                 "description": body.description,
                 "assignees": body.assignees,
                 "labels": body.labels,
-                "due": None if body.due is None else body.due.isoformat(),
                 "position": position,
                 "version": 1,
                 "archived": False,
@@ -76,8 +82,12 @@ class CardService:
                 "created_by": principal.id,
                 "placed_at": now,
             }
+            # Its creator and its assignees follow it from the start.
+            doc = followed_by(with_due(doc, body.due, self._due.zone), principal.id, *body.assignees)
             notify = self._notices.assigned(before=[], after=body.assignees, actor_id=principal.id)
-            return _card_change("card.created", None, doc, principal, notify=notify)
+            return _card_change(
+                "card.created", None, doc, principal, notify=notify, ops=_ops(arm_op(None, doc, self._due))
+            )
 
         result = await self._boards.commit(board_id, decide, principal)
         if isinstance(result, Unchanged):
@@ -89,8 +99,8 @@ class CardService:
     async def patch_card(self, principal: Principal, card_id: str, body: CardPatch) -> CardOut:
         card = await self._boards.card_for_change(principal, card_id)
         board_id = card["board_id"]
+        access = await self._boards.access(board_id)
         if body.assignees is not None:
-            access = await self._boards.access(board_id)
             added = [user for user in body.assignees if user not in card.get("assignees", [])]
             await self._notices.check_assignees(access, added)
         fields = body.model_fields_set - {"version"}
@@ -101,12 +111,26 @@ class CardService:
             check_not_archived(current)
             doc = {**model.stored(current), "version": current["version"] + 1, "updated_at": model.stamp()}
             for name in fields:
-                value = getattr(body, name)
-                doc[name] = value.isoformat() if name == "due" and value is not None else value
+                doc[name] = getattr(body, name)
+            if "due" in fields:
+                doc = with_due(doc, body.due, self._due.zone)
+            # Whoever is assigned follows the card.
+            doc = followed_by(doc, *doc["assignees"])
             notify = self._notices.assigned(
                 before=current.get("assignees", []), after=doc["assignees"], actor_id=principal.id
             )
-            return _card_change("card.updated", current, doc, principal, notify=notify)
+            if current.get("due") != doc.get("due"):
+                told = {target["user_id"] for target in notify}
+                watchers = await self._follows.watchers(doc, access, actor_id=principal.id)
+                notify += [{"user_id": u, "kind": DUE_CHANGED} for u in watchers if u not in told]
+            return _card_change(
+                "card.updated",
+                current,
+                doc,
+                principal,
+                notify=notify,
+                ops=_ops(arm_op(current, doc, self._due)),
+            )
 
         event = made(await self._boards.commit(board_id, decide, principal))
         await self._notices.deliver_for(event)
@@ -117,6 +141,11 @@ class CardService:
         board_id = card["board_id"]
         if body.after == card_id:
             raise invalid("after", "a card cannot be placed after itself")
+        access = await self._boards.access(board_id)
+        # Who hears of a move to another column, worked out before the board's turn (moves are the
+        # busiest change; a follow that lands meanwhile counts from the next change on).
+        across = body.column_id != card["column_id"]
+        told = await self._follows.watchers(card, access, actor_id=principal.id) if across else None
 
         async def decide() -> Decision:
             # What decide needs, read at once; the errors keep their order (the card's come first).
@@ -138,9 +167,20 @@ class CardService:
                 "updated_at": now,
                 "placed_at": now,
             }
-            return _card_change("card.moved", current, doc, principal)
+            notify: list[dict[str, str]] = []
+            if doc["column_id"] != current["column_id"]:
+                # Followers hear of a move to another column, not of reordering within one.
+                watchers = (
+                    told
+                    if told is not None
+                    else await self._follows.watchers(doc, access, actor_id=principal.id)
+                )
+                notify = [{"user_id": u, "kind": MOVED} for u in watchers]
+            return _card_change("card.moved", current, doc, principal, notify=notify)
 
-        return CardOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
+        event = made(await self._boards.commit(board_id, decide, principal))
+        await self._notices.deliver_for(event)
+        return CardOut.model_validate(event.data)
 
     async def archive_card(self, principal: Principal, card_id: str, body: CardVersion) -> CardOut:
         return await self._set_archived(principal, card_id, body, archived=True)
@@ -153,6 +193,7 @@ class CardService:
     ) -> CardOut:
         card = await self._boards.card_for_change(principal, card_id)
         board_id = card["board_id"]
+        access = await self._boards.access(board_id)
 
         async def decide() -> Decision:
             current = await self._store.live_card(card_id)
@@ -178,9 +219,16 @@ class CardService:
                 if not isinstance(position, str):
                     return position
                 doc["position"] = position
-            return _card_change("card.archived" if archived else "card.restored", current, doc, principal)
+            notify: list[dict[str, str]] = []
+            if archived:
+                watchers = await self._follows.watchers(doc, access, actor_id=principal.id)
+                notify = [{"user_id": u, "kind": ARCHIVED} for u in watchers]
+            event = "card.archived" if archived else "card.restored"
+            return _card_change(event, current, doc, principal, notify=notify)
 
-        return CardOut.model_validate(made(await self._boards.commit(board_id, decide, principal)).data)
+        result = made(await self._boards.commit(board_id, decide, principal))
+        await self._notices.deliver_for(result)
+        return CardOut.model_validate(result.data)
 
 
 def _check_card(current: Doc, version: int | None) -> None:
@@ -197,8 +245,10 @@ def _card_change(
     *,
     notify: list[dict[str, str]] | None = None,
     extra: Doc | None = None,
+    ops: list[Op] | None = None,
 ) -> Change:
-    """The card's event, with its history entry as a second op of the same event."""
+    """The card's event, with its history entry as a second op of the same event (and ``ops``, such
+    as re-arming its due reminders, after them)."""
     changes = model.diff(None if before is None else model.card_fields(before), model.card_fields(after))
     entry = history_entry(
         card=after, event=event, principal=principal, changes=changes, notify=notify or [], extra=extra
@@ -206,8 +256,12 @@ def _card_change(
     return Change(
         event=event,
         data=model.card_out(after).model_dump(mode="json"),
-        ops=[Put(collection=CARDS, doc=after), Put(collection=HISTORY, doc=entry)],
+        ops=[Put(collection=CARDS, doc=after), Put(collection=HISTORY, doc=entry), *(ops or [])],
     )
+
+
+def _ops(op: Op | None) -> list[Op]:
+    return [] if op is None else [op]
 
 
 def history_entry(

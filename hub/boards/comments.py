@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from hub.boards import model
 from hub.boards.cards import history_entry
+from hub.boards.follows import Follows, followed_by
 from hub.boards.mentions import mentioned
-from hub.boards.model import COMMENTS, HISTORY, channel_of
-from hub.boards.notices import MENTIONED, Notices
+from hub.boards.model import CARDS, COMMENTS, HISTORY, channel_of
+from hub.boards.notices import COMMENTED, MENTIONED, Notices
 from hub.boards.service import BoardService, invalid
 from hub.boards.store import BoardStore
 from hub.events.log import Decision, EventLog, Unchanged
@@ -19,17 +20,18 @@ from hub.limits import MAX_MENTIONS_PER_COMMENT, MENTION_EXCERPT_CHARS
 from hub.principal import Principal
 from schemas.boards import CommentCreate, CommentOut, FieldChange, HistoryEntry
 from schemas.common import utc_now
-from schemas.events import Change, Put
+from schemas.events import Change, Op, Put
 
 
 class CardNotes:
     def __init__(
-        self, *, boards: BoardService, store: BoardStore, events: EventLog, notices: Notices
+        self, *, boards: BoardService, store: BoardStore, events: EventLog, notices: Notices, follows: Follows
     ) -> None:
         self._boards = boards
         self._store = store
         self._events = events
         self._notices = notices
+        self._follows = follows
 
     async def comment(
         self,
@@ -55,6 +57,9 @@ class CardNotes:
             if existing is not None:
                 return Unchanged(existing)
             current = await self._store.card(card_id)
+            # The card's followers hear of the comment (those it mentions, of the mention).
+            watchers = await self._follows.watchers(current or card, access, actor_id=principal.id)
+            told = notify + [{"user_id": u, "kind": COMMENTED} for u in watchers if u not in mentions]
             doc = {
                 "_id": comment_id,
                 "card_id": card_id,
@@ -69,14 +74,16 @@ class CardNotes:
                 event="comment.created",
                 principal=principal,
                 changes={},
-                notify=notify,
+                notify=told,
                 # The excerpt travels with the entry: a mention's notification quotes what was said.
                 extra={"comment_id": comment_id, "excerpt": body.body[:MENTION_EXCERPT_CHARS]},
             )
+            ops: list[Op] = [Put(collection=COMMENTS, doc=doc), Put(collection=HISTORY, doc=entry)]
+            if current is not None and principal.id not in current.get("followers", []):
+                # Whoever comments follows the card from then on.
+                ops.append(Put(collection=CARDS, doc=followed_by(model.stored(current), principal.id)))
             return Change(
-                event="comment.created",
-                data=model.comment_out(doc).model_dump(mode="json"),
-                ops=[Put(collection=COMMENTS, doc=doc), Put(collection=HISTORY, doc=entry)],
+                event="comment.created", data=model.comment_out(doc).model_dump(mode="json"), ops=ops
             )
 
         result = await self._boards.commit(board_id, decide, principal)

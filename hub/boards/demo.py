@@ -6,9 +6,6 @@ finds what it made and changes nothing.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Protocol
-
 from hub.boards.cards import CardService
 from hub.boards.columns import ColumnService
 from hub.identity.users import UserStore, to_principal
@@ -21,39 +18,28 @@ COLUMNS = {
 }
 
 
-class DemoServices(Protocol):
-    """What the demo needs of the services (the composition root's ``Services`` has it)."""
-
-    @property
-    def users(self) -> UserStore: ...
-
-    @property
-    def columns(self) -> ColumnService: ...
-
-    @property
-    def cards(self) -> CardService: ...
-
-
-async def seed_demo_board(services: DemoServices, *, board_id: str, owner_email: str) -> bool:
+async def seed_demo_board(
+    *, users: UserStore, columns: ColumnService, cards: CardService, board_id: str, owner_email: str
+) -> bool:
     """Fill the board once, as ``owner_email`` (who may change it); False when they do not exist."""
-    owner_doc = await services.users.by_email(owner_email)
+    owner_doc = await users.by_email(owner_email)
     if owner_doc is None:
         return False
     owner = to_principal(owner_doc, session_id="seed")
-    for number, (title, cards) in enumerate(COLUMNS.items()):
-        column = await services.columns.create_column(
+    for number, (title, titles) in enumerate(COLUMNS.items()):
+        column = await columns.create_column(
             owner, board_id, ColumnCreate(title=title), idempotency_key=f"demo-column-{number}"
         )
         after: str | None = None
-        for index, card_title in enumerate(cards):
+        for index, card_title in enumerate(titles):
             card = CardCreate(
                 column_id=column.id,
                 title=card_title,
                 after=after,
                 labels=["デモ"],
-                due=date(2026, 12, 1) if index == 0 else None,
+                due="2026-12-01" if index == 0 else None,
             )
-            created = await services.cards.create_card(
+            created = await cards.create_card(
                 owner, board_id, card, idempotency_key=f"demo-card-{number}-{index}"
             )
             after = created.id

@@ -20,6 +20,10 @@ COLUMNS = "board_columns"
 CARDS = "cards"
 COMMENTS = "card_comments"
 HISTORY = "card_history"
+# Who follows a whole board (every card of it): ``{_id: "{board_id}:{user_id}", board_id, user_id}``.
+BOARD_FOLLOWERS = "board_followers"
+# The next due reminder of each card with a due (hub/boards/reminders.py).
+DUE_REMINDERS = "due_reminders"
 # Data migrations already complete (their ids), so that a start skips them.
 MIGRATIONS = "migrations"
 
@@ -78,6 +82,10 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     await db[COMMENTS].create_index([("card_id", ASCENDING), ("created_at", ASCENDING)])
     await db[HISTORY].create_index([("card_id", ASCENDING), ("_seq", ASCENDING)])
     await db[HISTORY].create_index([("at", ASCENDING)])
+    await db[BOARD_FOLLOWERS].create_index([("board_id", ASCENDING)])
+    await db[BOARD_FOLLOWERS].create_index([("user_id", ASCENDING)])
+    # The reminder sweep reads only the reminders whose moment has come: a range of this index.
+    await db[DUE_REMINDERS].create_index([("at_ms", ASCENDING)])
 
 
 def live(doc: Doc | None) -> Doc | None:
@@ -89,6 +97,8 @@ def live(doc: Doc | None) -> Doc | None:
 
 def card_out(doc: Doc) -> CardOut:
     due = doc.get("due")
+    if isinstance(due, date):  # a card stored before due took date-times
+        due = due.isoformat()
     return CardOut(
         id=doc["_id"],
         board_id=doc["board_id"],
@@ -97,12 +107,13 @@ def card_out(doc: Doc) -> CardOut:
         description=doc.get("description", ""),
         assignees=list(doc.get("assignees", [])),
         labels=list(doc.get("labels", [])),
-        due=None if due is None else date.fromisoformat(due),
+        due=due,
         position=doc["position"],
         version=doc["version"],
         archived=bool(doc.get("archived", False)),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+        followers=list(doc.get("followers", [])),
     )
 
 
@@ -136,7 +147,9 @@ def stored(doc: Doc) -> Doc:
 def card_fields(doc: Doc) -> Doc:
     """The fields of a card that history compares, JSON-ready."""
     out = card_out(doc).model_dump(mode="json")
-    return {k: v for k, v in out.items() if k not in ("id", "board_id", "created_at", "updated_at")}
+    # Following is not an edit of the card: history leaves it out.
+    skip = ("id", "board_id", "created_at", "updated_at", "followers")
+    return {k: v for k, v in out.items() if k not in skip}
 
 
 def diff(before: Doc | None, after: Doc) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Notifications of boards: a person assigned to a card, or mentioned in a comment.
+"""Notifications of boards: a person assigned to a card, mentioned in a comment, or following a card
+that was commented on, moved to another column, given another due, or archived (hub/boards/follows.py).
 
 Crash safety (docs/boards.md, "Notifications"): who is to be notified is decided with the change and
 stored in its history entry, an op of the same event — so it is exactly as durable as the change.
@@ -29,7 +30,11 @@ log = logging.getLogger(__name__)
 
 ASSIGNED = "card.assigned"
 MENTIONED = "card.mentioned"
-_CARD_EVENTS = ("card.created", "card.updated", "comment.created")
+COMMENTED = "card.commented"
+MOVED = "card.moved"
+DUE_CHANGED = "card.due_changed"
+ARCHIVED = "card.archived"
+_CARD_EVENTS = ("card.created", "card.updated", "comment.created", "card.moved", "card.archived")
 
 
 class Notices:
@@ -58,6 +63,14 @@ class Notices:
         if bad:
             raise InvalidRequest("some assignees cannot read this board", details={"fields": bad})
 
+    async def readable(self, access: ProjectAccess, user_ids: list[str]) -> list[str]:
+        """Those of ``user_ids`` who can read the board (in order): a follower who left a private
+        project hears no more of it."""
+        if not user_ids:
+            return []
+        docs = await self._users.names(user_ids)
+        return [u for u in user_ids if u in docs and self._may_read(docs[u], access)]
+
     @staticmethod
     def assigned(*, before: list[str], after: list[str], actor_id: str) -> list[dict[str, str]]:
         """Who to tell about an assignment: the newly assigned, except the one who assigned them."""
@@ -83,8 +96,6 @@ class Notices:
         """Create the records an event's history entry asks for (right after the commit)."""
         if event.event not in _CARD_EVENTS:
             return
-        if event.event != "comment.created" and not event.data.get("assignees"):
-            return  # nobody is assigned, so nobody was newly assigned
         card_id = event.data.get("card_id") or event.data["id"]
         try:
             async for entry in self._store.entries_to_notify(card_id, event.seq):
@@ -115,6 +126,8 @@ class Notices:
                 data["comment_id"] = entry["comment_id"]
             if entry.get("excerpt"):
                 data["excerpt"] = entry["excerpt"]
+            if target["kind"] == DUE_CHANGED:
+                data["due"] = entry.get("changes", {}).get("due", {}).get("to")
             await self._notify.notify(
                 # One cause per person: a cause names the people it reaches (its e-mail and LINE too).
                 cause_id=f"board-history:{entry['_id']}:{target['user_id']}",

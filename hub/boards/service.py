@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hub.boards import model
-from hub.boards.access import BoardDirectory
+from hub.boards.access import BoardDirectory, BoardInfo
 from hub.boards.model import channel_of
 from hub.boards.snapshot import BoardSnapshot
 from hub.boards.store import BoardStore
@@ -105,6 +105,25 @@ class BoardService:
 
     async def access(self, board_id: str) -> ProjectAccess:
         return await self._directory.access_for_board(board_id)
+
+    async def may_read(self, principal: Principal, board_id: str) -> bool:
+        try:
+            access = await self._directory.access_for_board(board_id)
+        except NotFound:
+            return False
+        return self._rights.may_read_project(principal, access)
+
+    async def info(self, board_id: str) -> BoardInfo:
+        return await self._directory.board(board_id)
+
+    async def require_read(self, principal: Principal, board_id: str) -> ProjectAccess:
+        access = await self._directory.access_for_board(board_id)
+        self._rights.require_read_project(principal, access)
+        return access
+
+    async def system_commit(self, board_id: str, decide: Decide) -> Event | Unchanged:
+        """A change of the board that nobody made (a due reminder): no actor."""
+        return await self._events.commit(channel_of(board_id), decide, actor=None)
 
     async def require_change(self, principal: Principal, board_id: str) -> ProjectAccess:
         access = await self._directory.access_for_board(board_id)

@@ -40,19 +40,19 @@ def add_pages(app: web.Application) -> None:
 
 
 def _boards(request: web.Request) -> BoardService:
-    return request.app[keys.SERVICES].boards
+    return request.app[keys.SERVICES].boards.service
 
 
 def _columns(request: web.Request) -> ColumnService:
-    return request.app[keys.SERVICES].columns
+    return request.app[keys.SERVICES].boards.columns
 
 
 def _cards(request: web.Request) -> CardService:
-    return request.app[keys.SERVICES].cards
+    return request.app[keys.SERVICES].boards.cards
 
 
 def _notes(request: web.Request) -> CardNotes:
-    return request.app[keys.SERVICES].card_notes
+    return request.app[keys.SERVICES].boards.notes
 
 
 @routes.get("/api/boards/{board_id}")

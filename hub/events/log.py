@@ -21,6 +21,10 @@ stored state is a view of it, so that no multi-document transaction is needed (n
    Only real errors (``NotFound``, ``Conflict`` …) are raised through ``commit``.
 4. ``read`` gives a state that reflects exactly the events up to the ``seq`` it returns, without
    locks: it overlays, in memory, the events logged but not yet applied when the state was read.
+6. A figure that is costly to read (the open cards of a board) may be remembered at the head it was
+   read at (``deciding_head``) and carried forward by the events this process logs itself
+   (``observe``): trusted at exactly that head only, it is as exact as a read, and any other writer's
+   event makes it a read again.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -59,6 +64,27 @@ CHANNELS = "channels"
 
 # How many ``First`` changes one commit may log before its own (a respaced column needs one).
 _FIRST_MAX = 3
+
+# The channel, and the head seq, that the running ``decide`` decides against.
+_deciding: ContextVar[tuple[str, int] | None] = ContextVar("deciding", default=None)
+
+
+def deciding_head(channel: str) -> int | None:
+    """The head seq the running ``decide`` of ``channel`` decides against (None outside one).
+
+    The state a decide reads is the state at this seq, or a newer one; in that case another writer
+    took the next seq and this decision's event collides and is decided again at a newer head. So a
+    figure read during a decide is exactly the figure at this seq whenever it is used at this very
+    seq (with ``observe`` carrying it forward over this process's own events).
+    """
+    current = _deciding.get()
+    if current is None or current[0] != channel:
+        return None
+    return current[1]
+
+
+# Told of every event this process logged and applied, inside the writer's turn: channel, seq, event.
+Observer = Callable[[str, int, str], None]
 
 
 class EventSink(Protocol):
@@ -103,6 +129,13 @@ class EventLog:
         self._turns = turns or Turns()
         # channel → a head whose events this process applied itself (a hint, least recent first).
         self._heads: dict[str, int] = {}
+        # channel kind → who is told of this process's own events (``observe``).
+        self._observers: dict[str, list[Observer]] = {}
+
+    def observe(self, kind: str, observer: Observer) -> None:
+        """Have ``observer`` told of every event of channels ``{kind}:…`` that this process logs and
+        applies, before the next writer's turn (composition time; it must not fail or wait)."""
+        self._observers.setdefault(kind, []).append(observer)
 
     async def ensure_indexes(self, *, retention_days: int) -> None:
         await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
@@ -149,7 +182,11 @@ class EventLog:
             head = max(self._heads.get(channel, 0), handed) if attempt == 0 else 0
             if head == 0:
                 head = await self.catch_up(channel)
-            decision = await decide()
+            token = _deciding.set((channel, head))
+            try:
+                decision = await decide()
+            finally:
+                _deciding.reset(token)
             if isinstance(decision, Unchanged):
                 return decision, None
             change = decision.change if isinstance(decision, First) else decision
@@ -168,6 +205,8 @@ class EventLog:
                 self._heads.pop(channel, None)  # state may lag the log: catch up next time
                 raise
             self._remember(channel, int(doc["seq"]))
+            for observer in self._observers.get(channel.partition(":")[0], ()):
+                observer(channel, int(doc["seq"]), change.event)
             return (decision if isinstance(decision, First) else _to_event(doc)), doc
         raise Unavailable(f"too many concurrent changes on {channel}; try again")
 

@@ -49,7 +49,7 @@ async def optional_principal(request: web.Request) -> Principal | None:
     token, from_cookie = credentials(request)
     principal = None
     if token:
-        principal = await request.app[keys.SERVICES].sessions.authenticate(token)
+        principal = await request.app[keys.SERVICES].identity.sessions.authenticate(token)
     cross_site = not origin_allowed(request, request.headers.get("Origin"))
     if principal is not None and from_cookie and request.method not in _SAFE_METHODS and cross_site:
         raise Forbidden("cross-site request refused: the Origin of this request is not allowed")

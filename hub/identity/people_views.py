@@ -68,7 +68,9 @@ async def create_user(request: web.Request) -> web.Response:
         raise Forbidden("only admins may create accounts")
     key = idempotency_key(request)
     body = await parse_body(request, UserCreate)
-    user = await services.accounts.create_user(principal, body, key=key, address=client_address(request))
+    user = await services.identity.accounts.create_user(
+        principal, body, key=key, address=client_address(request)
+    )
     return json_response(user, status=201)
 
 
@@ -84,7 +86,7 @@ async def create_user(request: web.Request) -> web.Response:
 async def list_users(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, UsersQuery)
-    return json_list(await request.app[keys.SERVICES].accounts.list_users(principal, query))
+    return json_list(await request.app[keys.SERVICES].identity.accounts.list_users(principal, query))
 
 
 @routes.patch("/api/users/{user_id}")
@@ -102,7 +104,7 @@ async def update_user(request: web.Request) -> web.Response:
     if not services.rights.may_administer_users(principal):
         raise Forbidden("only admins may change accounts")
     patch = await parse_body(request, UserPatch)
-    user = await services.accounts.update_user(
+    user = await services.identity.accounts.update_user(
         principal, request.match_info["user_id"], patch, address=client_address(request)
     )
     return json_response(user)
@@ -119,7 +121,7 @@ async def update_user(request: web.Request) -> web.Response:
 )
 async def invite_user(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    await request.app[keys.SERVICES].recovery.invite(
+    await request.app[keys.SERVICES].identity.recovery.invite(
         principal, request.match_info["user_id"], address=client_address(request)
     )
     return json_response(Status(status="accepted"), status=202)
@@ -142,7 +144,9 @@ async def create_org(request: web.Request) -> web.Response:
         raise Forbidden("only admins may register organisations")
     key = idempotency_key(request)
     body = await parse_body(request, OrgCreate)
-    org = await services.accounts.create_org(principal, body, key=key, address=client_address(request))
+    org = await services.identity.accounts.create_org(
+        principal, body, key=key, address=client_address(request)
+    )
     return json_response(org, status=201)
 
 
@@ -150,7 +154,7 @@ async def create_org(request: web.Request) -> web.Response:
 @api(summary="List organisations", response=list[OrgOut], tags=["identity"])
 async def list_orgs(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    return json_list(await request.app[keys.SERVICES].accounts.list_orgs(principal))
+    return json_list(await request.app[keys.SERVICES].identity.accounts.list_orgs(principal))
 
 
 @routes.get("/api/audit")
@@ -168,4 +172,4 @@ async def audit(request: web.Request) -> web.Response:
     if not services.rights.may_read_audit(principal):
         raise Forbidden("only admins may read the audit log")
     query = query_model(request, AuditQuery)
-    return json_response(await services.audit.page(before=query.before, limit=query.limit))
+    return json_response(await services.identity.audit.page(before=query.before, limit=query.limit))

@@ -35,13 +35,13 @@ async def login(request: web.Request) -> web.Response:
     body = await parse_body(request, LoginBody)
     services = request.app[keys.SERVICES]
     address = client_address(request)
-    await services.throttle.check(email=body.email, address=address)
-    user = await services.users.by_email(body.email)
+    await services.identity.throttle.check(email=body.email, address=address)
+    user = await services.identity.users.by_email(body.email)
     # Verify even when the user is unknown, so both failures take the same time.
     ok = await verify_password(None if user is None else user.get("password_hash"), body.password)
     if user is None or not ok or user.get("disabled"):
-        await services.throttle.failed(email=body.email, address=address)
-        await services.audit.record(
+        await services.identity.throttle.failed(email=body.email, address=address)
+        await services.identity.audit.record(
             "auth.login_failed",
             actor=None,
             address=address,
@@ -49,9 +49,9 @@ async def login(request: web.Request) -> web.Response:
             data={"email": normalise_email(body.email)},
         )
         raise Unauthenticated("wrong e-mail address or password")
-    await services.throttle.succeeded(email=body.email)
-    token = await services.sessions.open(user["_id"])
-    await services.audit.record(
+    await services.identity.throttle.succeeded(email=body.email)
+    token = await services.identity.sessions.open(user["_id"])
+    await services.identity.audit.record(
         "auth.login", actor=Actor(id=user["_id"], name=user["name"]), address=address, subject_id=user["_id"]
     )
     response = json_response(LoginOut(user=to_user_out(user), token=token))
@@ -72,7 +72,7 @@ async def login(request: web.Request) -> web.Response:
 @api(summary="Revoke this session or token, on every instance", status=204, errors=(403,), tags=["identity"])
 async def logout(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    await request.app[keys.SERVICES].sessions.revoke(principal.session_id)
+    await request.app[keys.SERVICES].identity.sessions.revoke(principal.session_id)
     response = web.Response(status=204)
     response.del_cookie(COOKIE_NAME, path="/")
     return response
@@ -82,7 +82,7 @@ async def logout(request: web.Request) -> web.Response:
 @api(summary="The caller's own account", response=UserOut, tags=["identity"])
 async def me(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    user = await request.app[keys.SERVICES].users.get(principal.id)
+    user = await request.app[keys.SERVICES].identity.users.get(principal.id)
     if user is None:
         raise Unauthenticated("sign in first")
     return json_response(to_user_out(user))
@@ -106,7 +106,9 @@ async def me(request: web.Request) -> web.Response:
 async def password_reset(request: web.Request) -> web.Response:
     require_own_origin(request)  # a foreign page must not make visitors' browsers send these mails
     body = await parse_body(request, PasswordResetBody)
-    await request.app[keys.SERVICES].recovery.request_reset(body.email, address=client_address(request))
+    await request.app[keys.SERVICES].identity.recovery.request_reset(
+        body.email, address=client_address(request)
+    )
     return json_response(Status(status="accepted"), status=202)
 
 
@@ -127,7 +129,7 @@ async def set_password(request: web.Request) -> web.Response:
     require_own_origin(request)  # like signing in: only from our own pages (or a non-browser client)
     body = await parse_body(request, SetPasswordBody)
     caller = await optional_principal(request)
-    user = await request.app[keys.SERVICES].recovery.set_password(
+    user = await request.app[keys.SERVICES].identity.recovery.set_password(
         body.token,
         body.password,
         keep_session=None if caller is None else caller.session_id,

@@ -55,6 +55,17 @@ def render(cause: Doc, locale: Locale) -> Text:
     return _phrase(kind, data, locale)
 
 
+# What followers of a card are told, and the due reminders: (Japanese, English) titles.
+_FOLLOWED = {
+    "card.commented": ("フォロー中のカードにコメントがありました", "New comment on a card you follow"),
+    "card.moved": ("フォロー中のカードが移動しました", "A card you follow moved to another column"),
+    "card.due_changed": ("フォロー中のカードの期限が変わりました", "A card you follow has a new due date"),
+    "card.archived": ("フォロー中のカードがアーカイブされました", "A card you follow was archived"),
+    "card.due_soon": ("カードの期限が近づいています", "A card is due soon"),
+    "card.overdue": ("カードの期限が過ぎました", "A card is overdue"),
+}
+
+
 def _phrase(kind: str, data: Doc, locale: Locale) -> Text:
     ja = locale == "ja"
     card = str(data.get("card_title") or data.get("title") or "")
@@ -72,6 +83,17 @@ def _phrase(kind: str, data: Doc, locale: Locale) -> Text:
         where = f"「{card}」" if ja else f"“{card}”"
         lead = f"{by} さん: " if ja and by else (f"{by}: " if by else "")
         return Text(title=title, body=f"{where}\n{lead}{excerpt}".strip(), locale=locale)
+    if kind in _FOLLOWED:
+        ja_title, en_title = _FOLLOWED[kind]
+        where = f"「{card}」" if ja else f"“{card}”"
+        due = str(data.get("due") or "")
+        if kind in ("card.due_changed", "card.due_soon", "card.overdue") and due:
+            where += f"（期限 {due}）" if ja else f" (due {due})"
+        if by and kind not in ("card.due_soon", "card.overdue"):
+            where += f" {by} さん" if ja else f" by {by}"
+        excerpt = str(data.get("excerpt") or "")[:500]
+        body = f"{where}\n{excerpt}".strip() if excerpt else where
+        return Text(title=ja_title if ja else en_title, body=body, locale=locale)
     if kind == "join_request.created":
         project = str(data.get("project_title") or "")
         title = "参加申請が届きました" if ja else "Someone asks to join your project"

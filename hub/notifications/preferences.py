@@ -73,6 +73,30 @@ class PreferenceStore:
             await self.put(user_id, body, actor=None)
         return True
 
+    async def turn_off_digest(self, user_id: str) -> bool:
+        """The digest's one-click unsubscribe: no more digests, everything else as it was."""
+        user = await self._users.get(user_id)
+        if user is None:
+            return False
+        current = await self.of_user(user)
+        if current.digest != "off":
+            body = PreferencesIn.model_validate(
+                {**current.model_dump(exclude={"line_linked"}), "digest": "off"}
+            )
+            await self.put(user_id, body, actor=None)
+        return True
+
+    async def with_digest(self) -> list[Doc]:
+        """The stored preferences of everyone who asked for a daily digest (an index of ``digest``)."""
+        return await self._prefs.find({"digest": "daily", "_deleted": {"$ne": True}}).to_list()
+
+    async def ensure_indexes(self) -> None:
+        await self._prefs.create_index("digest")
+
+
+def to_out(doc: Doc | None, user: Doc) -> PreferencesOut:
+    return _to_out(doc, user)
+
 
 def _to_out(doc: Doc | None, user: Doc) -> PreferencesOut:
     linked = bool(user.get("line_user_id"))

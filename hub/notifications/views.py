@@ -86,7 +86,7 @@ async def mark_read(request: web.Request) -> web.Response:
 async def get_preferences(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
-    user = await services.users.get(principal.id)
+    user = await services.identity.users.get(principal.id)
     if user is None:
         raise NotFound("no such user")
     return json_response(await services.notifications.preferences.of_user(user))
@@ -234,6 +234,63 @@ async def unsubscribe_now(request: web.Request) -> web.Response:
             title="Dejima",
             ja="メール通知を止めました。設定ページからいつでも戻せます。",
             en="E-mail notifications are off. You can turn them on again in your preferences.",
+            form="",
+        )
+        return web.Response(text=html, content_type="text/html")
+    return json_response(UnsubscribeOut())
+
+
+def _digest_user(request: web.Request) -> str:
+    token = request.query.get("token", "")
+    secret = request.app[keys.SETTINGS].secret_key.get_secret_value()
+    user_id = unsubscribe.verify(token, secret_key=secret, purpose="digest")
+    if user_id is None:
+        raise NotFound("this unsubscribe link is not valid")
+    return user_id
+
+
+@routes.get("/api/unsubscribe/digest")
+@api(
+    summary="The page behind the daily digest's unsubscribe link (asks before changing anything)",
+    media_type="text/html",
+    auth=False,
+    errors=(404,),
+    tags=_TAGS,
+)
+async def digest_unsubscribe_page(request: web.Request) -> web.Response:
+    _digest_user(request)
+    action = escape(f"{unsubscribe.DIGEST_PATH}?token={request.query.get('token', '')}", quote=True)
+    form = (
+        f'<form method="post" action="{action}"><input type="hidden" name="List-Unsubscribe" '
+        'value="One-Click"><button type="submit">まとめメールを止める / Stop the digest</button></form>'
+    )
+    html = _PAGE.format(
+        title="Dejima",
+        ja="毎日のまとめメールを止めますか？",
+        en="Stop the daily digest e-mail?",
+        form=form,
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
+@routes.post("/api/unsubscribe/digest")
+@api(
+    summary="One-click unsubscribe (RFC 8058) from the daily digest: digest off, all else as it was",
+    response=UnsubscribeOut,
+    auth=False,
+    errors=(404,),
+    tags=_TAGS,
+)
+async def digest_unsubscribe_now(request: web.Request) -> web.Response:
+    user_id = _digest_user(request)
+    preferences = request.app[keys.SERVICES].notifications.preferences
+    if not await preferences.turn_off_digest(user_id):
+        raise NotFound("this unsubscribe link is not valid")
+    if "text/html" in request.headers.get("Accept", ""):
+        html = _PAGE.format(
+            title="Dejima",
+            ja="まとめメールを止めました。設定ページからいつでも戻せます。",
+            en="The daily digest is off. You can turn it on again in your preferences.",
             form="",
         )
         return web.Response(text=html, content_type="text/html")

@@ -14,6 +14,7 @@ from hub.clock import Clock
 from hub.events.log import EventLog
 from hub.identity.users import UserStore
 from hub.notifications.account_mail import AccountMailer
+from hub.notifications.digest import DigestSender
 from hub.notifications.fanout import Notifier
 from hub.notifications.line_link import LineLinking
 from hub.notifications.outbox import Outbox
@@ -34,12 +35,15 @@ class Notifications:
     line_linking: LineLinking
     sweeper: Sweeper
     account_mail: AccountMailer
+    digest: DigestSender
     clock: Clock
 
     async def ensure_indexes(self) -> None:
         await self.outbox.ensure_indexes()
         await self.records.ensure_indexes()
         await self.line_linking.ensure_indexes()
+        await self.preferences.ensure_indexes()
+        await self.digest.ensure_indexes()
 
 
 def build_notifications(
@@ -72,5 +76,15 @@ def build_notifications(
         line_linking=LineLinking(db, settings=settings, users=users, notifier=notifier, clock=clock),
         sweeper=Sweeper(outbox=outbox, notifier=notifier, queue=queue, clock=clock),
         account_mail=AccountMailer(outbox=outbox, queue=queue, clock=clock),
+        digest=DigestSender(
+            db,
+            settings=settings,
+            users=users,
+            preferences=preferences,
+            records=records,
+            outbox=outbox,
+            queue=queue,
+            clock=clock,
+        ),
         clock=clock,
     )

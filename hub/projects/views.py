@@ -52,7 +52,9 @@ async def create_project(request: web.Request) -> web.Response:
         raise Forbidden("only the DX office may create projects")
     key = idempotency_key(request)
     body = await parse_body(request, ProjectCreate)
-    project = await services.projects.create(principal, body, key=key, address=client_address(request))
+    project = await services.projects.service.create(
+        principal, body, key=key, address=client_address(request)
+    )
     return json_response(project, status=201)
 
 
@@ -60,14 +62,16 @@ async def create_project(request: web.Request) -> web.Response:
 @api(summary="The projects the caller may read, newest first", response=list[ProjectOut], tags=["projects"])
 async def list_projects(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    return json_list(await request.app[keys.SERVICES].projects.list_readable(principal))
+    return json_list(await request.app[keys.SERVICES].projects.service.list_readable(principal))
 
 
 @routes.get("/api/projects/{project_id}")
 @api(summary="One project", response=ProjectOut, errors=(404,), tags=["projects"])
 async def get_project(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    project = await request.app[keys.SERVICES].projects.get(principal, request.match_info["project_id"])
+    project = await request.app[keys.SERVICES].projects.service.get(
+        principal, request.match_info["project_id"]
+    )
     return json_response(project)
 
 
@@ -86,9 +90,9 @@ async def set_member(request: web.Request) -> web.Response:
     services = request.app[keys.SERVICES]
     project_id = request.match_info["project_id"]
     # Rights before the body: a caller who may not see the project learns nothing from a 422.
-    services.rights.require_administer_project(principal, await services.projects.access(project_id))
+    services.rights.require_administer_project(principal, await services.projects.service.access(project_id))
     body = await parse_body(request, MemberIn)
-    project, added = await services.projects.set_member(
+    project, added = await services.projects.service.set_member(
         principal, project_id, body, address=client_address(request)
     )
     return json_response(project, status=201 if added else 200)
@@ -103,7 +107,7 @@ async def set_member(request: web.Request) -> web.Response:
 )
 async def remove_member(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    project = await request.app[keys.SERVICES].projects.remove_member(
+    project = await request.app[keys.SERVICES].projects.service.remove_member(
         principal,
         request.match_info["project_id"],
         request.match_info["user_id"],
@@ -126,10 +130,10 @@ async def request_to_join(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
     project_id = request.match_info["project_id"]
-    services.rights.require_read_project(principal, await services.projects.access(project_id))
+    services.rights.require_read_project(principal, await services.projects.service.access(project_id))
     key = idempotency_key(request)
     body = await parse_body(request, JoinRequestCreate)
-    join_request = await services.join_requests.request(principal, project_id, body, key=key)
+    join_request = await services.projects.join_requests.request(principal, project_id, body, key=key)
     return json_response(join_request, status=201)
 
 
@@ -144,7 +148,7 @@ async def request_to_join(request: web.Request) -> web.Response:
 async def project_join_requests(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = query_model(request, JoinRequestsQuery)
-    found = await request.app[keys.SERVICES].join_requests.for_project(
+    found = await request.app[keys.SERVICES].projects.join_requests.for_project(
         principal, request.match_info["project_id"], status=query.selected
     )
     return json_list(found)
@@ -178,9 +182,9 @@ async def _decide(request: web.Request, status: Literal["approved", "rejected"])
     principal = await require_principal(request)
     services = request.app[keys.SERVICES]
     project_id = request.match_info["project_id"]
-    services.rights.require_administer_project(principal, await services.projects.access(project_id))
+    services.rights.require_administer_project(principal, await services.projects.service.access(project_id))
     await parse_body(request, DecisionBody)
-    decided = await services.join_requests.decide(
+    decided = await services.projects.join_requests.decide(
         principal,
         project_id,
         request.match_info["request_id"],
@@ -201,4 +205,6 @@ async def join_request_queue(request: web.Request) -> web.Response:
     """The owners' queue: requests to every project the caller may decide on."""
     principal = await require_principal(request)
     query = query_model(request, JoinRequestsQuery)
-    return json_list(await request.app[keys.SERVICES].join_requests.queue(principal, status=query.selected))
+    return json_list(
+        await request.app[keys.SERVICES].projects.join_requests.queue(principal, status=query.selected)
+    )

@@ -52,8 +52,8 @@ async def person(client: Client) -> UserFactory:
         email = fields.pop("email", f"{role}{number}@dejima.test")
         name = fields.pop("name", f"{role.title()} {number}")
         services = client.app[keys.SERVICES]
-        user = await services.users.create(email=email, name=name, role=role, **fields)
-        token = await services.sessions.open(user.id)
+        user = await services.identity.users.create(email=email, name=name, role=role, **fields)
+        token = await services.identity.sessions.open(user.id)
         return Account(id=user.id, email=email, password="", token=token)
 
     return factory

@@ -11,7 +11,7 @@ async def test_a_column_is_respaced_in_one_event_when_keys_grow_too_long(
     client: Client, board: Board
 ) -> None:
     services = client.app[keys.SERVICES]
-    services.board_store.placement.max_chars = 2  # reached after some sixty inserts at one spot
+    services.boards.store.placement.max_chars = 2  # reached after some sixty inserts at one spot
     column = await add_column(client, board)
     other = await add_column(client, board, "Other")
     first = await add_card(client, board, column["id"], "first")

@@ -149,7 +149,7 @@ async def make_account(live_server: LiveServer) -> AccountFactory:
         email = fields.pop("email", f"{role}-{tag}@dejima.test")
         password = fields.pop("password", f"password-{tag}-{role}")
         name = fields.pop("name", f"{role.title()} {tag}")
-        user = await live_server.services.users.create(
+        user = await live_server.services.identity.users.create(
             email=email, name=name, role=role, password=password, **fields
         )
         return BrowserAccount(id=user.id, email=email, password=password, name=name)

@@ -18,7 +18,7 @@ from tests.browser.test_every_page import PHONE, sideways
 async def link_of(server: LiveServer, email: str) -> str:
     """The link in the e-mail queued for ``email``, as the worker will render it."""
     services = server.services
-    user = await services.users.by_email(email)
+    user = await services.identity.users.by_email(email)
     delivery = await services.db["deliveries"].find_one({"user_id": user["_id"], "kind": "account"})
     token = derive_token(secret_key=services.settings.secret_key.get_secret_value(), nonce=delivery["nonce"])
     return f"{server.url}/set-password?token={token}"

@@ -68,7 +68,7 @@ async def test_admin_pages_are_in_an_admins_menu_and_rows_edit_people(
     await row.get_by_role("button", name="保存する").click()
     await expect(admin.get_by_role("status")).to_have_text("山田 はなこ さんの設定を変更しました。")
     await expect(admin.locator("#user-rows tr", has_text=member_account.email)).to_contain_text("渋谷ハブ")
-    user = await live_server.services.users.get(member_account.id)
+    user = await live_server.services.identity.users.get(member_account.id)
     assert (user["name"], user["home_hub"]) == ("山田 はなこ", "shibuya")
 
     # Their own row cannot switch themselves off or change their own type.
@@ -80,7 +80,9 @@ async def test_admin_pages_are_in_an_admins_menu_and_rows_edit_people(
 async def test_a_refused_webhook_url_says_why_in_the_page_language(
     live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
 ) -> None:
-    org = await live_server.services.orgs.create(org_id="org-aizu", name="会津テック", kind="company")
+    org = await live_server.services.identity.orgs.create(
+        org_id="org-aizu", name="会津テック", kind="company"
+    )
     partner = await make_account("partner", org_id=org.id)
     page = await (await new_context()).new_page()
     await sign_in(page, live_server.url, partner.email, partner.password)

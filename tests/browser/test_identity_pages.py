@@ -25,7 +25,9 @@ async def _person(
 async def test_partner_asks_to_join_and_the_owner_approves_in_the_queue(
     live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
 ) -> None:
-    org = await live_server.services.orgs.create(org_id="aizu-tech", name="Aizu Tech", kind="company")
+    org = await live_server.services.identity.orgs.create(
+        org_id="aizu-tech", name="Aizu Tech", kind="company"
+    )
     owner_account = await make_account("member", name="佐藤 淳一")
     partner_account = await make_account("partner", name="田中 健", org_id=org.id)
 
@@ -85,21 +87,21 @@ async def test_owner_decides_on_the_project_page_in_english_at_360px(
 ) -> None:
     owner_account = await make_account("member", name="Sato Junichi", locale="en")
     member_account = await make_account("member", name="Suzuki Misaki", locale="en")
-    owner_principal = await live_server.services.sessions.authenticate(
-        await live_server.services.sessions.open(owner_account.id)
+    owner_principal = await live_server.services.identity.sessions.authenticate(
+        await live_server.services.identity.sessions.open(owner_account.id)
     )
     from schemas.projects import JoinRequestCreate, ProjectCreate
 
-    project = await live_server.services.projects.create(
+    project = await live_server.services.projects.service.create(
         owner_principal,
         ProjectCreate(title="Counter booking", summary="Line one\nLine two", visibility="internal"),
         key=None,
         address=None,
     )
-    member_principal = await live_server.services.sessions.authenticate(
-        await live_server.services.sessions.open(member_account.id)
+    member_principal = await live_server.services.identity.sessions.authenticate(
+        await live_server.services.identity.sessions.open(member_account.id)
     )
-    await live_server.services.join_requests.request(
+    await live_server.services.projects.join_requests.request(
         member_principal, project.id, JoinRequestCreate(message="May I help?"), key=None
     )
     small = {"locale": "en-US", "viewport": {"width": 360, "height": 740}}
@@ -175,7 +177,7 @@ async def test_every_identity_page_fits_a_360px_phone(
     await make_account(
         "partner", name="パートナー企業のとても長い名前の担当者さん", email="long-name@partner.example"
     )
-    await live_server.services.orgs.create(
+    await live_server.services.identity.orgs.create(
         org_id="long", name="株式会社とても長い名前の協力企業", kind="company"
     )
     for locale in ("ja", "en"):

@@ -145,7 +145,9 @@ async def test_preferences_with_quiet_hours_and_a_line_code_at_360px(
 async def test_webhook_admin_shows_the_secret_once_and_the_delivery_log(
     live_server: LiveServer, page: Page, make_account: AccountFactory
 ) -> None:
-    org = await live_server.services.orgs.create(org_id="org-aizu", name="会津テック", kind="company")
+    org = await live_server.services.identity.orgs.create(
+        org_id="org-aizu", name="会津テック", kind="company"
+    )
     partner = await make_account("partner", org_id=org.id)
     await sign_in(page, live_server.url, partner.email, partner.password)
     await page.goto(live_server.url + "/webhooks")

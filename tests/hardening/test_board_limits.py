@@ -10,6 +10,9 @@ from typing import Any
 from hub import keys
 from hub.boards import positions
 from hub.limits import MAX_CARDS_PER_BOARD, MAX_COLUMNS_PER_BOARD, MAX_MENTIONS_PER_COMMENT
+from hub.services import build_services
+from hub.settings import Settings
+from schemas.boards import CardCreate
 from tests.boards.conftest import Board, BoardFactory, add_card, add_column, snapshot
 from tests.conftest import UserFactory
 from tests.hardening.conftest import Client, error_of
@@ -69,6 +72,28 @@ async def test_one_card_more_than_5000_is_409(client: Client, board: Board) -> N
     assert len(shown["cards"]) == MAX_CARDS_PER_BOARD
     assert another["id"] in {card["id"] for card in shown["cards"]}
     assert last["id"] not in {card["id"] for card in shown["cards"]}
+
+
+async def test_the_card_limit_holds_when_another_instance_adds_cards_meanwhile(
+    client: Client, board: Board, settings: Settings
+) -> None:
+    """An instance remembers the open cards it counted at one seq (hub/boards/store.py); a card added
+    by another instance in between must still count."""
+    column = await add_column(client, board)
+    await _fill(client, board, column["id"], MAX_CARDS_PER_BOARD - 2)
+    await add_card(client, board, column["id"], "ここで 4,999 枚目")
+    here = client.app[keys.SERVICES]
+    there = build_services(settings=settings, db=here.db, redis=here.redis)
+    owner = await there.identity.sessions.authenticate(board.owner.token)
+    assert owner is not None
+    body = CardCreate(column_id=column["id"], title="別のインスタンスで 5,000 枚目")
+    await there.boards.cards.create_card(owner, board.id, body, idempotency_key=None)
+    response = await client.post(
+        f"/api/boards/{board.id}/cards",
+        json={"column_id": column["id"], "title": "5,001 枚目"},
+        headers=board.owner.headers,
+    )
+    assert (await error_of(response, 409))["details"] == {"limit": "cards_per_board"}
 
 
 async def test_one_column_more_than_100_is_409(client: Client, board: Board) -> None:

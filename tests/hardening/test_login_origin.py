@@ -73,11 +73,11 @@ async def test_forwarded_headers_count_only_from_trusted_proxies(
     await error_of(await elsewhere.post("/api/auth/login", json=body, headers=forged), 403)
     response = await elsewhere.post("/api/auth/login", json=body, headers={"X-Forwarded-For": "192.0.2.9"})
     assert response.status == 200
-    audit = await elsewhere.app[keys.SERVICES].audit.page(before=None, limit=1)
+    audit = await elsewhere.app[keys.SERVICES].identity.audit.page(before=None, limit=1)
     assert audit.items[0].address == "127.0.0.1"
     # Behind a trusted proxy the forwarded origin is the request's own, and the forwarded address counts.
     proxied = await make_client(trusted_proxies=[ip_network("127.0.0.1")])
     proxy_headers = {**forged, "X-Forwarded-For": "198.51.100.1, 192.0.2.9"}
     assert (await proxied.post("/api/auth/login", json=body, headers=proxy_headers)).status == 200
-    audit = await proxied.app[keys.SERVICES].audit.page(before=None, limit=1)
+    audit = await proxied.app[keys.SERVICES].identity.audit.page(before=None, limit=1)
     assert audit.items[0].address == "192.0.2.9"

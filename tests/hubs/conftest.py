@@ -58,7 +58,7 @@ class Clocked:
         return {"services": self.services, "clock": self.clock}
 
     async def principal(self, account: Account) -> Principal:
-        principal = await self.services.sessions.authenticate(account.token)
+        principal = await self.services.identity.sessions.authenticate(account.token)
         assert principal is not None
         return principal
 

@@ -38,8 +38,8 @@ def quick_user_factory(client: TestClient[Any, Any]) -> Callable[..., Awaitable[
         number = next(numbers)
         email = fields.pop("email", f"q{role}{number}@dejima.test")
         name = fields.pop("name", f"{role.title()} {number}")
-        user = await services.users.create(email=email, name=name, role=role, **fields)
-        token = await services.sessions.open(user.id)
+        user = await services.identity.users.create(email=email, name=name, role=role, **fields)
+        token = await services.identity.sessions.open(user.id)
         return Account(id=user.id, email=email, password="", token=token)
 
     return factory

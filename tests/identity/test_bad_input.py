@@ -94,7 +94,7 @@ async def test_bad_user_bodies(client: TestClient[Any, Any], admin: Account) -> 
 
 async def test_bad_patches(client: TestClient[Any, Any], admin: Account, quick_user: UserFactory) -> None:
     member = await quick_user("member")
-    stored = await client.app[keys.SERVICES].users.get(member.id)
+    stored = await client.app[keys.SERVICES].identity.users.get(member.id)
     before = await _counts(client)
     for body in PATCHES:
         response = await client.patch(f"/api/users/{member.id}", json=body, headers=admin.headers)
@@ -105,7 +105,7 @@ async def test_bad_patches(client: TestClient[Any, Any], admin: Account, quick_u
     await expect_error(taken, 409, "conflict")
     missing = await client.patch("/api/users/nosuchuser", json={"name": "x"}, headers=admin.headers)
     await expect_error(missing, 404, "not_found")
-    assert await client.app[keys.SERVICES].users.get(member.id) == stored
+    assert await client.app[keys.SERVICES].identity.users.get(member.id) == stored
     assert await _counts(client) == before
 
 

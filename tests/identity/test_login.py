@@ -76,7 +76,7 @@ async def test_disabled_account_answers_like_a_wrong_password(
     client: TestClient[Any, Any], make_user: UserFactory
 ) -> None:
     account = await make_user("member")
-    await client.app[keys.SERVICES].users.update(account.id, {"disabled": True})
+    await client.app[keys.SERVICES].identity.users.update(account.id, {"disabled": True})
     disabled = await _login(client, account.email, account.password)
     unknown = await _login(client, "who@dejima.test", account.password)
     await expect_error(disabled, 401, "unauthenticated")
@@ -157,7 +157,7 @@ async def test_forwarded_for_is_believed_only_behind_trusted_proxies(
     await expect_error(await _login(proxied, account.email, account.password, **blocked), 429, "rate_limited")
     other = {"X-Forwarded-For": "192.0.2.2"}
     assert (await _login(proxied, account.email, account.password, **other)).status == 200
-    audit = await proxied.app[keys.SERVICES].audit.page(before=None, limit=10)
+    audit = await proxied.app[keys.SERVICES].identity.audit.page(before=None, limit=10)
     assert audit.items[0].action == "auth.login"
     assert audit.items[0].address == "192.0.2.2"
 
@@ -219,7 +219,7 @@ async def test_sessions_expire(make_client: AppFactory, make_user: UserFactory) 
 async def test_sign_ins_are_audited(client: TestClient[Any, Any], make_user: UserFactory) -> None:
     account = await make_user("member")
     assert (await _login(client, account.email, "wrong")).status == 401
-    page = await client.app[keys.SERVICES].audit.page(before=None, limit=10)
+    page = await client.app[keys.SERVICES].identity.audit.page(before=None, limit=10)
     failed, succeeded = page.items[0], page.items[1]
     assert failed.action == "auth.login_failed"
     assert failed.subject_id == account.id and failed.actor_id is None

@@ -207,7 +207,9 @@ async def test_links_expire(
     clock = FakeClock(utc_now() + timedelta(seconds=ttl_s + 1))
     later = build_services(settings=services.settings, db=services.db, redis=services.redis, clock=clock)
     with pytest.raises(MalformedRequest):
-        await later.recovery.set_password(token, "too-late-passphrase", keep_session=None, address=None)
+        await later.identity.recovery.set_password(
+            token, "too-late-passphrase", keep_session=None, address=None
+        )
     assert (await client.get("/api/me", headers=person.headers)).status == 200
 
 

@@ -148,7 +148,7 @@ async def test_role_change_is_audited_and_ends_sessions(
     assert response.status == 200
     assert (await response.json())["role"] == "admin"
     await expect_error(await client.get("/api/me", headers=member.headers), 401, "unauthenticated")
-    entry = (await client.app[keys.SERVICES].audit.page(before=None, limit=1)).items[0]
+    entry = (await client.app[keys.SERVICES].identity.audit.page(before=None, limit=1)).items[0]
     assert (entry.action, entry.actor_id, entry.subject_id) == ("user.role_changed", admin.id, member.id)
     assert entry.data == {"from": "member", "to": "admin"}
     assert entry.address == "127.0.0.1"

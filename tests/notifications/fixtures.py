@@ -106,8 +106,8 @@ async def make_user(client: TestClient[Any, Any]) -> UserFactory:
         email = fields.pop("email", f"{role}{number}@dejima.test")
         name = fields.pop("name", f"{role.title()} {number}")
         services: Services = client.app[keys.SERVICES]
-        user = await services.users.create(email=email, name=name, role=role, **fields)  # type: ignore[arg-type]
-        token = await services.sessions.open(user.id)
+        user = await services.identity.users.create(email=email, name=name, role=role, **fields)  # type: ignore[arg-type]
+        token = await services.identity.sessions.open(user.id)
         return Account(id=user.id, email=email, password="", token=token)
 
     return factory
@@ -134,7 +134,7 @@ async def timed(client: TestClient[Any, Any], settings: Settings, clock: FakeClo
 
 
 async def principal_of(services: Services, user_id: str) -> Principal:
-    doc = await services.users.get(user_id)
+    doc = await services.identity.users.get(user_id)
     assert doc is not None
     return to_principal(doc, session_id="test")
 

@@ -38,7 +38,7 @@ def _signed(payload: dict[str, Any], secret: str = LINE_SECRET) -> tuple[bytes, 
 
 
 async def _line_id(services: Services, user_id: str) -> str | None:
-    doc = await services.users.get(user_id)
+    doc = await services.identity.users.get(user_id)
     assert doc is not None
     return doc.get("line_user_id")
 

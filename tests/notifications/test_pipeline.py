@@ -138,6 +138,7 @@ async def test_preferences_are_validated_and_the_locale_is_the_account_locale(
         "quiet_hours": None,
         "locale": "ja",
         "time_zone": None,
+        "digest": "off",
         "line_linked": False,
     }
     body = {"email": False, "line": True, "quiet_hours": {"start": "22:00", "end": "07:00"}, "locale": "en"}
@@ -150,6 +151,7 @@ async def test_preferences_are_validated_and_the_locale_is_the_account_locale(
         {**body, "quiet_hours": {"start": "07:00", "end": "07:00"}},
         {**body, "locale": "fr"},
         {**body, "time_zone": "Mars/Olympus"},
+        {**body, "digest": "weekly"},
         {**body, "extra": 1},
         {"email": True},
     ):

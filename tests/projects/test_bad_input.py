@@ -57,7 +57,7 @@ async def test_bad_input_on_every_project_endpoint(client: TestClient[Any, Any],
     project = world.projects["public"]
     members_url = f"/api/projects/{project['id']}/members"
     requests_url = f"/api/projects/{project['id']}/join-requests"
-    access_before = await client.app[keys.SERVICES].projects.access(project["id"])
+    access_before = await client.app[keys.SERVICES].projects.service.access(project["id"])
     before = await _counts(client)
 
     for body in BAD_PROJECTS:
@@ -86,7 +86,7 @@ async def test_bad_input_on_every_project_endpoint(client: TestClient[Any, Any],
     )
 
     assert await _counts(client) == before
-    assert await client.app[keys.SERVICES].projects.access(project["id"]) == access_before
+    assert await client.app[keys.SERVICES].projects.service.access(project["id"]) == access_before
 
 
 async def test_decision_bodies_take_no_fields(client: TestClient[Any, Any], world: World) -> None:
@@ -99,7 +99,7 @@ async def test_decision_bodies_take_no_fields(client: TestClient[Any, Any], worl
         response = await client.post(f"{url}/{request['id']}/approve", json=body, headers=world.owner.headers)
         await expect_error(response, 422, "invalid_request")
     assert await _counts(client) == before
-    assert (await client.app[keys.SERVICES].project_store.join_request(request["id"]) or {})[
+    assert (await client.app[keys.SERVICES].projects.store.join_request(request["id"]) or {})[
         "status"
     ] == "pending"
 

@@ -43,9 +43,11 @@ async def rights_messages(redis: Redis) -> AsyncIterator[list[str]]:
 
 async def _may_change_board(client: TestClient[Any, Any], account: Account, board_id: str) -> bool:
     services = client.app[keys.SERVICES]
-    principal = await services.sessions.authenticate(account.token)
+    principal = await services.identity.sessions.authenticate(account.token)
     assert principal is not None
-    return services.rights.may_change_board(principal, await services.projects.access_for_board(board_id))
+    return services.rights.may_change_board(
+        principal, await services.projects.service.access_for_board(board_id)
+    )
 
 
 async def _project(client: TestClient[Any, Any], account: Account, project_id: str) -> dict[str, Any]:
@@ -106,7 +108,7 @@ async def test_partner_asks_owner_approves(
     assert len(notes) == 1
     assert notes[0]["kind"] == "join_request.decided" and notes[0]["read_at"] is None
     assert notes[0]["data"]["status"] == "approved" and notes[0]["data"]["project_id"] == project["id"]
-    audit = await client.app[keys.SERVICES].audit.page(before=None, limit=5)
+    audit = await client.app[keys.SERVICES].identity.audit.page(before=None, limit=5)
     actions = [(e.action, e.actor_id) for e in audit.items]
     assert ("join_request.approved", owner.id) in actions and ("project.member_added", owner.id) in actions
 

@@ -34,7 +34,7 @@ async def test_add_change_remove(client: TestClient[Any, Any], quick_user: UserF
         await client.get(f"/api/projects/{project['id']}", headers=owner.headers), 404, "not_found"
     )
     await expect_error(await client.delete(f"{url}/{owner.id}", headers=other.headers), 404, "not_found")
-    audit = await client.app[keys.SERVICES].audit.page(before=None, limit=3)
+    audit = await client.app[keys.SERVICES].identity.audit.page(before=None, limit=3)
     assert [e.action for e in audit.items] == [
         "project.member_removed",
         "project.member_role_changed",
@@ -50,20 +50,24 @@ async def test_a_project_keeps_an_owner(client: TestClient[Any, Any], quick_user
     await expect_error(await client.delete(f"{url}/{owner.id}", headers=owner.headers), 409, "conflict")
     demote = await client.post(url, json={"user_id": owner.id, "role": "editor"}, headers=owner.headers)
     await expect_error(demote, 409, "conflict")
-    assert (await client.app[keys.SERVICES].projects.access(project["id"])).members == {owner.id: "owner"}
+    assert (await client.app[keys.SERVICES].projects.service.access(project["id"])).members == {
+        owner.id: "owner"
+    }
 
 
 async def test_who_can_be_a_member(client: TestClient[Any, Any], quick_user: UserFactory) -> None:
     owner = await quick_user("member")
     kiosk = await quick_user("kiosk", hub_id="bandai")
     gone = await quick_user("member")
-    await client.app[keys.SERVICES].users.update(gone.id, {"disabled": True})
+    await client.app[keys.SERVICES].identity.users.update(gone.id, {"disabled": True})
     project = await create_project(client, owner, visibility="public")
     url = f"/api/projects/{project['id']}/members"
     for user_id in (kiosk.id, gone.id, "nosuchuser"):
         response = await client.post(url, json={"user_id": user_id, "role": "viewer"}, headers=owner.headers)
         assert field_paths(await expect_error(response, 422, "invalid_request")) == {"user_id"}
-    assert (await client.app[keys.SERVICES].projects.access(project["id"])).members == {owner.id: "owner"}
+    assert (await client.app[keys.SERVICES].projects.service.access(project["id"])).members == {
+        owner.id: "owner"
+    }
 
 
 async def test_concurrent_additions_all_land(client: TestClient[Any, Any], quick_user: UserFactory) -> None:
@@ -75,5 +79,5 @@ async def test_concurrent_additions_all_land(client: TestClient[Any, Any], quick
         *(client.post(url, json={"user_id": p.id, "role": "editor"}, headers=owner.headers) for p in people)
     )
     assert [r.status for r in responses] == [201] * 6
-    members = (await client.app[keys.SERVICES].projects.access(project["id"])).members
+    members = (await client.app[keys.SERVICES].projects.service.access(project["id"])).members
     assert members == {owner.id: "owner", **{p.id: "editor" for p in people}}

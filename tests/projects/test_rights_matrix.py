@@ -49,9 +49,9 @@ async def test_list_shows_exactly_the_readable_projects(client: TestClient[Any, 
         listed = await (await client.get("/api/projects", headers=account.headers)).json()
         expected = {world.projects[v]["id"] for v in VISIBILITIES if caller in READERS[v]}
         assert {p["id"] for p in listed} == expected, caller
-        principal = await services.sessions.authenticate(account.token)
+        principal = await services.identity.sessions.authenticate(account.token)
         assert principal is not None
-        assert set(await services.projects.readable_project_ids(principal)) == expected
+        assert set(await services.projects.service.readable_project_ids(principal)) == expected
 
 
 @pytest.mark.parametrize("visibility", VISIBILITIES)
@@ -82,21 +82,21 @@ async def test_board_rights(client: TestClient[Any, Any], world: World, visibili
         world.projects[visibility]["id"],
         f"{visibility} project",
     )
-    access = await services.projects.access_for_board(board_id)
+    access = await services.projects.service.access_for_board(board_id)
     for caller in (*CALLERS, "owner"):
-        principal = await services.sessions.authenticate(world.caller(caller).token)
+        principal = await services.identity.sessions.authenticate(world.caller(caller).token)
         assert principal is not None
         readable = caller in READERS[visibility] or caller == "owner"
         assert services.rights.may_read_project(principal, access) is readable, caller
         assert services.rights.may_change_board(principal, access) is (caller in {*CHANGERS, "owner"}), caller
     with pytest.raises(NotFound):
-        await services.projects.access_for_board("nosuchboard")
+        await services.projects.service.access_for_board("nosuchboard")
 
 
 @pytest.mark.parametrize("visibility", VISIBILITIES)
 async def test_members(client: TestClient[Any, Any], world: World, visibility: str) -> None:
     project_id = world.projects[visibility]["id"]
-    projects = client.app[keys.SERVICES].projects
+    projects = client.app[keys.SERVICES].projects.service
     url = f"/api/projects/{project_id}/members"
     for caller in (*CALLERS, "owner"):
         account: Account = world.caller(caller)
@@ -163,7 +163,7 @@ async def test_asking_to_join(client: TestClient[Any, Any], world: World, visibi
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 async def test_deciding(client: TestClient[Any, Any], world: World, visibility: str, decision: str) -> None:
     project_id = world.projects[visibility]["id"]
-    store = client.app[keys.SERVICES].project_store
+    store = client.app[keys.SERVICES].projects.store
     url = f"/api/projects/{project_id}/join-requests"
     for caller in (*CALLERS, "owner"):
         request_id = f"req-{caller}"

@@ -108,10 +108,10 @@ async def test_events_survive_drops_and_history_loss(
 ) -> None:
     app = page_client.app
     services = app[keys.SERVICES]
-    await services.users.create(
+    await services.identity.users.create(
         email="aiko@dejima.test", name="Aiko", role="member", password="password-aiko-1"
     )
-    user = await services.users.by_email("aiko@dejima.test")
+    user = await services.identity.users.by_email("aiko@dejima.test")
     assert user is not None
     channel = f"user:{user['_id']}"
     FOLLOWED["channel"] = channel
@@ -147,7 +147,7 @@ async def test_presence_reaches_the_page(page_client: TestClient[Any, Any], brow
     open_boards(app)
     FOLLOWED["channel"] = "board:b1"
     services = app[keys.SERVICES]
-    await services.users.create(
+    await services.identity.users.create(
         email="kenji@dejima.test", name="Kenji", role="member", password="password-kenji-1"
     )
     await browser_page.evaluate("window.start('kenji@dejima.test', 'password-kenji-1', 'board:b1', null)")

@@ -2,7 +2,9 @@
 // textContent. Remote changes patch the column(s) and card they touch (board_view.js), so nothing a
 // person types, no dialog and no focus is lost; moves work by dragging, by the card menu's "Move…"
 // dialog and by keyboard (Alt+arrows), as WCAG 2.2 criterion 2.5.7 asks.
-import { ApiError, announce, api, me, onLocaleChange, t } from "/static/app.js";
+import {
+  ApiError, announce, api, clearFieldErrors, describeError, me, onLocaleChange, setFieldError, showFieldErrors, t,
+} from "/static/app.js";
 import { applyEvent, findCard, putCard, sortBoard } from "./board_model.js";
 import { BoardView, el, initials } from "./board_view.js";
 import { CardDialog } from "./board_card.js";
@@ -47,7 +49,7 @@ function editorsOf(cardId) {
 
 const view = new BoardView(
   $("[data-columns]"),
-  () => ({ board: state.board, canChange: state.canChange, userId: state.user && state.user.id, person, editorsOf }),
+  () => ({ board: state.board, canChange: state.canChange, userId: state.user && state.user.id, person, editorsOf, matches, names: state.people.size }),
   {
     openCard: (id) => dialog.open(id),
     openMove,
@@ -116,13 +118,16 @@ function onEvent(frame) {
   if (id) {
     view.patch(touched);
     if (frame.event.startsWith("column.")) renderEmpty();
+    if (filterActive()) renderFilterState();
   }
   const patched = performance.now();
   if (timings.length < 10_000) {
-    const entry = { event: frame.event, arrival, patched, painted: null };
+    // `frame`: the animation frame that carries the change starts; `painted`: a message posted from it
+    // runs, i.e. after that frame's style, layout and paint (bench/board_page.py splits the time so).
+    const entry = { event: frame.event, seq: frame.seq, arrival, patched, frame: null, painted: null };
     timings.push(entry);
     requestAnimationFrame(() => {
-      // The frame that shows the change is being produced; a message runs right after it is painted.
+      entry.frame = performance.now();
       const after = new MessageChannel();
       after.port1.onmessage = () => {
         entry.painted = performance.now();
@@ -243,21 +248,165 @@ $("[data-join]").addEventListener("click", async (event) => {
   await refreshRights();
 });
 
-// --- the "my cards" filter ------------------------------------------------------------------------
+// --- the filter: text, label, assignee, due, "my cards"; kept in the URL ---------------------------------
 
-function applyFilter() {
-  const button = $("[data-only-mine]");
-  button.setAttribute("aria-pressed", String(state.onlyMine));
-  $("[data-columns]").toggleAttribute("data-only-mine", state.onlyMine);
+const filterForm = $("[data-filter]");
+const FILTER_PARAMS = ["q", "label", "assignee", "due"];
+let announceTimer = null;
+
+function readFilter() {
+  const params = new URLSearchParams(window.location.search);
+  const filter = {};
+  for (const name of FILTER_PARAMS) filter[name] = (params.get(name) || "").trim();
+  return filter;
+}
+state.filter = readFilter();
+
+const fold = (text) => String(text || "").normalize("NFKC").toLowerCase();
+
+/** A date alone means the end of that day (API.md, "Finding and reminding"); here in local time. */
+function dueMoment(due) {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(due);
+  return day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3]), 23, 59, 59, 999) : new Date(due);
 }
 
-$("[data-only-mine]").addEventListener("click", () => {
-  state.onlyMine = !state.onlyMine;
+function weekBounds(now) {
+  const start = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  start.setDate(start.getDate() - ((start.getDay() + 6) % 7)); // Monday
+  const end = new Date(start);
+  end.setDate(end.getDate() + 7);
+  return [start, end];
+}
+
+const filterActive = () => state.onlyMine || FILTER_PARAMS.some((name) => state.filter[name]);
+
+/** Whether a card shows under the current filter (every part must match). */
+function matches(card) {
+  if (!filterActive()) return true;
+  const { q, label, assignee, due } = state.filter;
+  const userId = state.user && state.user.id;
+  if (state.onlyMine && !card.assignees.includes(userId)) return false;
+  if (label && !card.labels.includes(label)) return false;
+  if (assignee === "none" ? card.assignees.length > 0 : assignee && !card.assignees.includes(assignee === "me" ? userId : assignee)) return false;
+  if (due === "none" && card.due) return false;
+  if (due === "overdue" && (!card.due || card.due_done || dueMoment(card.due) >= new Date())) return false;
+  if (due === "week") {
+    const [start, end] = weekBounds(new Date());
+    const moment = card.due && dueMoment(card.due);
+    if (!moment || moment < start || moment >= end) return false;
+  }
+  if (q) {
+    const needle = fold(q);
+    const hay = fold([card.title, card.description, ...card.labels].join("\n"));
+    if (!hay.includes(needle)) return false;
+  }
+  return true;
+}
+
+function cardCounts() {
+  let total = 0;
+  let shown = 0;
+  for (const column of state.board.columns) {
+    for (const card of column.cards) {
+      total += 1;
+      if (matches(card)) shown += 1;
+    }
+  }
+  return { total, shown };
+}
+
+/** The choices of the label and assignee lists, from the board's cards and the project's members. */
+function fillFilterChoices(force = false) {
+  const labels = new Set();
+  for (const column of state.board.columns) for (const card of column.cards) for (const label of card.labels) labels.add(label);
+  if (state.filter.label) labels.add(state.filter.label);
+  const labelSelect = $("#filter-label");
+  if (force || document.activeElement !== labelSelect) {
+    labelSelect.replaceChildren(
+      el("option", { value: "" }, t("boards.filter_any")),
+      ...[...labels].sort().map((label) => el("option", { value: label }, label)),
+    );
+    labelSelect.value = state.filter.label;
+  }
+  const people = new Map();
+  if (state.project) for (const member of state.project.members) people.set(member.user_id, member.name);
+  for (const column of state.board.columns) for (const card of column.cards) for (const id of card.assignees) people.set(id, person(id));
+  if (state.user) people.delete(state.user.id);
+  const assigneeSelect = $("#filter-assignee");
+  if (force || document.activeElement !== assigneeSelect) {
+    const chosen = state.filter.assignee;
+    if (chosen && !["me", "none"].includes(chosen) && !people.has(chosen)) people.set(chosen, person(chosen));
+    assigneeSelect.replaceChildren(
+      el("option", { value: "" }, t("boards.filter_anyone")),
+      el("option", { value: "me" }, t("boards.filter_me")),
+      el("option", { value: "none" }, t("boards.filter_nobody")),
+      ...[...people].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => el("option", { value: id }, name)),
+    );
+    assigneeSelect.value = chosen;
+  }
+}
+
+/** Show the count ("12 / 80 件のカードを表示"); `say` reads it out (after the person changed the filter). */
+function renderFilterState(say = false) {
+  $("[data-only-mine]").setAttribute("aria-pressed", String(state.onlyMine));
+  const active = filterActive();
+  $("[data-filter-clear]").hidden = !active;
+  const count = $("[data-filter-count]");
+  count.hidden = !active;
+  if (!state.board) return;
+  const text = active ? t("boards.filter_count", cardCounts()) : "";
+  if (count.textContent !== text) count.textContent = text;
+  if (say) {
+    window.clearTimeout(announceTimer);
+    // While someone types, only the count after they pause is read out.
+    announceTimer = window.setTimeout(() => announce(active ? t("boards.filter_count", cardCounts()) : t("boards.filter_cleared", cardCounts())), 600);
+  }
+}
+
+/** The filter as the URL has it, onto the form and the cards (a full render, a language change). */
+function applyFilter() {
+  const form = filterForm.elements;
+  if (document.activeElement !== form.q && form.q.value !== state.filter.q) form.q.value = state.filter.q;
+  form.due.value = state.filter.due;
+  fillFilterChoices();
+  view.refilter();
+  renderFilterState();
+}
+
+function filterChanged() {
+  const form = filterForm.elements;
+  state.filter = { q: form.q.value.trim(), label: form.label.value, assignee: form.assignee.value, due: form.due.value };
   const url = new URL(window.location.href);
+  for (const name of FILTER_PARAMS) {
+    if (state.filter[name]) url.searchParams.set(name, state.filter[name]);
+    else url.searchParams.delete(name);
+  }
   if (state.onlyMine) url.searchParams.set("mine", "1");
   else url.searchParams.delete("mine");
   window.history.replaceState(null, "", url);
-  applyFilter();
+  view.refilter();
+  renderFilterState(true);
+}
+
+filterForm.addEventListener("submit", (event) => event.preventDefault());
+filterForm.addEventListener("input", filterChanged);
+filterForm.addEventListener("change", filterChanged);
+// The lists learn labels and people added since the page loaded when the person comes to them.
+for (const select of [$("#filter-label"), $("#filter-assignee")]) select.addEventListener("focus", () => fillFilterChoices(true));
+$("[data-filter-clear]").addEventListener("click", () => {
+  const form = filterForm.elements;
+  form.q.value = "";
+  form.label.value = "";
+  form.assignee.value = "";
+  form.due.value = "";
+  state.onlyMine = false;
+  filterChanged();
+  form.q.focus();
+});
+
+$("[data-only-mine]").addEventListener("click", () => {
+  state.onlyMine = !state.onlyMine;
+  filterChanged();
 });
 
 // --- changes made here --------------------------------------------------------------------------
@@ -267,7 +416,10 @@ function placeCard(card) {
   const before = findCard(state.board, card.id);
   const touched = new Set([card.column_id]);
   if (before) touched.add(before.column.id);
-  if (putCard(state.board, card)) view.patch(touched);
+  if (putCard(state.board, card)) {
+    view.patch(touched);
+    if (filterActive()) renderFilterState();
+  }
 }
 
 function newKey() {
@@ -408,38 +560,135 @@ function moveColumn(columnId, afterIndex) {
   return moveColumnAfter(columnId, afterIndex >= 0 && others[afterIndex] ? others[afterIndex].id : null);
 }
 
+// --- the page's dialogs keep the focus: Tab past the last control comes back to the first (a modal
+// <dialog> alone lets it leave for the browser's own controls), Shift+Tab the other way -------------
+
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+
+for (const node of document.querySelectorAll("dialog.board-dialog")) {
+  node.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const items = Array.from(node.querySelectorAll(FOCUSABLE)).filter((item) => item.checkVisibility());
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    } else if (event.shiftKey && (document.activeElement === first || document.activeElement === node)) {
+      event.preventDefault();
+      last.focus();
+    }
+  });
+}
+
+// --- renaming and deleting a column: the page's own modal dialogs (focus stays inside, Escape closes,
+// the focus goes back to the column's menu button, errors sit next to what they concern) ------------
+
 const columnDialog = $("#column-dialog");
+const columnTitle = $("#column-title");
+const deleteDialog = $("#column-delete-dialog");
+let deletingColumnId = null;
+
+function backToColumn(columnId) {
+  const button = columnId && document.querySelector(`[data-focus="column-menu:${CSS.escape(columnId)}"]`);
+  if (button) button.focus();
+}
 
 function renameColumn(columnId) {
   const column = state.board.columns.find((c) => c.id === columnId);
   if (!column) return;
   renamingColumnId = columnId;
+  clearFieldErrors(columnDialog);
   $("[data-column-heading]").textContent = t("boards.column_rename", { title: column.title });
-  $("#column-title").value = column.title;
+  columnTitle.value = column.title;
   columnDialog.showModal();
+  columnTitle.select();
 }
 
+columnDialog.addEventListener("close", () => {
+  const columnId = renamingColumnId;
+  renamingColumnId = null;
+  backToColumn(columnId);
+});
 $("[data-column-cancel]").addEventListener("click", () => columnDialog.close());
 $("[data-column-form]").addEventListener("submit", async (event) => {
   event.preventDefault();
+  clearFieldErrors(columnDialog);
   const column = state.board.columns.find((c) => c.id === renamingColumnId);
-  const title = $("#column-title").value.trim();
-  columnDialog.close();
-  if (!column || !title || title === column.title) return;
-  const updated = await api("PATCH", `/api/columns/${encodeURIComponent(column.id)}`, { version: column.version, title });
-  applyEvent(state.board, "column.updated", updated);
-  view.patch(new Set([column.id]));
+  if (!column) {
+    columnDialog.close();
+    return;
+  }
+  const title = columnTitle.value.trim();
+  if (!title) {
+    setFieldError(columnTitle, t("boards.column_title_needed"));
+    columnTitle.focus();
+    return;
+  }
+  if (title === column.title) {
+    columnDialog.close();
+    return;
+  }
+  try {
+    const updated = await api("PATCH", `/api/columns/${encodeURIComponent(column.id)}`, { version: column.version, title }, { quiet: true });
+    applyEvent(state.board, "column.updated", updated);
+    view.patch(new Set([column.id]));
+    columnDialog.close();
+    announce(t("boards.column_renamed", { title: updated.title }));
+  } catch (error) {
+    // Shown under the name, in the page's language; the dialog stays open with what was typed.
+    const current = state.board.columns.find((c) => c.id === column.id);
+    const text = error instanceof ApiError && error.status === 409
+      ? t("boards.column_changed_meanwhile", { title: current ? current.title : column.title })
+      : error instanceof ApiError ? describeError(error) : t("errors.internal");
+    if (!(error instanceof ApiError && showFieldErrors(error, { title: "column-title" }))) setFieldError(columnTitle, text);
+    columnTitle.focus();
+    if (error instanceof ApiError && error.status === 403) refreshRights();
+  }
 });
 
-async function deleteColumn(columnId) {
+function deleteColumn(columnId) {
   const column = state.board.columns.find((c) => c.id === columnId);
-  if (!column || !window.confirm(t("boards.column_delete_confirm", { title: column.title }))) return;
-  await api("DELETE", `/api/columns/${encodeURIComponent(column.id)}`);
+  if (!column) return;
+  deletingColumnId = columnId;
+  $("[data-column-delete-heading]").textContent = t("boards.column_delete_confirm", { title: column.title });
+  $("[data-column-delete-error]").textContent = "";
+  deleteDialog.showModal();
+  // The safe choice has the focus: Enter right away keeps the column.
+  $("[data-column-delete-cancel]").focus();
+}
+
+deleteDialog.addEventListener("close", () => {
+  const columnId = deletingColumnId;
+  deletingColumnId = null;
+  if (columnId && state.board.columns.some((c) => c.id === columnId)) backToColumn(columnId);
+  else $("[data-columns] [data-focus]")?.focus();
+});
+$("[data-column-delete-cancel]").addEventListener("click", () => deleteDialog.close());
+$("[data-column-delete-form]").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const column = state.board.columns.find((c) => c.id === deletingColumnId);
+  if (!column) {
+    deleteDialog.close();
+    return;
+  }
+  try {
+    await api("DELETE", `/api/columns/${encodeURIComponent(column.id)}`, undefined, { quiet: true });
+  } catch (error) {
+    const text = error instanceof ApiError && error.status === 409
+      ? t("boards.column_not_empty")
+      : error instanceof ApiError ? describeError(error) : t("errors.internal");
+    $("[data-column-delete-error]").textContent = text;
+    if (error instanceof ApiError && error.status === 403) refreshRights();
+    return;
+  }
   applyEvent(state.board, "column.deleted", column);
   view.patch(new Set());
   renderEmpty();
+  deleteDialog.close();
   announce(t("boards.column_deleted", { title: column.title }));
-}
+});
 
 const moveDialog = $("#move-dialog");
 
@@ -526,18 +775,37 @@ async function restoreCard(cardId) {
   view.focusCard(card.id);
 }
 
+// The archived cards of this board: a panel under the board, searchable by title, live while open
+// (refreshed on every card.archived / card.restored event, whoever caused it).
 const archivedBox = $("[data-archived]");
+const archivedSearch = $("[data-archived-search]");
+let archivedCards = [];
 archivedBox.addEventListener("toggle", () => refreshArchived());
+archivedSearch.addEventListener("input", () => renderArchived());
 
 async function refreshArchived() {
   if (!archivedBox.open) return;
-  const cards = await api("GET", `/api/boards/${encodeURIComponent(boardId)}/archived`);
-  $("[data-archived-empty]").hidden = cards.length > 0;
+  archivedCards = await api("GET", `/api/boards/${encodeURIComponent(boardId)}/archived`);
+  renderArchived();
+}
+
+function renderArchived() {
+  const needle = fold(archivedSearch.value.trim());
+  const cards = needle ? archivedCards.filter((card) => fold(card.title).includes(needle)) : archivedCards;
+  $("[data-archived-empty]").hidden = archivedCards.length > 0;
+  const count = $("[data-archived-count]");
+  count.hidden = archivedCards.length === 0;
+  count.textContent = needle
+    ? t("boards.archived_found", { shown: cards.length, total: archivedCards.length })
+    : t("boards.archived_total", { total: archivedCards.length });
+  const focused = document.activeElement && document.activeElement.closest("[data-archived-list] li");
+  const focusedId = focused && focused.dataset.archivedId;
   $("[data-archived-list]").replaceChildren(...cards.map((card) => {
-    const item = el("li", { class: "board-archived__item" });
+    const item = el("li", { class: "board-archived__item", "data-archived-id": card.id });
     const column = state.board.columns.find((c) => c.id === card.column_id);
     item.append(el("span", { class: "board-archived__title" }, card.title));
     if (column) item.append(el("span", { class: "board-archived__where" }, t("boards.archived_from", { column: column.title })));
+    else item.append(el("span", { class: "board-archived__where" }, t("boards.archived_column_gone")));
     if (state.canChange && column) {
       const button = el("button", { type: "button", class: "button button--quiet" }, t("boards.restore"));
       button.setAttribute("aria-label", t("boards.restore_card", { title: card.title }));
@@ -546,6 +814,11 @@ async function refreshArchived() {
     }
     return item;
   }));
+  // A list redrawn under someone's focus (another person restored a card meanwhile) keeps it near.
+  if (focusedId) {
+    const again = $(`[data-archived-id="${CSS.escape(focusedId)}"] button`);
+    (again || archivedSearch).focus();
+  }
 }
 
 // --- start --------------------------------------------------------------------------------------

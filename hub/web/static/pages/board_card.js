@@ -10,6 +10,8 @@ import { el, initials } from "./board_view.js";
 const FIELDS = ["title", "description", "labels", "due", "assignees"];
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const $ = (selector) => document.querySelector(selector);
+// The date input shows a date-time due (2026-12-01T17:00:00+09:00) by its day; unchanged, it is kept.
+const dueDay = (due) => (due ? due.slice(0, 10) : "");
 
 function newKey() {
   return window.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -24,6 +26,7 @@ export class CardDialog {
     this.cardId = null;
     this.base = null; // the card as this person last saw it, field by field
     this.assignees = [];
+    this.followers = [];
     this.conflict = null; // {mine, current, fields} while the person chooses
     this.active = -1; // the highlighted option of the assignee list
     this.input = $("[data-assignee-input]");
@@ -44,6 +47,7 @@ export class CardDialog {
       this.save();
     });
     $("[data-archive]").addEventListener("click", () => this.hooks.archiveCard(this.cardId));
+    $("[data-follow]").addEventListener("click", () => this.toggleFollow());
     $("[data-comment-form]").addEventListener("submit", (event) => {
       event.preventDefault();
       this.comment(event.target.elements.body);
@@ -80,8 +84,9 @@ export class CardDialog {
     form.title.value = card.title;
     form.description.value = card.description;
     form.labels.value = card.labels.join(", ");
-    form.due.value = card.due || "";
+    form.due.value = dueDay(card.due);
     this.assignees = [...card.assignees];
+    this.renderFollow(card);
     this.renderChosen();
     this.renderConflict();
     this.renderMode();
@@ -114,7 +119,7 @@ export class CardDialog {
       title: form.title.value,
       description: form.description.value,
       labels,
-      due: form.due.value || null,
+      due: !form.due.value ? null : form.due.value === dueDay(this.base.due) ? this.base.due : form.due.value,
       assignees: [...this.assignees],
     };
   }
@@ -129,7 +134,7 @@ export class CardDialog {
   setField(field, value) {
     const form = this.form.elements;
     if (field === "labels") form.labels.value = value.join(", ");
-    else if (field === "due") form.due.value = value || "";
+    else if (field === "due") form.due.value = dueDay(value);
     else if (field === "assignees") {
       this.assignees = [...value];
       this.renderChosen();
@@ -139,6 +144,7 @@ export class CardDialog {
   /** Someone else changed the open card: take their values where this person is not editing. */
   cardChanged(card) {
     if (card.id !== this.cardId || !this.base) return;
+    this.renderFollow(card); // following changes no version
     if (card.version <= this.base.version) return;
     const mine = this.changes();
     const focused = this.form.contains(document.activeElement) ? document.activeElement : null;
@@ -161,7 +167,9 @@ export class CardDialog {
   }
 
   commentAdded(cardId) {
-    if (cardId === this.cardId) this.loadNotes();
+    if (cardId !== this.cardId) return;
+    this.loadNotes();
+    this.refreshFollowers(); // whoever comments follows the card (the comment's event is the comment)
   }
 
   rightsChanged() {
@@ -176,6 +184,7 @@ export class CardDialog {
     this.renderConflict();
     this.renderMode();
     this.renderEditors();
+    this.renderFollow({ followers: this.followers });
     this.loadNotes();
   }
 
@@ -189,6 +198,33 @@ export class CardDialog {
     const region = $("[data-dialog-status]");
     region.textContent = "";
     if (text) window.setTimeout(() => (region.textContent = text), 50);
+  }
+
+  // --- following ----------------------------------------------------------------------------------
+
+  renderFollow(card) {
+    this.followers = [...(card.followers || [])];
+    const names = this.followers.map(this.hooks.person);
+    $("[data-followers]").textContent = names.length ? names.join(t("boards.list_sep")) : t("boards.no_followers");
+    const button = $("[data-follow]");
+    const following = this.followers.includes(this.state.user && this.state.user.id);
+    button.textContent = t(following ? "boards.unfollow" : "boards.follow");
+    button.setAttribute("aria-pressed", String(following));
+  }
+
+  async refreshFollowers() {
+    const cardId = this.cardId;
+    const card = await api("GET", `/api/cards/${encodeURIComponent(cardId)}`, undefined, { quiet: true });
+    if (cardId === this.cardId) this.renderFollow(card);
+  }
+
+  async toggleFollow() {
+    const me = this.state.user && this.state.user.id;
+    const following = this.followers.includes(me);
+    await api(following ? "DELETE" : "PUT", `/api/cards/${encodeURIComponent(this.cardId)}/follow`);
+    const followers = following ? this.followers.filter((id) => id !== me) : [...this.followers, me];
+    this.renderFollow({ followers });
+    this.say(t(following ? "boards.unfollowed" : "boards.followed"));
   }
 
   // --- saving and conflicts -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // menu they opened and the focused element survive. `renders` counts full renders and patches (the
 // tests and bench/board_page.py read it through window.dejimaBoard).
 import { t } from "/static/app.js";
+import { formatTime } from "/static/dom.js";
 import { icon } from "./board_icons.js";
 
 export function el(tag, attrs = {}, text = null) {
@@ -36,14 +37,14 @@ function keepingFocus(move) {
 }
 
 export class BoardView {
-  /** `ctx()` → {board, canChange, userId, person(id), editorsOf(cardId)}; `on` the actions. */
+  /** `ctx()` → {board, canChange, userId, names, person(id), editorsOf(cardId), matches(card)}; `on` the actions. */
   constructor(root, ctx, on) {
     this.root = root;
     this.ctx = ctx;
     this.on = on;
     this.columns = new Map(); // column id → {section, heading, count, list, addLabel, addInput, menuButton, title}
     this.cards = new Map(); // card id → {item, key}
-    this.renders = { full: 0, patch: 0 };
+    this.renders = { full: 0, patch: 0, cards: 0 }; // cards: card tiles whose inside was rebuilt
     this.openMenu = null;
     document.addEventListener("click", (event) => {
       if (this.openMenu && !this.openMenu.wrap.contains(event.target)) this.closeMenu(false);
@@ -99,7 +100,10 @@ export class BoardView {
       if (this.root.children[index] !== view.section) this.root.insertBefore(view.section, this.root.children[index] || null);
     });
     for (const column of board.columns) if (columnIds.has(column.id)) this.syncCards(column);
-    // Cards that left the board (archived) and are in no column any more.
+    // Cards that left the board (archived, their column deleted) and are in no column any more.
+    let count = 0;
+    for (const column of board.columns) count += column.cards.length;
+    if (count === this.cards.size) return;
     const shown = new Set();
     for (const column of board.columns) for (const card of column.cards) shown.add(card.id);
     for (const [id, card] of this.cards) {
@@ -117,7 +121,8 @@ export class BoardView {
       if (view.list.children[index] !== item) view.list.insertBefore(item, view.list.children[index] || null);
     });
     while (view.list.children.length > column.cards.length) view.list.lastElementChild.remove();
-    view.count.textContent = ` ${t("boards.card_count", { count: column.cards.length })}`;
+    const count = ` ${t("boards.card_count", { count: column.cards.length })}`;
+    if (view.count.textContent !== count) view.count.textContent = count; // a same text still relays out
   }
 
   // --- columns ------------------------------------------------------------------------------------
@@ -196,19 +201,38 @@ export class BoardView {
 
   // --- cards --------------------------------------------------------------------------------------
 
-  /** The card's node, rebuilt inside (same <li>) only when what it shows changed. */
+  /**
+   * The card's node, rebuilt inside (same <li>) only when what it shows changed. The model replaces
+   * a card's object when an event changes it, so an unchanged object (the other cards of a column a
+   * change touched) costs one comparison; names of people learnt since can change what it shows too.
+   */
   cardNode(card) {
-    const key = this.cardKey(card);
+    const { names, matches } = this.ctx();
     let entry = this.cards.get(card.id);
     if (!entry) {
-      entry = { item: this.buildCard(card), key: null };
+      entry = { item: this.buildCard(card), key: null, card: null, names: -1 };
       this.cards.set(card.id, entry);
     }
+    if (entry.card === card && entry.names === names) return entry.item;
+    entry.card = card;
+    entry.names = names;
+    const key = this.cardKey(card);
     if (entry.key !== key) {
       entry.key = key;
       this.fillCard(entry.item, card);
     }
+    const hidden = !matches(card);
+    if (entry.item.hidden !== hidden) entry.item.hidden = hidden;
     return entry.item;
+  }
+
+  /** The filter changed: show and hide cards, touching only those whose state flips. */
+  refilter() {
+    const { matches } = this.ctx();
+    for (const entry of this.cards.values()) {
+      const hidden = !matches(entry.card);
+      if (entry.item.hidden !== hidden) entry.item.hidden = hidden;
+    }
   }
 
   cardKey(card) {
@@ -224,7 +248,9 @@ export class BoardView {
     const item = el("li", { class: "board-card", "data-card-id": card.id, draggable: canChange ? "true" : false });
     const tile = el("div", {
       class: "board-card__tile", role: "button", tabindex: "0", "data-focus": `card:${card.id}`,
-      "aria-haspopup": "dialog", "aria-labelledby": `card-title-${card.id}`, "aria-describedby": `card-meta-${card.id}`,
+      "aria-haspopup": "dialog",
+      // Named by its content, i.e. everything it shows (title, labels, due, people, who edits it): a
+      // name that leaves out visible text fails people who speak the words they see (WCAG 2.5.3).
     });
     tile.addEventListener("click", () => this.on.openCard(card.id));
     tile.addEventListener("keydown", (event) => {
@@ -247,6 +273,7 @@ export class BoardView {
   }
 
   fillCard(item, card) {
+    this.renders.cards += 1;
     const { canChange, userId, person } = this.ctx();
     const tile = item.querySelector(".board-card__tile");
     const parts = [el("span", { class: "board-card__title", id: `card-title-${card.id}` }, card.title)];
@@ -259,7 +286,9 @@ export class BoardView {
     const facts = el("span", { class: "board-card__facts" });
     if (card.due) {
       const due = el("span", { class: "board-card__fact" });
-      due.append(icon("due"), el("span", {}, t("boards.due_on", { date: card.due })));
+      // A date as given; a date-time in the reader's time and language.
+      const when = card.due.length > 10 ? formatTime(card.due) : card.due;
+      due.append(icon("due"), el("span", {}, t("boards.due_on", { date: when })));
       facts.append(due);
     }
     if (card.checklist && card.checklist.length) {
@@ -333,6 +362,9 @@ export class BoardView {
     // Restart the animation on the next frame rather than by forcing a layout of the whole board now.
     node.classList.remove("board-card--flash");
     requestAnimationFrame(() => node.classList.add("board-card--flash"));
+    // Then the overlay goes (with reduced motion too: a highlight that stays is not needed).
+    window.clearTimeout(node.flashTimer);
+    node.flashTimer = window.setTimeout(() => node.classList.remove("board-card--flash"), 1700);
   }
 
   focusCard(cardId) {

@@ -34,6 +34,7 @@ const start = document.getElementById("pref-quiet-start");
 const end = document.getElementById("pref-quiet-end");
 const zone = document.getElementById("pref-zone");
 const localeSelect = document.getElementById("pref-locale");
+const digest = document.getElementById("pref-digest");
 const lineState = document.getElementById("line-state");
 const codeBox = document.getElementById("line-code-box");
 let current = null;
@@ -61,6 +62,7 @@ function render() {
   line.disabled = !current.line_linked;
   line.checked = current.line && current.line_linked;
   localeSelect.value = current.locale;
+  digest.value = current.digest || "off";
   showQuiet();
   renderLine();
 }
@@ -99,6 +101,7 @@ form.addEventListener("submit", async (event) => {
     quiet_hours: quiet.checked ? { start: start.value, end: end.value } : null,
     locale: localeSelect.value,
     time_zone: zone.value || DEFAULT_ZONE,
+    digest: digest.value,
   };
   try {
     current = await api("PUT", "/api/me/preferences", body, { quiet: true });
@@ -111,6 +114,7 @@ form.addEventListener("submit", async (event) => {
       locale: "pref-locale",
       email: "pref-email",
       line: "pref-line",
+      digest: "pref-digest",
     });
     if (!shown) showError(describeError(error));
     (form.querySelector("[aria-invalid=true]") || form.querySelector("button[type=submit]")).focus();
@@ -145,7 +149,28 @@ document.addEventListener("dejima:user-event", async (event) => {
     render();
   }
 });
-onLocaleChange(() => current && renderLine());
+// The calendar feed: a secret address, shown once issued; issuing again retires the old one.
+const calendarGet = document.getElementById("calendar-get");
+const calendarBox = document.getElementById("calendar-box");
+const calendarUrl = document.getElementById("calendar-url");
+function renderCalendar() {
+  calendarGet.textContent = t(calendarBox.hidden ? "notifications.calendar_get" : "notifications.calendar_renew");
+}
+calendarGet.addEventListener("click", async () => {
+  const renewed = !calendarBox.hidden;
+  const { url } = await api("POST", "/api/me/calendar");
+  calendarUrl.value = url;
+  calendarBox.hidden = false;
+  renderCalendar();
+  calendarUrl.focus();
+  calendarUrl.select();
+  announce(t(renewed ? "notifications.calendar_renewed" : "notifications.calendar_ready"));
+});
+
+onLocaleChange(() => {
+  if (current) renderLine();
+  renderCalendar();
+});
 
 current = await api("GET", "/api/me/preferences");
 render();
