@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from hub import keys, system_views
 from hub.announcements import public_views as public_announcement_views
 from hub.announcements import views as announcement_views
-from hub.boards import follow_views
+from hub.boards import card_views, follow_views
 from hub.boards import views as board_views
 from hub.calendar import views as calendar_views
 from hub.channel_kinds import channel_kinds
@@ -73,6 +73,7 @@ def create_app(
     app.router.add_routes(board_views.routes)
     app.router.add_routes(follow_views.routes)
     app.router.add_routes(calendar_views.routes)
+    app.router.add_routes(card_views.routes)
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
     app.router.add_routes(hub_views.routes)

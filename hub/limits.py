@@ -33,6 +33,25 @@ MAX_COLUMNS_PER_BOARD = 100
 # ~20 MB of BSON (not the whole board's 100 MB), and a 2,000-card board still takes only two round
 # trips (nx-27017's are slow).
 BOARD_SNAPSHOT_BATCH = 1_000
+# Items of one card's checklist (API.md 1.1): a long to-do list fits; the card stays a small document
+# in every snapshot (100 items of 200 characters is ~25 KB at worst).
+MAX_CHECKLIST_ITEMS = 100
+# Attachments of one card: their metadata lives in the card (and so in every snapshot); fifty
+# documents is a thick file folder, and still a couple of KB per card.
+MAX_ATTACHMENTS_PER_CARD = 50
+# The contract's default for DEJIMA_ATTACHMENT_MAX_BYTES: a scanned document or a phone photo fits,
+# while GridFS stays a database of documents rather than of videos.
+ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+# The multipart envelope around the file (boundaries, part headers, a long UTF-8 file name): a
+# Content-Length above the file limit plus this is refused (413) before a byte of body is read.
+ATTACHMENT_ENVELOPE_BYTES = 16 * 1024
+# GridFS chunk size (its own default, 255 KiB): what the hub holds of a file at once while streaming
+# in either direction, so a 25 MiB upload or download costs the hub about one chunk of memory.
+ATTACHMENT_CHUNK_BYTES = 255 * 1024
+# An upload or a deletion whose process died leaves chunks no card names. The sweeper removes them
+# after this long: far longer than any upload in progress takes (25 MiB at 100 kB/s is ~4 minutes),
+# short enough that a crashed upload's bytes do not linger for hours.
+ATTACHMENT_ORPHAN_AGE_S = 15 * 60
 # People one comment may mention (each gets a notification, e-mail and LINE message): a whole team
 # fits; a comment cannot become a mass mailing.
 MAX_MENTIONS_PER_COMMENT = 50

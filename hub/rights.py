@@ -88,6 +88,14 @@ class Rights:
             return True
         return project.role_of(principal.id) in ("owner", "editor") and principal.role != "kiosk"
 
+    def may_delete_attachment(
+        self, principal: Principal, project: ProjectAccess, *, uploader_id: str
+    ) -> bool:
+        """A card's attachment: its uploader (while they may change the board), the owners, admins."""
+        if not self.may_change_board(principal, project):
+            return False
+        return principal.id == uploader_id or self.may_administer_project(principal, project)
+
     def may_administer_project(self, principal: Principal, project: ProjectAccess) -> bool:
         return principal.role == "admin" or project.role_of(principal.id) == "owner"
 

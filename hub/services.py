@@ -155,6 +155,7 @@ def build_services(
         clock=clock,
         zone=settings.zone,
         due_soon=timedelta(hours=settings.due_soon_h),
+        attachment_max_bytes=settings.attachment_max_bytes,
     )
     # Residents without an account (LINE followers, e-mail subscribers): announcements reach them.
     residents = build_residents(

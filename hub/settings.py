@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = None
 
     visitor_retention_days: int = Field(default=90, gt=0)
+    attachment_max_bytes: int = Field(
+        default=limits.ATTACHMENT_MAX_BYTES, ge=0, description="Largest card attachment; larger ones get 413."
+    )
     webhook_allow_private: bool = False
     urgent_reminder_s: int = Field(default=15 * 60, gt=0)
     line_bot_id: str | None = Field(default=None, description="The bot's LINE ID, shown when linking.")

@@ -26,7 +26,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
-from hub.boards.model import BOARD_FOLLOWERS, CARDS, COLUMNS, COMMENTS, HISTORY, channel_of, live
+from hub.boards.model import BOARD_FOLLOWERS, CARD_PARTS, CARDS, COLUMNS, COMMENTS, HISTORY, channel_of, live
 from hub.boards.positions import Placement
 from hub.boards.snapshot import read_compact_state
 from hub.doc import Doc
@@ -62,6 +62,7 @@ class BoardStore:
         self._cards = db[CARDS]
         self._comments = db[COMMENTS]
         self._history = db[HISTORY]
+        self._parts = db[CARD_PARTS]
         self._board_followers = db[BOARD_FOLLOWERS]
         # Where cards and columns go (hub/boards/positions.py), read from the stored neighbours.
         self.placement = Placement(cards=self._cards, columns=self._columns)
@@ -123,6 +124,11 @@ class BoardStore:
             {"column_id": column_id, "archived": False, "_deleted": False}, projection={"_id": 1}
         )
         return holding is not None
+
+    async def card_part(self, item_id: str, kind: str) -> Doc | None:
+        """Where a checklist item or an attachment (``kind``) is: ``{card_id, board_id}``, or None."""
+        doc = live(await self._parts.find_one({"_id": item_id}))
+        return doc if doc is not None and doc.get("kind") == kind else None
 
     # --- columns ----------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The boards domain as one object for ``Services``: the store (collections and look-ups), the
 board service (snapshot, rights, commit), columns, cards, comments and history, the notices of
-assignments and mentions, who follows what, and the due reminders."""
+assignments and mentions, who follows what, the due reminders, and what a card holds (its
+checklist and attachments)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from zoneinfo import ZoneInfo
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards.access import ProjectBoards
+from hub.boards.attachments import AttachmentService
 from hub.boards.cards import CardService
+from hub.boards.checklists import ChecklistService
 from hub.boards.columns import ColumnService
 from hub.boards.comments import CardNotes
 from hub.boards.due import DuePolicy
@@ -39,9 +42,12 @@ class Boards:
     notices: Notices
     follows: Follows
     reminders: DueReminders
+    checklists: ChecklistService
+    attachments: AttachmentService
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
+        await self.attachments.ensure_indexes()
         # Cards whose due was set before reminders existed get theirs (idempotent).
         await self.reminders.migrate()
 
@@ -57,9 +63,11 @@ def build_boards(
     clock: Clock,
     zone: ZoneInfo,
     due_soon: timedelta,
+    attachment_max_bytes: int,
 ) -> Boards:
     """``zone``: where a due date ends (``DEJIMA_TIMEZONE``); ``due_soon``: how long before the due
-    moment ``card.due_soon`` goes out."""
+    moment ``card.due_soon`` goes out; ``attachment_max_bytes``: the largest attachment
+    (``DEJIMA_ATTACHMENT_MAX_BYTES``)."""
     store = BoardStore(db)
     # The store carries a board's open cards forward over the events this process logs.
     events.observe("board", store.applied)
@@ -82,5 +90,9 @@ def build_boards(
         follows=follows,
         reminders=DueReminders(
             db, boards=service, store=store, follows=follows, notify=notify, clock=clock, policy=due
+        ),
+        checklists=ChecklistService(boards=service, store=store),
+        attachments=AttachmentService(
+            db, boards=service, store=store, rights=rights, max_bytes=attachment_max_bytes
         ),
     )
