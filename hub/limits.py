@@ -250,6 +250,23 @@ WEBHOOK_FOLLOW_BATCH = 500
 # that stalled longer than this between taking its time stamp and inserting is found with the
 # channel's next event instead.
 WEBHOOK_FOLLOW_WINDOW_S = 120
+# Topics the office may define for residents: a menu of LINE quick replies holds at most 13 items.
+MAX_RESIDENT_TOPICS = 13
+# A confirmation link for an e-mail subscription works this long; the pending address is then erased.
+SUBSCRIPTION_CONFIRM_TTL_S = 7 * 24 * 3600
+# A reply to a LINE event must be made within about a minute of it (reply tokens expire): one try,
+# short, and one retry after a Retry-After of at most this long.
+LINE_REPLY_TIMEOUT_S = 5.0
+LINE_REPLY_RETRY_MAX_S = 2.0
+# Public archive: the newest this many per page (cursor for more).
+PUBLIC_PAGE_DEFAULT = 20
+# The Atom feed holds the newest this many public announcements.
+ATOM_ENTRIES = 50
+# A second subscription request for the same address within this long sends no second e-mail.
+SUBSCRIPTION_RESEND_S = 60
+# Residents' e-mails one job sends over one SMTP connection: a connection per message costs more
+# round trips than the message itself; 50 keeps one job well inside its timeout.
+EMAIL_CONNECTION_MAX = 50
 
 # --- finding and reminding (docs/boards.md, "Following and due reminders") ---------------------------
 # A worker working on a card's due reminder holds it this long; if it dies, another takes it after.

@@ -233,3 +233,16 @@ class Rights:
     def may_subscribe_hub(self, principal: Principal, hub_id: str) -> bool:
         # Every signed-in user may follow a hub's occupancy; names are filtered per copy.
         return True
+
+    # --- residents (API.md, Reaching residents) -----------------------------------------------------
+
+    def may_define_topics(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
+    def may_read_resident_stats(self, principal: Principal) -> bool:
+        """The office (admins and members): counts only, never a follower or an address."""
+        return principal.is_staff
+
+    def may_preview_readings(self, principal: Principal) -> bool:
+        """The furigana preview of the announcement form is for those who write announcements."""
+        return self.may_announce(principal)

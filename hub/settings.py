@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     urgent_reminder_s: int = Field(default=15 * 60, gt=0)
     line_bot_id: str | None = Field(default=None, description="The bot's LINE ID, shown when linking.")
+    resident_quiet_hours: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Town-wide quiet hours for residents (Asia/Tokyo), e.g. 21:00-07:00: LINE messages "
+        "and newsletters that are not urgent wait until they end.",
+    )
     line_friend_url: str | None = Field(
         default=None,
         pattern=r"^https://",

@@ -28,6 +28,7 @@ DOMAINS = (
     "hub.announcements",
     "hub.notifications",
     "hub.webhooks",
+    "hub.residents",
     "hub.calendar",
 )
 COMPOSITION_ROOT = ("hub.services", "hub.app")
