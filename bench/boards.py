@@ -3,7 +3,11 @@ subscribers on another instance, sustained changes per second — each next to a
 the same run on the same servers, with the ratio.
 
     /work/venv/bin/python bench/boards.py [--cards 2000] [--subscribers 200] [--changes 50]
-                                          [--only sustained|snapshot|latency]
+                                          [--only sustained|snapshot|latency|attachments|card-page]
+
+``attachments`` and ``card-page`` are issue 15's figures (bench/card_parts.py): a 20 MiB upload and
+download next to PyMongo's own GridFS bucket, with the hub's RSS growth; and the board page of 500
+cards with checklists and attachments next to the same JSON as plain list items.
 
 Starts its own on-disk nx-27017 and redis-server (hub/embedded.py) and two ``dejima serve``
 processes; the bench process plays the people (HTTP writers) and the subscribers (``websockets``).
@@ -28,6 +32,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from card_parts import attachments_section, card_page_section, fill_parts  # noqa: E402
 
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
 from hub.storage import mongo as mongo_storage  # noqa: E402
@@ -111,6 +117,26 @@ async def bench(args: argparse.Namespace) -> None:
                 )["id"]
                 for i in range(5)
             ]
+            if args.only in (None, "attachments"):
+                card = await _call(
+                    session,
+                    "POST",
+                    f"{urls[0]}/api/boards/{board_id}/cards",
+                    token,
+                    {"column_id": columns[0], "title": "attachments"},
+                )
+                await attachments_section(
+                    session,
+                    urls[0],
+                    token,
+                    card["id"],
+                    mongodb_url=stack.mongodb_url,
+                    hub_pid=processes[0].pid,
+                )
+            if args.only in (None, "card-page"):
+                await _card_page(session, urls[0], token, args.page_cards)
+            if args.only in ("attachments", "card-page"):
+                return
             await _sustained(session, urls, token, board_id, columns, args.cards, stack)
             if args.only in (None, "snapshot"):
                 await _snapshot(session, urls[1], token, board_id, args.cards, stack)
@@ -120,8 +146,39 @@ async def bench(args: argparse.Namespace) -> None:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=15)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         stack.stop()
+
+
+async def _card_page(session: aiohttp.ClientSession, url: str, token: str, cards: int) -> None:
+    project = await _call(
+        session,
+        "POST",
+        url + "/api/projects",
+        token,
+        {"title": "page", "summary": "", "visibility": "public"},
+    )
+    board_id = project["board_id"]
+    columns = [
+        (await _call(session, "POST", f"{url}/api/boards/{board_id}/columns", token, {"title": f"列 {i}"}))[
+            "id"
+        ]
+        for i in range(5)
+    ]
+    await fill_parts(session, url, token, board_id, columns, cards)
+
+    async def sign_in(page: Any) -> None:
+        await page.goto(url + "/login")
+        await page.fill("#login-email", ADMIN[0])
+        await page.fill("#login-password", ADMIN[1])
+        await page.click("#login-form button[type=submit]")
+        await page.wait_for_url(lambda target: "/login" not in target)
+
+    await card_page_section(url, board_id, cards, sign_in=sign_in)
 
 
 async def _sustained(
@@ -274,7 +331,8 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--changes", type=int, default=50)
     # The board is always filled by the sustained writers; the other two parts can be left out.
-    parser.add_argument("--only", choices=["sustained", "snapshot", "latency"])
+    parser.add_argument("--only", choices=["sustained", "snapshot", "latency", "attachments", "card-page"])
+    parser.add_argument("--page-cards", type=int, default=500, help="cards of the card-page section")
     asyncio.run(bench(parser.parse_args()))
 
 

@@ -15,8 +15,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub import keys, system_views
+from hub.announcements import public_views as public_announcement_views
 from hub.announcements import views as announcement_views
-from hub.boards import follow_views
+from hub.boards import card_views, finding_views, follow_views
 from hub.boards import views as board_views
 from hub.calendar import views as calendar_views
 from hub.channel_kinds import channel_kinds
@@ -35,6 +36,7 @@ from hub.projects import views as project_views
 from hub.realtime import socket as realtime_socket
 from hub.realtime.registry import Realtime
 from hub.realtime.user_sockets import UserSockets
+from hub.residents import views as resident_views
 from hub.services import build_services
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
@@ -72,6 +74,8 @@ def create_app(
     app.router.add_routes(board_views.routes)
     app.router.add_routes(follow_views.routes)
     app.router.add_routes(calendar_views.routes)
+    app.router.add_routes(card_views.routes)
+    app.router.add_routes(finding_views.routes)
     app.router.add_routes(people_views.routes)
     app.router.add_routes(project_views.routes)
     app.router.add_routes(hub_views.routes)
@@ -79,6 +83,8 @@ def create_app(
     app.router.add_routes(notification_views.routes)
     app.router.add_routes(webhook_views.routes)
     app.router.add_routes(announcement_views.routes)
+    app.router.add_routes(public_announcement_views.routes)
+    app.router.add_routes(resident_views.routes)
     app.router.add_routes(realtime_socket.routes)
     # Pages last, one way: each domain's views module has ``add_pages(app)`` (hub/web/shell.py
     # ``add_page``); the order is the menu's.
@@ -89,6 +95,7 @@ def create_app(
         gathering_views,
         notification_views,
         announcement_views,
+        public_announcement_views,
         project_views,
         people_views,
     ):

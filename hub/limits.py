@@ -33,6 +33,25 @@ MAX_COLUMNS_PER_BOARD = 100
 # ~20 MB of BSON (not the whole board's 100 MB), and a 2,000-card board still takes only two round
 # trips (nx-27017's are slow).
 BOARD_SNAPSHOT_BATCH = 1_000
+# Items of one card's checklist (API.md 1.1): a long to-do list fits; the card stays a small document
+# in every snapshot (100 items of 200 characters is ~25 KB at worst).
+MAX_CHECKLIST_ITEMS = 100
+# Attachments of one card: their metadata lives in the card (and so in every snapshot); fifty
+# documents is a thick file folder, and still a couple of KB per card.
+MAX_ATTACHMENTS_PER_CARD = 50
+# The contract's default for DEJIMA_ATTACHMENT_MAX_BYTES: a scanned document or a phone photo fits,
+# while GridFS stays a database of documents rather than of videos.
+ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+# The multipart envelope around the file (boundaries, part headers, a long UTF-8 file name): a
+# Content-Length above the file limit plus this is refused (413) before a byte of body is read.
+ATTACHMENT_ENVELOPE_BYTES = 16 * 1024
+# GridFS chunk size (its own default, 255 KiB): what the hub holds of a file at once while streaming
+# in either direction, so a 25 MiB upload or download costs the hub about one chunk of memory.
+ATTACHMENT_CHUNK_BYTES = 255 * 1024
+# An upload or a deletion whose process died leaves chunks no card names. The sweeper removes them
+# after this long: far longer than any upload in progress takes (25 MiB at 100 kB/s is ~4 minutes),
+# short enough that a crashed upload's bytes do not linger for hours.
+ATTACHMENT_ORPHAN_AGE_S = 15 * 60
 # People one comment may mention (each gets a notification, e-mail and LINE message): a whole team
 # fits; a comment cannot become a mass mailing.
 MAX_MENTIONS_PER_COMMENT = 50
@@ -231,6 +250,23 @@ WEBHOOK_FOLLOW_BATCH = 500
 # that stalled longer than this between taking its time stamp and inserting is found with the
 # channel's next event instead.
 WEBHOOK_FOLLOW_WINDOW_S = 120
+# Topics the office may define for residents: a menu of LINE quick replies holds at most 13 items.
+MAX_RESIDENT_TOPICS = 13
+# A confirmation link for an e-mail subscription works this long; the pending address is then erased.
+SUBSCRIPTION_CONFIRM_TTL_S = 7 * 24 * 3600
+# A reply to a LINE event must be made within about a minute of it (reply tokens expire): one try,
+# short, and one retry after a Retry-After of at most this long.
+LINE_REPLY_TIMEOUT_S = 5.0
+LINE_REPLY_RETRY_MAX_S = 2.0
+# Public archive: the newest this many per page (cursor for more).
+PUBLIC_PAGE_DEFAULT = 20
+# The Atom feed holds the newest this many public announcements.
+ATOM_ENTRIES = 50
+# A second subscription request for the same address within this long sends no second e-mail.
+SUBSCRIPTION_RESEND_S = 60
+# Residents' e-mails one job sends over one SMTP connection: a connection per message costs more
+# round trips than the message itself; 50 keeps one job well inside its timeout.
+EMAIL_CONNECTION_MAX = 50
 
 # --- events at the hubs (API.md, "Events at the hubs"; docs/gatherings.md) -------------------------
 # Seats of one event: the contract's bound (the largest hall in town seats far fewer).
@@ -270,3 +306,12 @@ DIGEST_MAX_ITEMS = 50
 CALENDAR_MAX_ITEMS = 2000
 # Secret calendar addresses: 32 random bytes, URL-safe.
 CALENDAR_TOKEN_BYTES = 32
+
+# --- finding, export and import (API.md, "Finding and reminding") ---------------------------------
+# Trello's "Export as JSON" of a big board (thousands of cards, a thousand actions) is a few MiB; the
+# contract takes up to 20 MiB.
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+# An import commits cards and comments in batches: few events for a big board (the log's cost is per
+# event), each far below MongoDB's 16 MiB document (an event carries each card twice: data and op).
+IMPORT_BATCH_ITEMS = 200
+IMPORT_BATCH_BYTES = 1024 * 1024

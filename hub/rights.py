@@ -88,6 +88,14 @@ class Rights:
             return True
         return project.role_of(principal.id) in ("owner", "editor") and principal.role != "kiosk"
 
+    def may_delete_attachment(
+        self, principal: Principal, project: ProjectAccess, *, uploader_id: str
+    ) -> bool:
+        """A card's attachment: its uploader (while they may change the board), the owners, admins."""
+        if not self.may_change_board(principal, project):
+            return False
+        return principal.id == uploader_id or self.may_administer_project(principal, project)
+
     def may_administer_project(self, principal: Principal, project: ProjectAccess) -> bool:
         return principal.role == "admin" or project.role_of(principal.id) == "owner"
 
@@ -253,3 +261,16 @@ class Rights:
     def may_subscribe_hub(self, principal: Principal, hub_id: str) -> bool:
         # Every signed-in user may follow a hub's occupancy; names are filtered per copy.
         return True
+
+    # --- residents (API.md, Reaching residents) -----------------------------------------------------
+
+    def may_define_topics(self, principal: Principal) -> bool:
+        return principal.role == "admin"
+
+    def may_read_resident_stats(self, principal: Principal) -> bool:
+        """The office (admins and members): counts only, never a follower or an address."""
+        return principal.is_staff
+
+    def may_preview_readings(self, principal: Principal) -> bool:
+        """The furigana preview of the announcement form is for those who write announcements."""
+        return self.may_announce(principal)

@@ -35,6 +35,7 @@ from hub.notifications.delivery import DeliveryRunner
 from hub.notifications.queue import JobQueue
 from hub.notifications.wiring import Notifications, build_notifications
 from hub.projects.wiring import Projects, build_projects
+from hub.residents.wiring import Residents, build_residents
 from hub.rights import Rights
 from hub.settings import Settings
 from hub.webhooks.wiring import Webhooks, build_webhooks
@@ -61,6 +62,7 @@ class Services:
     gatherings: Gatherings
     boards: Boards
     calendar: Calendar
+    residents: Residents
     announcements: Announcements
     webhooks: Webhooks
     # Sends one delivery of any channel (e-mail, LINE, a partner's webhook): notifications' and
@@ -77,6 +79,7 @@ class Services:
             self.gatherings,
             self.boards,
             self.calendar,
+            self.residents,
             self.announcements,
             self.webhooks,
         ):
@@ -178,6 +181,11 @@ def build_services(
         clock=clock,
         zone=settings.zone,
         due_soon=timedelta(hours=settings.due_soon_h),
+        attachment_max_bytes=settings.attachment_max_bytes,
+    )
+    # Residents without an account (LINE followers, e-mail subscribers): announcements reach them.
+    residents = build_residents(
+        db, settings=settings, events=events, rights=rights, notifications=notifications, clock=clock
     )
     announcements = build_announcements(
         db,
@@ -188,6 +196,7 @@ def build_services(
         projects=projects.service,
         rights=rights,
         notifications=notifications,
+        residents=residents,
         clock=clock,
     )
     calendar = build_calendar(
@@ -227,6 +236,7 @@ def build_services(
         gatherings=gatherings,
         boards=boards,
         calendar=calendar,
+        residents=residents,
         announcements=announcements,
         webhooks=webhooks,
         deliveries=DeliveryRunner(

@@ -63,9 +63,18 @@ class Settings(BaseSettings):
     # address and hour (hub/limits.py says why; a load test raises it).
     event_reminder_h: int = Field(default=24, gt=0)
     event_registrations_per_address: int = Field(default=limits.EVENT_REGISTRATIONS_PER_ADDRESS, gt=0)
+    attachment_max_bytes: int = Field(
+        default=limits.ATTACHMENT_MAX_BYTES, ge=0, description="Largest card attachment; larger ones get 413."
+    )
     webhook_allow_private: bool = False
     urgent_reminder_s: int = Field(default=15 * 60, gt=0)
     line_bot_id: str | None = Field(default=None, description="The bot's LINE ID, shown when linking.")
+    resident_quiet_hours: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Town-wide quiet hours for residents (Asia/Tokyo), e.g. 21:00-07:00: LINE messages "
+        "and newsletters that are not urgent wait until they end.",
+    )
     line_friend_url: str | None = Field(
         default=None,
         pattern=r"^https://",

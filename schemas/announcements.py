@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
+from hub.limits import MAX_RESIDENT_TOPICS
 from schemas.common import Moment, Out, Strict, UtcDatetime
 from schemas.text import RequiredText, Title
 
@@ -23,19 +24,29 @@ Priority = Literal["normal", "urgent"]
 AnnouncementStatus = Literal["scheduled", "published"]
 
 
+_KINDS = ("all", "hubs", "projects", "topics", "residents")
+
+
 class Audience(Strict):
     all: Literal[True] | None = None
     hubs: list[str] | None = Field(default=None, min_length=1, max_length=_AUDIENCE_IDS)
     projects: list[str] | None = Field(default=None, min_length=1, max_length=_AUDIENCE_IDS)
+    # Residents (API.md, Reaching residents): LINE followers and e-mail subscribers of any of these
+    # topics, or every follower and confirmed subscriber.
+    topics: list[str] | None = Field(default=None, min_length=1, max_length=MAX_RESIDENT_TOPICS)
+    residents: Literal[True] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Audience:
-        given = [name for name in ("all", "hubs", "projects") if getattr(self, name) is not None]
+        given = [name for name in _KINDS if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError('give exactly one of {"all": true}, {"hubs": [...]} or {"projects": [...]}')
+            raise ValueError(
+                'give exactly one of {"all": true}, {"hubs": [...]}, {"projects": [...]}, '
+                '{"topics": [...]} or {"residents": true}'
+            )
         return self
 
-    @field_validator("hubs", "projects")
+    @field_validator("hubs", "projects", "topics")
     @classmethod
     def _distinct(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
@@ -53,10 +64,18 @@ class Audience(Strict):
         return {name: value for name, value in dumped.items() if value is not None}
 
     @property
-    def kind(self) -> Literal["all", "hubs", "projects"]:
+    def kind(self) -> Literal["all", "hubs", "projects", "topics", "residents"]:
         if self.all:
             return "all"
+        if self.residents:
+            return "residents"
+        if self.topics is not None:
+            return "topics"
         return "hubs" if self.hubs is not None else "projects"
+
+    @property
+    def reaches_residents(self) -> bool:
+        return self.residents is not None or self.topics is not None
 
 
 class AnnouncementIn(Strict):
@@ -66,6 +85,8 @@ class AnnouncementIn(Strict):
     body_en: RequiredText | None = None
     audience: Audience
     priority: Priority = "normal"
+    # In the public archive (/news, /news.atom) for anyone to read, without signing in.
+    public: bool = False
     publish_at: Moment | None = None
     expires_at: Moment | None = None
 
@@ -91,6 +112,7 @@ class AnnouncementOut(Out):
     body_en: str | None = None
     audience: Audience
     priority: Priority
+    public: bool = False
     status: AnnouncementStatus
     publish_at: UtcDatetime | None = None
     published_at: UtcDatetime | None = None
@@ -112,11 +134,18 @@ class AckPerson(Out):
     home_hub: str | None = None
 
 
+class ResidentAckCounts(Out):
+    sent: int
+    acknowledged: int
+
+
 class AcksOut(Out):
     acknowledged: list[AckEntry]
     pending: list[str]
     # Extension for the author's page: names and home hubs of every recipient (pending by hub).
     people: list[AckPerson] = Field(default_factory=list)
+    # When the audience reaches residents: LINE messages sent and 確認しました pressed.
+    residents: ResidentAckCounts | None = None
 
 
 class AnnouncementQuery(Strict):

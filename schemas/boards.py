@@ -56,6 +56,23 @@ Due = Annotated[str, StringConstraints(min_length=10, max_length=40), AfterValid
 # --- responses ------------------------------------------------------------------------------------
 
 
+class ChecklistItemOut(Out):
+    id: str
+    text: str
+    done: bool
+    position: str
+
+
+class AttachmentOut(Out):
+    id: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: UtcDatetime
+    created_by: str
+
+
 class CardOut(Out):
     id: str
     board_id: str
@@ -74,6 +91,10 @@ class CardOut(Out):
     # Who is told of its comments, moves, due changes and archiving (its own followers; the
     # followers of its board are told too).
     followers: list[str] = Field(default_factory=list)
+    # API.md 1.1, "Cards: checklists, attachments": in display order, and newest first.
+    checklist: list[ChecklistItemOut] = Field(default_factory=list)
+    attachments: list[AttachmentOut] = Field(default_factory=list)
+    due_done: bool = False
 
 
 class ColumnOut(Out):
@@ -163,10 +184,11 @@ class CardPatch(Strict):
     assignees: Assignees | None = None
     labels: Labels | None = None
     due: Due | None = None
+    due_done: bool | None = None
 
     @model_validator(mode="after")
     def _no_null_text(self) -> CardPatch:
-        for name in ("title", "description", "assignees", "labels"):
+        for name in ("title", "description", "assignees", "labels", "due_done"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} may be changed but not set to null")
         return self
@@ -186,3 +208,32 @@ class CardVersion(Strict):
 
 class CommentCreate(Strict):
     body: RequiredText
+
+
+class ChecklistItemCreate(Strict):
+    """``after`` absent: at the end; ``null``: at the top; an item's id: right after it."""
+
+    text: Title
+    after: Id | None = None
+
+
+class ChecklistItemPatch(Strict):
+    """Each field is changed only when given; ``after`` moves the item (``null``: to the top)."""
+
+    text: Title | None = None
+    done: bool | None = None
+    after: Id | None = None
+
+    @model_validator(mode="after")
+    def _no_null_fields(self) -> ChecklistItemPatch:
+        for name in ("text", "done"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may be changed but not set to null")
+        return self
+
+
+class AttachmentUpload(Strict):
+    """The body of ``POST /api/cards/{id}/attachments`` as OpenAPI describes it: multipart/form-data
+    with one part named ``file`` (the view streams it; this model is never parsed)."""
+
+    file: bytes

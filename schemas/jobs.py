@@ -31,6 +31,12 @@ FANOUT: Final = "fanout"
 PUBLISH: Final = "publish_announcement"
 # Remind the pending recipients of an urgent announcement: ``_job_id`` = "remind:" + announcement id.
 REMIND: Final = "remind_announcement"
+# Write an announcement's deliveries to residents (thousands): ``_job_id`` = "residents:" + its id.
+REACH_RESIDENTS: Final = "reach_residents"
+
+
+def reach_job_id(announcement_id: str) -> str:
+    return f"residents:{announcement_id}"
 
 
 def fanout_job_id(cause_id: str) -> str:

@@ -29,6 +29,7 @@ DOMAINS = (
     "hub.announcements",
     "hub.notifications",
     "hub.webhooks",
+    "hub.residents",
     "hub.calendar",
 )
 COMPOSITION_ROOT = ("hub.services", "hub.app")

@@ -13,7 +13,7 @@ from typing import Any
 from arq.cron import CronJob, cron
 from arq.worker import Function, Retry, func
 
-from schemas.jobs import FANOUT, PUBLISH, REMIND, SEND_EMAIL, SEND_LINE, SEND_WEBHOOK
+from schemas.jobs import FANOUT, PUBLISH, REACH_RESIDENTS, REMIND, SEND_EMAIL, SEND_LINE, SEND_WEBHOOK
 from workers.context import services_of
 from workers.email import send_email
 from workers.line import send_line
@@ -30,6 +30,14 @@ async def publish_announcement(ctx: Ctx, announcement_id: str) -> bool:
         return await services_of(ctx).announcements.service.publish(announcement_id)
     except Exception:
         log.exception("publishing %s: unexpected error; retrying", announcement_id)
+        raise Retry(defer=ERROR_RETRY_S) from None
+
+
+async def reach_residents(ctx: Ctx, announcement_id: str) -> None:
+    try:
+        await services_of(ctx).announcements.service.reach_residents(announcement_id)
+    except Exception:
+        log.exception("reaching residents with %s: unexpected error; retrying", announcement_id)
         raise Retry(defer=ERROR_RETRY_S) from None
 
 
@@ -55,6 +63,7 @@ NOTIFICATION_FUNCTIONS: list[Function] = [
     _job(fanout, FANOUT),
     _job(publish_announcement, PUBLISH),
     _job(remind_announcement, REMIND),
+    _job(reach_residents, REACH_RESIDENTS),
     # Only for jobs an older hub instance put on the main queue during a rolling upgrade; every
     # webhook job enqueued now goes to the webhook queue (hub/notifications/queue.py).
     _job(send_webhook, SEND_WEBHOOK),

@@ -19,7 +19,7 @@ from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
 from schemas.common import utc_now
 from schemas.jobs import MAIN_QUEUE, WEBHOOK_QUEUE
-from workers.boards import send_due_reminders, sweep_board_notifications
+from workers.boards import send_due_reminders, sweep_attachments, sweep_board_notifications
 from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS, WEBHOOK_CRON_JOBS, WEBHOOK_FUNCTIONS
 from workers.digest import send_digests
 from workers.gatherings import purge_registrants, remind_registrants
@@ -47,6 +47,8 @@ CRON_JOBS: list[CronJob] = [
     *NOTIFICATION_CRON_JOBS,
     # Every minute: notifications of board changes whose process died right after the commit.
     cron(sweep_board_notifications, second={30}, run_at_startup=True, unique=True),
+    # Every minute: the bytes of attachment uploads and deletions whose process died (after 15 min).
+    cron(sweep_attachments, second={45}, run_at_startup=True, unique=True),
     # Every 10 s: a due reminder goes out within seconds of its moment (API.md: within 60 s); unique,
     # and each reminder is leased besides, so two workers never send one twice.
     # Every minute: the daily digest goes out within a minute of DEJIMA_DIGEST_AT in each person's

@@ -1,6 +1,7 @@
 """Who an announcement reaches (API.md): ``all`` — every person with an account; ``hubs`` — people
 whose home hub is one of them and people checked in there now, plus the hubs' channels; ``projects``
-— their members. Kiosks are devices, not people: they show a hub's channel instead."""
+— their members. Kiosks are devices, not people: they show a hub's channel instead. ``topics`` and
+``residents`` reach no account: residents are reached by hub/residents/sending.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hub.hubs.service import HubService
 from hub.identity.users import UserStore
 from hub.principal import Principal
 from hub.projects.service import ProjectService
+from hub.residents.topics import TopicService
 from hub.rights import Rights
 from schemas.announcements import Audience
 
@@ -18,15 +20,24 @@ ALL_CHANNEL = "announcements"
 
 class Audiences:
     def __init__(
-        self, *, users: UserStore, hubs: HubService, projects: ProjectService, rights: Rights
+        self,
+        *,
+        users: UserStore,
+        hubs: HubService,
+        projects: ProjectService,
+        topics: TopicService,
+        rights: Rights,
     ) -> None:
         self._users = users
+        self._topics = topics
         self._hubs = hubs
         self._projects = projects
         self._rights = rights
 
     async def validate(self, principal: Principal, audience: Audience) -> None:
-        """Unknown hubs, and projects that do not exist or the author may not read, are 422."""
+        """Unknown hubs and topics, and projects that do not exist or the author may not read, are 422."""
+        if audience.topics is not None:
+            await self._topics.require_known(audience.topics, path="audience.topics")
         unknown: list[dict[str, str]] = []
         for index, hub_id in enumerate(audience.hubs or []):
             try:
@@ -46,6 +57,8 @@ class Audiences:
             raise InvalidRequest("the audience names unknown hubs or projects", details={"fields": unknown})
 
     async def recipients(self, audience: Audience) -> list[str]:
+        if audience.reaches_residents:
+            return []
         if audience.all:
             return sorted(await self._users.ids_for_notices())
         if audience.hubs is not None:
@@ -71,4 +84,6 @@ class Audiences:
         if audience.all:
             hubs = [doc["_id"] for doc in await self._hubs.hub_docs()] if urgent else []
             return [ALL_CHANNEL, *[channel_of(hub_id) for hub_id in hubs]]
-        return [channel_of(hub_id) for hub_id in audience.hubs or []]
+        if audience.hubs is None:
+            return []  # projects and residents: their people's own channels only
+        return [channel_of(hub_id) for hub_id in audience.hubs]

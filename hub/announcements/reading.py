@@ -24,8 +24,10 @@ from hub.notifications.channel import user_channel
 from hub.notifications.records import NotificationRecords, notification_id
 from hub.notifications.times import ms
 from hub.principal import Principal
+from hub.residents.followers import LineFollowers
+from hub.residents.sending import ResidentSender
 from hub.rights import Rights
-from schemas.announcements import AckEntry, AckPerson, AcksOut, AnnouncementOut
+from schemas.announcements import AckEntry, AckPerson, AcksOut, AnnouncementOut, Audience, ResidentAckCounts
 from schemas.events import Change, Put
 
 
@@ -38,8 +40,12 @@ class AnnouncementReads:
         users: UserStore,
         records: NotificationRecords,
         rights: Rights,
+        followers: LineFollowers,
+        resident_sender: ResidentSender,
         clock: Clock,
     ) -> None:
+        self._followers = followers
+        self._resident_sender = resident_sender
         self._announcements = db[ANNOUNCEMENTS]
         self._acks = db[ACKS]
         self._posts = db[POSTS]
@@ -180,7 +186,14 @@ class AnnouncementReads:
         acked.sort(key=lambda a: (a["at"], a["user_id"]))
         done = {a["user_id"] for a in acked}
         people = await self._users.names(recipients)
+        residents = None
+        if Audience.model_validate(doc["audience"]).reaches_residents:
+            residents = ResidentAckCounts(
+                sent=await self._resident_sender.sent_by_line(announcement_id),
+                acknowledged=await self._followers.acknowledged(announcement_id),
+            )
         return AcksOut(
+            residents=residents,
             acknowledged=[AckEntry(user_id=a["user_id"], at=a["at"]) for a in acked],
             pending=[uid for uid in recipients if uid not in done],
             people=[

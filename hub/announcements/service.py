@@ -31,11 +31,12 @@ from hub.notifications.records import NotificationRecords
 from hub.notifications.times import at, ms
 from hub.notify import Notify
 from hub.principal import Principal
+from hub.residents.sending import ResidentSender
 from hub.rights import Rights
 from hub.settings import Settings
 from schemas.announcements import AnnouncementIn, AnnouncementOut, Audience
 from schemas.events import Actor, Change, Put
-from schemas.jobs import PUBLISH, REMIND, publish_job_id, remind_job_id
+from schemas.jobs import PUBLISH, REACH_RESIDENTS, REMIND, publish_job_id, reach_job_id, remind_job_id
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,10 @@ class AnnouncementService:
         records: NotificationRecords,
         rights: Rights,
         queue: JobQueue,
+        residents: ResidentSender,
         clock: Clock,
     ) -> None:
+        self._residents = residents
         self._announcements = db[ANNOUNCEMENTS]
         self._posts = db[POSTS]
         self._acks = db[ACKS]
@@ -75,6 +78,10 @@ class AnnouncementService:
     async def ensure_indexes(self) -> None:
         await self._announcements.create_index([("status", DESCENDING), ("publish_at_ms", DESCENDING)])
         await self._announcements.create_index([("author_id", DESCENDING), ("created_at", DESCENDING)])
+        # The public archive, newest first (hub/announcements/public.py).
+        await self._announcements.create_index(
+            [("public", DESCENDING), ("status", DESCENDING), ("published_at_ms", DESCENDING)]
+        )
         await self._acks.create_index("announcement_id")
 
     # --- writing and publishing -----------------------------------------------------------------------
@@ -163,6 +170,8 @@ class AnnouncementService:
             expires_at=doc.get("expires_at"),
         )
         fields: Doc = {"status": "published", "updated_at_ms": ms(self._clock())}
+        if audience.reaches_residents and doc.get("residents") is None:
+            fields["residents"] = "pending"
         remind_at = None
         if urgent and doc.get("reminder", "none") == "none":
             remind_at = self._clock() + timedelta(seconds=self._settings.urgent_reminder_s)
@@ -170,6 +179,14 @@ class AnnouncementService:
         await self._announcements.update_one(
             {"_id": announcement_id, "status": "publishing"}, {"$set": fields}
         )
+        if audience.reaches_residents:
+            # Thousands of deliveries: written by a job, not in the author's request. Without a
+            # queue (or when Redis fails) here and now; the sweeper's run_due is the safety net.
+            queued = await self._queue.enqueue(
+                REACH_RESIDENTS, job_id=reach_job_id(announcement_id), announcement_id=announcement_id
+            )
+            if not queued:
+                await self.reach_residents(announcement_id)
         if remind_at is not None:
             await self._queue.enqueue(
                 REMIND,
@@ -178,6 +195,30 @@ class AnnouncementService:
                 announcement_id=announcement_id,
             )
         log.info("published announcement %s", announcement_id)
+
+    async def reach_residents(self, announcement_id: str) -> bool:
+        """Write the announcement's deliveries to residents, once (``residents``: pending → done).
+
+        Idempotent (one delivery per resident and announcement), so a job run twice, or the
+        sweeper after a dead worker, adds nobody twice. True when this call did it.
+        """
+        doc = await self._announcements.find_one({"_id": announcement_id})
+        if doc is None or doc.get("residents") != "pending":
+            return False
+        audience = Audience.model_validate(doc["audience"])
+        await self._residents.send(
+            announcement_id=announcement_id,
+            topics=audience.topics,
+            content=content_of(doc),
+            urgent=doc["priority"] == "urgent",
+            public=bool(doc.get("public")),
+            expires_at=doc.get("expires_at"),
+        )
+        await self._announcements.update_one(
+            {"_id": announcement_id, "residents": "pending"},
+            {"$set": {"residents": "done", "updated_at_ms": ms(self._clock())}},
+        )
+        return True
 
     async def _post(self, channel: str, out: AnnouncementOut, *, author: Doc) -> None:
         post_id = f"{out.id}@{channel}"
@@ -235,6 +276,10 @@ class AnnouncementService:
                 link=f"/announcements#{announcement_id}",
                 expires_at=expires_at,
             )
+            if Audience.model_validate(doc["audience"]).reaches_residents:
+                await self._residents.remind(
+                    announcement_id=announcement_id, content=content_of(doc), expires_at=expires_at
+                )
         await self._announcements.update_one({"_id": announcement_id}, {"$set": {"reminder": "done"}})
         return None
 
@@ -258,7 +303,13 @@ class AnnouncementService:
         ).to_list()
         for doc in reminders:
             await self.remind(doc["_id"])
-        return done + len(reminders)
+        # Residents' deliveries whose job was lost (a killed worker, Redis away).
+        unsent = await self._announcements.find(
+            {"residents": "pending", "updated_at_ms": {"$lt": now_ms - CAUSE_STALE_S * 1000}}, {"_id": 1}
+        ).to_list()
+        for doc in unsent:
+            await self.reach_residents(doc["_id"])
+        return done + len(reminders) + len(unsent)
 
     async def _get(self, announcement_id: str) -> Doc:
         doc = await self._announcements.find_one({"_id": announcement_id})

@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.announcements.audience import Audiences
+from hub.announcements.public import PublicAnnouncements
 from hub.announcements.reading import AnnouncementReads
 from hub.announcements.service import AnnouncementService
 from hub.clock import Clock
@@ -16,6 +17,7 @@ from hub.hubs.service import HubService
 from hub.identity.users import UserStore
 from hub.notifications.wiring import Notifications
 from hub.projects.service import ProjectService
+from hub.residents.wiring import Residents
 from hub.rights import Rights
 from hub.settings import Settings
 
@@ -24,6 +26,7 @@ from hub.settings import Settings
 class Announcements:
     service: AnnouncementService
     reads: AnnouncementReads
+    public: PublicAnnouncements
 
     async def ensure_indexes(self) -> None:
         await self.service.ensure_indexes()
@@ -39,9 +42,10 @@ def build_announcements(
     projects: ProjectService,
     rights: Rights,
     notifications: Notifications,
+    residents: Residents,
     clock: Clock,
 ) -> Announcements:
-    audiences = Audiences(users=users, hubs=hubs, projects=projects, rights=rights)
+    audiences = Audiences(users=users, hubs=hubs, projects=projects, topics=residents.topics, rights=rights)
     records = notifications.records
     return Announcements(
         service=AnnouncementService(
@@ -54,7 +58,18 @@ def build_announcements(
             records=records,
             rights=rights,
             queue=notifications.queue,
+            residents=residents.sender,
             clock=clock,
         ),
-        reads=AnnouncementReads(db, events=events, users=users, records=records, rights=rights, clock=clock),
+        reads=AnnouncementReads(
+            db,
+            events=events,
+            users=users,
+            records=records,
+            rights=rights,
+            followers=residents.followers,
+            resident_sender=residents.sender,
+            clock=clock,
+        ),
+        public=PublicAnnouncements(db, clock=clock),
     )

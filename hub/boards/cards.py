@@ -260,6 +260,11 @@ def _card_change(
     )
 
 
+# What a card holds (its checklist and attachments: hub/boards/checklists.py, attachments.py)
+# changes the card through the very same event and history entry.
+card_change = _card_change
+
+
 def _ops(op: Op | None) -> list[Op]:
     return [] if op is None else [op]
 

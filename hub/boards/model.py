@@ -13,17 +13,33 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.doc import Doc
-from schemas.boards import CardOut, ColumnOut, CommentOut
+from schemas.boards import AttachmentOut, CardOut, ChecklistItemOut, ColumnOut, CommentOut
 from schemas.common import utc_now
 
 COLUMNS = "board_columns"
 CARDS = "cards"
 COMMENTS = "card_comments"
 HISTORY = "card_history"
+# Card attachments: a GridFS bucket (``attachments.files`` and ``attachments.chunks``), and the marks
+# of uploads and deletions in progress, which the sweeper finishes when their process died.
+ATTACHMENT_BUCKET = "attachments"
+ATTACHMENT_MARKS = "attachment_marks"
+# Which card holds a checklist item or an attachment, by the item's id: ``{_id, card_id, board_id,
+# kind}``, written by the same event that adds (Put) or removes (Delete) it. A query on
+# ``checklist.id`` would need a multikey index, which nx-27017 does not keep (it finds nothing).
+CARD_PARTS = "card_parts"
+
+
+def part(item_id: str, card: Doc, kind: str) -> Doc:
+    return {"_id": item_id, "card_id": card["_id"], "board_id": card["board_id"], "kind": kind}
+
+
 # Who follows a whole board (every card of it): ``{_id: "{board_id}:{user_id}", board_id, user_id}``.
 BOARD_FOLLOWERS = "board_followers"
 # The next due reminder of each card with a due (hub/boards/reminders.py).
 DUE_REMINDERS = "due_reminders"
+# Finished imports of other tools' boards (hub/boards/importer.py), written by ``board.imported``.
+IMPORTS = "board_imports"
 # Data migrations already complete (their ids), so that a start skips them.
 MIGRATIONS = "migrations"
 
@@ -79,7 +95,10 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     await db[CARDS].create_index([("column_id", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("position", ASCENDING)])
     await db[CARDS].create_index([("column_id", ASCENDING), ("placed_at", DESCENDING)])
+    await db[ATTACHMENT_MARKS].create_index([("since", ASCENDING)])
     await db[COMMENTS].create_index([("card_id", ASCENDING), ("created_at", ASCENDING)])
+    # A board's comments at once: search loading a board's texts, the export.
+    await db[COMMENTS].create_index([("board_id", ASCENDING)])
     await db[HISTORY].create_index([("card_id", ASCENDING), ("_seq", ASCENDING)])
     await db[HISTORY].create_index([("at", ASCENDING)])
     await db[BOARD_FOLLOWERS].create_index([("board_id", ASCENDING)])
@@ -113,8 +132,16 @@ def card_out(doc: Doc) -> CardOut:
         archived=bool(doc.get("archived", False)),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+        checklist=[ChecklistItemOut.model_validate(item) for item in checklist_of(doc)],
+        attachments=[AttachmentOut.model_validate(item) for item in doc.get("attachments", [])],
+        due_done=bool(doc.get("due_done", False)),
         followers=list(doc.get("followers", [])),
     )
+
+
+def checklist_of(doc: Doc) -> list[Doc]:
+    """The card's checklist in display order (stored in any order; positions are unique)."""
+    return sorted(doc.get("checklist", []), key=lambda item: (item["position"], item["id"]))
 
 
 def column_out(doc: Doc) -> ColumnOut:

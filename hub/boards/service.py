@@ -57,6 +57,12 @@ class BoardService:
             id=board.id, project_id=board.project_id, title=board.title, seq=seq, state=state
         )
 
+    async def board_info(self, principal: Principal, board_id: str) -> BoardInfo:
+        """The board (id, project, title), when the caller may read it."""
+        access = await self._directory.access_for_board(board_id)
+        self._rights.require_read_project(principal, access)
+        return await self._directory.board(board_id)
+
     async def archived_cards(self, principal: Principal, board_id: str) -> list[CardOut]:
         access = await self._directory.access_for_board(board_id)
         self._rights.require_read_project(principal, access)

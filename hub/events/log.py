@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hub.doc import Doc
 from hub.errors import Unavailable
@@ -61,6 +61,10 @@ EVENTS = "events"
 _KNOWN_HEADS_MAX = 10_000
 CHANNELS = "channels"
 
+
+# Ops of one collection in one event from which they are written as one bulk write (an import's batch).
+_BULK_FROM = 16
+_DUPLICATE_KEY = 11000
 
 # How many ``First`` changes one commit may log before its own (a respaced column needs one).
 _FIRST_MAX = 3
@@ -281,7 +285,8 @@ class EventLog:
         return state, head
 
     async def head(self, channel: str) -> int:
-        newest = await self._events.find_one({"ch": channel}, sort=[("seq", DESCENDING)])
+        # Only the seq: the newest event may be megabytes (an import's batch).
+        newest = await self._events.find_one({"ch": channel}, {"seq": 1}, sort=[("seq", DESCENDING)])
         if newest is not None:
             return int(newest["seq"])
         return await self._applied(channel)
@@ -305,6 +310,29 @@ class EventLog:
             if seq > heads.get(channel, 0):
                 heads[channel] = seq
         return heads
+
+    async def applied_marks(self, channels: Sequence[str]) -> dict[str, int]:
+        """The ``applied`` mark of each channel (0 if none), in one query: every event up to it is in
+        the state. For followers of many channels (search) that only need to know which moved on."""
+        marks = dict.fromkeys(channels, 0)
+        async for doc in self._channels.find({"_id": {"$in": list(channels)}}, {"applied": 1}):
+            marks[doc["_id"]] = int(doc.get("applied", 0))
+        return marks
+
+    async def logged_since(
+        self, channel: str, seq: int, *, limit: int
+    ) -> list[tuple[int, list[Put | Delete]]]:
+        """The ops of the channel's events after ``seq`` (at most ``limit`` events), in order: what a
+        follower of the log folds into a state of its own (the search index)."""
+        cursor = self._events.find({"ch": channel, "seq": {"$gt": seq}}, {"seq": 1, "ops": 1})
+        out: list[tuple[int, list[Put | Delete]]] = []
+        for doc in await cursor.sort("seq", ASCENDING).limit(limit).to_list():
+            ops: list[Put | Delete] = [
+                Put.model_validate(raw) if raw["op"] == "put" else Delete.model_validate(raw)
+                for raw in doc.get("ops", [])
+            ]
+            out.append((int(doc["seq"]), ops))
+        return out
 
     async def oldest_kept(self, channel: str) -> int | None:
         oldest = await self._events.find_one({"ch": channel}, sort=[("seq", ASCENDING)])
@@ -347,7 +375,31 @@ class EventLog:
         # per op). A crash among them leaves some written and the mark behind; the next catch-up
         # completes them (tests/events/test_log_crash.py kills at each write).
         seq = int(doc["seq"])
-        await asyncio.gather(*(self._apply_op(raw, seq) for raw in doc.get("ops", [])))
+        groups: dict[str, list[Doc]] = {}
+        for raw in doc.get("ops", []):
+            groups.setdefault(raw["collection"], []).append(raw)
+        writes: list[Awaitable[None]] = []
+        for name, raws in groups.items():
+            if len(raws) >= _BULK_FROM:
+                writes.append(self._apply_bulk(name, raws, seq))
+            else:
+                writes.extend(self._apply_op(raw, seq) for raw in raws)
+        await asyncio.gather(*writes)
+
+    async def _apply_bulk(self, name: str, raws: list[Doc], seq: int) -> None:
+        """Many ops of one collection (an import's batch) in one round trip: on nx-27017, 400
+        replaces take ~1 s one by one and ~0.14 s as one unordered bulk write (measured)."""
+        requests = []
+        for raw in raws:
+            target, stored = _stored(raw, seq)
+            requests.append(ReplaceOne({"_id": target, "_seq": {"$lt": seq}}, stored, upsert=True))
+        try:
+            await self._db[name].bulk_write(requests, ordered=False)
+        except BulkWriteError as error:
+            # A duplicate key is a document already at this seq or newer, as in ``_apply_op``.
+            others = [e for e in error.details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
+            if others or error.details.get("writeConcernErrors"):
+                raise
 
     async def _mark(self, channel: str, seq: int) -> None:
         """Every event up to ``seq`` is in the state; only once its ops are (the mark only grows)."""
@@ -355,12 +407,7 @@ class EventLog:
 
     async def _apply_op(self, raw: Doc, seq: int) -> None:
         collection = self._db[raw["collection"]]
-        if raw["op"] == "put":
-            target = raw["doc"]["_id"]
-            stored = {**raw["doc"], "_seq": seq, "_deleted": False}
-        else:
-            target = raw["id"]
-            stored = {"_id": target, "_seq": seq, "_deleted": True}
+        target, stored = _stored(raw, seq)
         # The whole document is replaced (a Put carries the whole document), never ``$set``: on
         # nx-27017 a top-level ``$set`` stores datetimes as strings and booleans as 0/1.
         # A duplicate key means the document is already at this seq or newer: applying an event
@@ -376,6 +423,13 @@ class EventLog:
         except Exception:
             # The event is logged; subscribers fill the gap from the log. Never fail the change.
             log.exception("publishing %s #%d failed", event.channel, event.seq)
+
+
+def _stored(raw: Doc, seq: int) -> tuple[str, Doc]:
+    """The id an op writes and the document it stores there."""
+    if raw["op"] == "put":
+        return raw["doc"]["_id"], {**raw["doc"], "_seq": seq, "_deleted": False}
+    return raw["id"], {"_id": raw["id"], "_seq": seq, "_deleted": True}
 
 
 def _event_doc(*, channel: str, seq: int, change: Change, actor: Actor | None) -> Doc:

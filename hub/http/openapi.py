@@ -53,6 +53,7 @@ class ApiDoc:
     media_type: str = "application/json"
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    body_media_type: str = "application/json"
 
 
 def api(
@@ -68,12 +69,14 @@ def api(
     media_type: str = "application/json",
     description: str = "",
     tags: Sequence[str] = (),
+    body_media_type: str = "application/json",
 ) -> Callable[[H], H]:
     """Declare a view's request and response shapes for the OpenAPI document (changes nothing else).
 
     ``idempotent``: the creation honours an ``Idempotency-Key`` header. ``errors``: statuses beyond
     the ones implied (400/422 with a body or query, 401 with ``auth``). ``media_type``: of the
-    response, e.g. ``"text/csv"`` with ``response=None``.
+    response, e.g. ``"text/csv"`` with ``response=None``. ``body_media_type``: of the request body,
+    e.g. ``"multipart/form-data"`` (the view then reads it itself; ``body`` only describes it).
     """
     doc = ApiDoc(
         summary=summary,
@@ -87,6 +90,7 @@ def api(
         media_type=media_type,
         description=description,
         tags=tuple(tags),
+        body_media_type=body_media_type,
     )
 
     def decorate(handler: H) -> H:
@@ -215,7 +219,7 @@ def _operation(
     if doc.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": ref(doc.body, "validation")}},
+            "content": {doc.body_media_type: {"schema": ref(doc.body, "validation")}},
         }
     responses: dict[str, Any] = {}
     model, many = _model_of(doc.response)

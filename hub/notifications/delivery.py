@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import suppress
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Protocol
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from hub.clock import Clock
 from hub.doc import Doc
 from hub.identity.users import UserStore
-from hub.limits import WEBHOOK_ORG_BUSY_RETRY_S
-from hub.notifications import account_mail, guest_mail, line, mail, messages, times
+from hub.limits import EMAIL_CONNECTION_MAX, WEBHOOK_ORG_BUSY_RETRY_S
+from hub.notifications import account_mail, line, mail, messages, times
 from hub.notifications.outbox import Outbox
 from hub.notifications.retry import retry_at
 from hub.settings import Settings
@@ -134,12 +137,21 @@ class DeliveryRunner:
         doc = await self._outbox.claim(delivery_id, now=now, lease_s=self._lease_s)
         if doc is None:
             return None
-        if guest_mail.is_guest_mail(doc):
-            address = doc.get("to")  # no account: the address travels with the delivery
-        else:
-            user = await self._users.get(doc["user_id"])
-            address = None if user is None or user.get("disabled") else user.get("email")
-        if not address:
+        if doc.get("resident") and doc.get("cause_id"):
+            # A newsletter to many residents: this job takes the next ones too, one SMTP connection.
+            others = await self._outbox.claim_following(
+                delivery_id,
+                cause_id=doc["cause_id"],
+                now=now,
+                lease_s=self._lease_s,
+                limit=EMAIL_CONNECTION_MAX - 1,
+            )
+            return await self._send_newsletters([doc, *others])
+        # A resident's newsletter carries its address (``to_email``); a user's is looked up now.
+        user = (
+            {"email": doc.get("to_email")} if doc.get("resident") else await self._users.get(doc["user_id"])
+        )
+        if user is None or not user.get("email") or user.get("disabled"):
             await self._outbox.mark_final(
                 [delivery_id], state="cancelled", now=now, error="no such recipient"
             )
@@ -153,7 +165,7 @@ class DeliveryRunner:
             message = mail.build(
                 content,
                 sender=self._settings.smtp_from,
-                to=address,
+                to=str(user["email"]),
                 message_id=delivery_id,
                 unsubscribe_url=doc.get("unsubscribe_url"),
                 locale=doc.get("locale") or "ja",
@@ -176,10 +188,67 @@ class DeliveryRunner:
             status=result.status,
         )
 
+    async def _send_newsletters(self, docs: list[Doc]) -> datetime | None:
+        """Residents' e-mails claimed together: sent over one connection, each outcome recorded on
+        its own delivery. Returns when to run the first again (the others' retries are revived by
+        the sweeper when due)."""
+        built: list[tuple[Doc, EmailMessage]] = []
+        first_later: datetime | None = None
+        for doc in docs:
+            if not doc.get("to_email"):
+                await self._outbox.mark_final(
+                    [doc["_id"]], state="cancelled", now=self._clock(), error="the resident left"
+                )
+                continue
+            try:
+                content = messages.Email(subject=doc["subject"], text=doc["text"], html=doc["html"])
+                message = mail.build(
+                    content,
+                    sender=self._settings.smtp_from,
+                    to=str(doc["to_email"]),
+                    message_id=doc["_id"],
+                    unsubscribe_url=doc.get("unsubscribe_url"),
+                    locale=doc.get("locale") or "ja",
+                )
+            except (ValueError, TypeError, IndexError, KeyError) as error:
+                await self._record(
+                    [doc["_id"]],
+                    attempts=doc["attempts"],
+                    outcome="failed",
+                    error=f"the message cannot be built: {error}",
+                    status=None,
+                )
+                continue
+            built.append((doc, message))
+        results = await mail.send_many([message for _, message in built], settings=self._settings)
+        sent = [
+            doc["_id"] for (doc, _), result in zip(built, results, strict=True) if result.outcome == "sent"
+        ]
+        if sent:  # the usual case: one write for all
+            await self._outbox.mark_sent(sent, now=self._clock(), status=250)
+        for (doc, _), result in zip(built, results, strict=True):
+            if result.outcome == "sent":
+                continue
+            later = await self._record(
+                [doc["_id"]],
+                attempts=doc["attempts"],
+                outcome=result.outcome,
+                error=result.error,
+                status=result.status,
+            )
+            if doc is docs[0]:
+                first_later = later
+        return first_later
+
     # --- LINE: deliveries that share one text go out in one multicast ----------------------------------
 
-    async def _run_line(self, doc: Doc) -> datetime | None:
-        batch_id = doc.get("batch_id") or await self._form_batch(doc)
+    async def _run_line(self, doc: Doc, *, rebatched: bool = False) -> datetime | None:
+        if doc.get("batch_id"):
+            # Written in its batch (a large send to residents): the batch is made on first use.
+            batch_id = doc["batch_id"]
+            await self._ensure_batch(batch_id, doc)
+        else:
+            batch_id = await self._form_batch(doc)
         now = self._clock()
         now_ms = times.ms(now)
         batch = await self._batches.find_one_and_update(
@@ -197,16 +266,19 @@ class DeliveryRunner:
             current = await self._batches.find_one({"_id": batch_id})
             if current is not None and current["state"] == "pending" and current["next_at_ms"] > now_ms:
                 return times.at(current["next_at_ms"])
+            # Still pending in a finished batch: it was written while its batch went out. It leaves
+            # that batch (atomically, once) and goes out in a new one.
+            finished = current is not None and current["state"] != "pending" and not rebatched
+            if finished and await self._outbox.leave_batch(doc["_id"], batch_id=batch_id):
+                return await self._run_line({**doc, "batch_id": ""}, rebatched=True)
             return None
         members = [m for m in await self._outbox.of_batch(batch_id) if m["state"] == "pending"]
+        # Residents without an account carry their LINE user id (``line_to``); users are looked up.
         users = await self._users.names(sorted({m["user_id"] for m in members if m.get("user_id")}))
         to: list[str] = []
         gone: list[str] = []
         for member in members:
-            if guest_mail.is_guest_mail(member):
-                line_id = member.get("to")  # no account: the LINE user id travels with the delivery
-            else:
-                line_id = users.get(member["user_id"], {}).get("line_user_id")
+            line_id = member.get("line_to") or users.get(member.get("user_id") or "", {}).get("line_user_id")
             if line_id:
                 to.append(line_id)
             else:
@@ -222,7 +294,11 @@ class DeliveryRunner:
             )
             return None
         result = await line.send(
-            settings=self._settings, to=sorted(set(to)), text=batch["text"], retry_key=batch["retry_key"]
+            settings=self._settings,
+            to=sorted(set(to)),
+            text=batch["text"],
+            retry_key=batch["retry_key"],
+            messages=batch.get("messages"),
         )
         next_at = await self._record(
             live,
@@ -248,6 +324,30 @@ class DeliveryRunner:
         )
         return next_at
 
+    async def _ensure_batch(self, batch_id: str, doc: Doc) -> None:
+        """The batch a delivery was written in, made by the first of its members to run (its retry
+        key is set once, on insertion, and never changes)."""
+        if await self._batches.find_one({"_id": batch_id}, {"_id": 1}) is not None:
+            return  # the usual case: a read, not a write
+        now = self._clock()
+        with suppress(DuplicateKeyError):  # made at this very moment by another member's job
+            await self._batches.update_one(
+                {"_id": batch_id},
+                {
+                    "$setOnInsert": {
+                        "retry_key": str(uuid.uuid4()),
+                        "text": doc["text"],
+                        "messages": doc.get("line_messages"),
+                        "state": "pending",
+                        "attempts": 0,
+                        "lease_until_ms": 0,
+                        "next_at_ms": times.ms(now),
+                        "created_at": now,
+                    }
+                },
+                upsert=True,
+            )
+
     async def _form_batch(self, doc: Doc) -> str:
         """Put this delivery, and up to 499 others due now with the same text, in a new batch.
 
@@ -262,6 +362,7 @@ class DeliveryRunner:
                 "_id": batch_id,
                 "retry_key": str(uuid.uuid4()),
                 "text": doc["text"],
+                "messages": doc.get("line_messages"),
                 "state": "pending",
                 "attempts": 0,
                 "lease_until_ms": 0,
@@ -269,10 +370,16 @@ class DeliveryRunner:
                 "created_at": now,
             }
         )
+        # From this delivery on in id order first, so that jobs started at every 500th delivery of
+        # a large send (hub/residents/sending.py) form disjoint batches; then any others due.
         others = await self._outbox.batchable_line(
-            text_key=doc["text_key"], now=now, limit=line.MULTICAST_MAX
+            text_key=doc["text_key"], now=now, limit=line.MULTICAST_MAX, from_id=doc["_id"]
         )
-        chosen = [doc["_id"], *[other for other in others if other != doc["_id"]]][: line.MULTICAST_MAX]
+        if len(others) < line.MULTICAST_MAX:
+            others += await self._outbox.batchable_line(
+                text_key=doc["text_key"], now=now, limit=line.MULTICAST_MAX
+            )
+        chosen = list(dict.fromkeys([doc["_id"], *others]))[: line.MULTICAST_MAX]
         await self._outbox.join_batch(chosen, batch_id=batch_id)
         current = await self._outbox.get(doc["_id"])
         return (current or {}).get("batch_id") or batch_id

@@ -35,7 +35,10 @@ class GuestMailer:
             "_id": delivery_id,
             "channel": "email",
             "kind": KIND,
-            "to": to,
+            # Carried like a resident's newsletter (hub/notifications/delivery.py): no account to
+            # look the address up from. No cause_id: it is sent alone, not in a newsletter batch.
+            "resident": True,
+            "to_email": to,
             "user_id": None,
             "locale": locale,
             "subject": subject,
@@ -57,7 +60,7 @@ class GuestMailer:
             "_id": delivery_id,
             "channel": "line",
             "kind": KIND,
-            "to": to,
+            "line_to": to,  # no account: the LINE user id travels with the delivery
             "user_id": None,
             "locale": locale,
             "text": text,

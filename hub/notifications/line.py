@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import aiohttp
 
+from hub.limits import LINE_REPLY_TIMEOUT_S
 from hub.notifications.retry import retry_after_s
 from hub.settings import Settings
 
@@ -33,21 +34,45 @@ def text_message(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
-async def send(*, settings: Settings, to: list[str], text: str, retry_key: str) -> LineResult:
+async def send(
+    *,
+    settings: Settings,
+    to: list[str],
+    text: str,
+    retry_key: str,
+    messages: list[dict[str, Any]] | None = None,
+) -> LineResult:
+    """Push (one) or multicast (2..500) ``text``, or ``messages`` when given (a text and a button)."""
     if settings.line_channel_token is None:
         return LineResult("failed", "no LINE channel token is configured (DEJIMA_LINE_CHANNEL_TOKEN)")
     if not 1 <= len(to) <= MULTICAST_MAX:
         raise ValueError("between 1 and 500 recipients per request")
     base = settings.line_api_base.rstrip("/")
+    sent = messages or [text_message(text)]
     if len(to) == 1:
-        url, body = f"{base}/v2/bot/message/push", {"to": to[0], "messages": [text_message(text)]}
+        url, body = f"{base}/v2/bot/message/push", {"to": to[0], "messages": sent}
     else:
-        url, body = f"{base}/v2/bot/message/multicast", {"to": to, "messages": [text_message(text)]}
+        url, body = f"{base}/v2/bot/message/multicast", {"to": to, "messages": sent}
     headers = {
         "Authorization": f"Bearer {settings.line_channel_token.get_secret_value()}",
         "X-Line-Retry-Key": retry_key,
     }
-    timeout = aiohttp.ClientTimeout(total=LINE_TIMEOUT_S)
+    return await _post(url, body, headers, timeout_s=LINE_TIMEOUT_S)
+
+
+async def reply(*, settings: Settings, reply_token: str, messages: list[dict[str, Any]]) -> LineResult:
+    """Answer a webhook event with its ``replyToken`` (LINE takes no retry key here: a token is
+    used once, and a repeat is refused, so a retry can never answer twice)."""
+    if settings.line_channel_token is None:
+        return LineResult("failed", "no LINE channel token is configured (DEJIMA_LINE_CHANNEL_TOKEN)")
+    url = f"{settings.line_api_base.rstrip('/')}/v2/bot/message/reply"
+    headers = {"Authorization": f"Bearer {settings.line_channel_token.get_secret_value()}"}
+    body = {"replyToken": reply_token, "messages": messages}
+    return await _post(url, body, headers, timeout_s=LINE_REPLY_TIMEOUT_S)
+
+
+async def _post(url: str, body: dict[str, Any], headers: dict[str, str], *, timeout_s: float) -> LineResult:
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,

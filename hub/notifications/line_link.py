@@ -84,15 +84,26 @@ class LineLinking:
 
     async def receive(self, body: bytes, signature: str | None) -> int:
         """Handle one LINE webhook call; return how many accounts it linked."""
+        return await self.handle(self.parse(body, signature).events)
+
+    def parse(self, body: bytes, signature: str | None) -> LineWebhookBody:
+        """The payload of a LINE webhook call, its signature checked before a byte is parsed.
+
+        Other handlers of the same webhook (residents following the town's account) are handed
+        the events parsed here: one webhook, one check.
+        """
         secret = self._settings.line_channel_secret
         if secret is None or not signature_valid(body, signature, channel_secret=secret.get_secret_value()):
             raise Unauthenticated("the X-Line-Signature of this request is missing or wrong")
         try:
-            payload = LineWebhookBody.model_validate(json.loads(body))
+            return LineWebhookBody.model_validate(json.loads(body))
         except (ValueError, UnicodeDecodeError) as error:
             raise MalformedRequest("the body is not a LINE webhook payload") from error
+
+    async def handle(self, events: list[dict[str, Any]]) -> int:
+        """Link accounts by the codes among ``events``; return how many it linked."""
         linked = 0
-        for event in payload.events:
+        for event in events:
             linked += await self._event(event)
         return linked
 

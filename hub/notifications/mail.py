@@ -62,6 +62,61 @@ def build(
     return message
 
 
+async def send_many(messages: list[EmailMessage], *, settings: Settings) -> list[SendResult]:
+    """Send ``messages`` over one SMTP connection (a newsletter to many residents): one result each.
+
+    A refusal of one message is that message's result; a lost connection makes it and every message
+    after it ``retry``.
+    """
+    if not settings.smtp_host:
+        return [SendResult("failed", "no SMTP server is configured (DEJIMA_SMTP_HOST)") for _ in messages]
+    tls_context = ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=None if settings.smtp_password is None else settings.smtp_password.get_secret_value(),
+        start_tls=bool(settings.smtp_starttls),
+        tls_context=tls_context,
+        timeout=SMTP_TIMEOUT_S,
+    )
+    results: list[SendResult] = []
+    try:
+        await client.connect()
+        for message in messages:
+            results.append(await _one(client, message))
+            if results[-1].outcome == "retry" and not client.is_connected:
+                break
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        lost = SendResult("retry", f"{type(error).__name__}: {error}")
+        results += [lost] * (len(messages) - len(results))
+    finally:
+        if client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()
+    lost = SendResult("retry", "the SMTP connection was lost before this message")
+    return results + [lost] * (len(messages) - len(results))
+
+
+async def _one(client: aiosmtplib.SMTP, message: EmailMessage) -> SendResult:
+    try:
+        await client.send_message(message)
+    except aiosmtplib.SMTPRecipientsRefused as error:
+        codes = [refusal.code for refusal in error.recipients]
+        permanent = all(500 <= code < 600 for code in codes)
+        return SendResult("failed" if permanent else "retry", f"recipient refused: {error}", codes[0])
+    except aiosmtplib.SMTPResponseException as error:
+        permanent = 500 <= error.code < 600
+        return SendResult(
+            "failed" if permanent else "retry", f"SMTP {error.code}: {error.message}", error.code
+        )
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        return SendResult("retry", f"{type(error).__name__}: {error}")
+    return SendResult("sent", status=250)
+
+
 async def send(message: EmailMessage, *, settings: Settings) -> SendResult:
     """Hand the message to the configured SMTP server; say whether to retry on failure."""
     if not settings.smtp_host:

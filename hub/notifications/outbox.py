@@ -15,6 +15,7 @@ Times that change are integer milliseconds (hub/notifications/times.py explains 
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -43,6 +44,9 @@ class Outbox:
         await self._deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
         await self._deliveries.create_index("batch_id")
         await self._deliveries.create_index([("text_key", ASCENDING), ("state", ASCENDING)])
+        # Residents' deliveries carry their address; erased when they leave (hub/residents/).
+        await self._deliveries.create_index("line_to", sparse=True)
+        await self._deliveries.create_index("to_email", sparse=True)
 
     # --- causes -----------------------------------------------------------------------------------
 
@@ -207,12 +211,15 @@ class Outbox:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def due(self, *, now: datetime, limit: int) -> list[Doc]:
-        """Pending deliveries whose time has come: ``{_id, channel}``."""
+    async def due(self, *, now: datetime, limit: int, include_held: bool = False) -> list[Doc]:
+        """Pending deliveries whose time has come and that nobody holds: ``{_id, channel}`` (a
+        leased one is being sent; if its worker died, the lease runs out and it is due again).
+        ``include_held``: held ones too (a test running every delivery as the workers would)."""
+        query: Doc = {"state": "pending", "next_at_ms": {"$lte": ms(now)}}
+        if not include_held:
+            query["lease_until_ms"] = {"$lte": ms(now)}
         return (
-            await self._deliveries.find(
-                {"state": "pending", "next_at_ms": {"$lte": ms(now)}}, {"_id": 1, "channel": 1}
-            )
+            await self._deliveries.find(query, {"_id": 1, "channel": 1})
             .sort("next_at_ms", ASCENDING)
             .limit(limit)
             .to_list()
@@ -243,16 +250,58 @@ class Outbox:
     async def count(self, query: Doc) -> int:
         return await self._deliveries.count_documents(query)
 
+    async def erase_recipient(self, *, field: str, value: str, now: datetime) -> None:
+        """A resident left: what still waited for them is cancelled, and their address is removed
+        from every delivery (``field`` is ``line_to`` or ``to_email``)."""
+        if field not in ("line_to", "to_email"):
+            raise ValueError(field)
+        await self._deliveries.update_many(
+            {field: value, "state": "pending"},
+            {"$set": {"state": "cancelled", "last_error": "the resident left", "updated_at_ms": ms(now)}},
+        )
+        await self._deliveries.update_many({field: value}, {"$set": {field: "", "erased": True}})
+
+    async def of_cause(self, cause_id: str, *, channel: DeliveryChannel, state: DeliveryState) -> list[Doc]:
+        return await self._deliveries.find(
+            {"cause_id": cause_id, "channel": channel, "state": state}, {"_id": 1, "line_to": 1}
+        ).to_list()
+
+    async def count_sent(self, *, cause_id: str, channel: DeliveryChannel) -> int:
+        return await self._deliveries.count_documents(
+            {"cause_id": cause_id, "channel": channel, "state": "sent"}
+        )
+
     # --- LINE batches: deliveries that share one text, sent in one multicast ------------------------
 
-    async def batchable_line(self, *, text_key: str, now: datetime, limit: int) -> list[str]:
+    async def batchable_line(
+        self, *, text_key: str, now: datetime, limit: int, from_id: str | None = None
+    ) -> list[str]:
+        """Unbatched LINE deliveries of one text, due now, in id order (from ``from_id`` on)."""
+        query: Doc = {
+            "text_key": text_key,
+            "state": "pending",
+            "batch_id": "",
+            "next_at_ms": {"$lte": ms(now)},
+        }
+        if from_id is not None:
+            query["_id"] = {"$gte": from_id}
+        docs = await self._deliveries.find(query, {"_id": 1}).sort("_id", ASCENDING).limit(limit).to_list()
+        return [doc["_id"] for doc in docs]
+
+    async def claim_following(
+        self, delivery_id: str, *, cause_id: str, now: datetime, lease_s: float, limit: int
+    ) -> list[Doc]:
+        """Claim up to ``limit`` more e-mail deliveries of one cause after ``delivery_id`` (id order)
+        for one SMTP connection; each claim is atomic, so a delivery is never claimed twice."""
         docs = (
             await self._deliveries.find(
                 {
-                    "text_key": text_key,
+                    "cause_id": cause_id,
+                    "channel": "email",
                     "state": "pending",
-                    "batch_id": "",
+                    "_id": {"$gt": delivery_id},
                     "next_at_ms": {"$lte": ms(now)},
+                    "lease_until_ms": {"$lte": ms(now)},
                 },
                 {"_id": 1},
             )
@@ -260,7 +309,34 @@ class Outbox:
             .limit(limit)
             .to_list()
         )
-        return [doc["_id"] for doc in docs]
+        if not docs:
+            return []
+        ids = [doc["_id"] for doc in docs]
+        # One write for all: each document is taken atomically, marked with this claim's token,
+        # so the ones read back with it are this job's and nobody else's.
+        token = uuid.uuid4().hex
+        now_ms = ms(now)
+        await self._deliveries.update_many(
+            {
+                "_id": {"$in": ids},
+                "state": "pending",
+                "next_at_ms": {"$lte": now_ms},
+                "lease_until_ms": {"$lte": now_ms},
+            },
+            {
+                "$set": {
+                    "lease_until_ms": now_ms + int(lease_s * 1000),
+                    "updated_at_ms": now_ms,
+                    "claim": token,
+                },
+                "$inc": {"attempts": 1},
+            },
+        )
+        return (
+            await self._deliveries.find({"_id": {"$in": ids}, "claim": token})
+            .sort("_id", ASCENDING)
+            .to_list()
+        )
 
     async def join_batch(self, delivery_ids: list[str], *, batch_id: str) -> None:
         # Per document atomic: a delivery already in another batch keeps it.
@@ -268,6 +344,12 @@ class Outbox:
             {"_id": {"$in": delivery_ids}, "batch_id": "", "state": "pending"},
             {"$set": {"batch_id": batch_id}},
         )
+
+    async def leave_batch(self, delivery_id: str, *, batch_id: str) -> bool:
+        result = await self._deliveries.update_one(
+            {"_id": delivery_id, "batch_id": batch_id, "state": "pending"}, {"$set": {"batch_id": ""}}
+        )
+        return result.modified_count == 1
 
     async def of_batch(self, batch_id: str) -> list[Doc]:
         return await self._deliveries.find({"batch_id": batch_id}).sort("_id", ASCENDING).to_list()

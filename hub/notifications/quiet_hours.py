@@ -18,9 +18,15 @@ def hold_until(prefs: PreferencesOut, now: datetime) -> datetime | None:
     quiet = prefs.quiet_hours
     if quiet is None:
         return None
-    zone = ZoneInfo(prefs.time_zone or DEFAULT_TIME_ZONE)
+    return hold_within(quiet.start, quiet.end, prefs.time_zone or DEFAULT_TIME_ZONE, now)
+
+
+def hold_within(start_at: str, end_at: str, time_zone: str, now: datetime) -> datetime | None:
+    """When quiet hours ``start_at``–``end_at`` ("HH:MM", local to ``time_zone``) hold a message
+    back at ``now``, the moment they end (UTC); else None. Residents' town-wide hours use it too."""
+    zone = ZoneInfo(time_zone)
     local = now.astimezone(zone)
-    start, end = _clock(quiet.start), _clock(quiet.end)
+    start, end = _clock(start_at), _clock(end_at)
     moment = local.time().replace(tzinfo=None)
     if start < end:
         if not start <= moment < end:

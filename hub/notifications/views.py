@@ -155,7 +155,8 @@ async def line_unlink(request: web.Request) -> web.Response:
 
 @routes.post("/api/line/webhook")
 @api(
-    summary="LINE Messaging API webhook (X-Line-Signature); links accounts by one-time code",
+    summary="LINE Messaging API webhook (X-Line-Signature): links accounts by one-time code; "
+    "residents follow, choose topics, acknowledge and unfollow",
     response=Status,
     auth=False,
     errors=(401, 413),
@@ -167,8 +168,12 @@ async def line_webhook(request: web.Request) -> web.Response:
     body = await request.read()
     if len(body) > MAX_LINE_WEBHOOK_BYTES:
         raise PayloadTooLarge("a LINE webhook body is never this large")
-    linking = request.app[keys.SERVICES].notifications.line_linking
-    await linking.receive(body, request.headers.get("X-Line-Signature"))
+    services = request.app[keys.SERVICES]
+    linking = services.notifications.line_linking
+    payload = linking.parse(body, request.headers.get("X-Line-Signature"))
+    await linking.handle(payload.events)
+    # Residents following the town's account without one (hub/residents/followers.py).
+    await services.residents.followers.handle(payload.events)
     return json_response(Status(status="ok"))
 
 

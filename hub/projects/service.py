@@ -92,6 +92,11 @@ class ProjectService:
     async def readable_project_ids(self, principal: Principal) -> list[str]:
         return [doc["_id"] for doc in await self._store.readable(self._rights.readable_projects(principal))]
 
+    async def readable_boards(self, principal: Principal) -> list[tuple[str, str, str]]:
+        """``(board_id, project_id, project_title)`` of every project the caller may read (search)."""
+        docs = await self._store.readable(self._rights.readable_projects(principal))
+        return [(doc["board_id"], doc["_id"], doc["title"]) for doc in docs]
+
     # --- projects ---------------------------------------------------------------------------------
 
     async def create(

@@ -22,6 +22,9 @@ def apply_event(board: Snapshot, event: str, data: dict[str, Any]) -> None:
         for column in columns:
             if column["id"] == data["id"]:
                 column["cards"] = copy.deepcopy(data["cards"])
+    elif event == "cards.imported":
+        for card in data["cards"]:
+            apply_event(board, "card.created", card)
     elif event.startswith("card."):
         for column in columns:
             column["cards"] = [c for c in column["cards"] if c["id"] != data["id"]]

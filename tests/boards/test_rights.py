@@ -23,6 +23,8 @@ async def _attempts(client: Client, board: Board, column: dict[str, Any], card: 
         ("POST", f"/api/cards/{card['id']}/archive", {}),
         ("POST", f"/api/cards/{card['id']}/restore", {}),
         ("POST", f"/api/cards/{card['id']}/comments", {"body": "hi"}),
+        ("POST", f"/api/cards/{card['id']}/checklist", {"text": "x"}),
+        ("PATCH", f"/api/cards/{card['id']}", {"version": 1, "due_done": True}),
     ]
 
 

@@ -3,6 +3,7 @@ API, and a partner's webhook receiver. Each checks what the real one checks."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email.policy
 import hashlib
@@ -76,6 +77,8 @@ class LineCall:
     text: str
     retry_key: str
     status: int
+    messages: list[Any] = field(default_factory=list)
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -89,12 +92,35 @@ class FakeLine:
     retry_after_s: int = 1
     accepted: dict[str, LineCall] = field(default_factory=dict)  # retry key → the accepted call
     problems: list[str] = field(default_factory=list)
+    # Seconds to wait after accepting a request before answering (a worker killed meanwhile).
+    hold_s: float = 0.0
+    # Reply API calls: {"replyToken", "messages"}; a reply token is taken once.
+    replies: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v2/bot/message/push", self._handle)
         app.router.add_post("/v2/bot/message/multicast", self._handle)
+        app.router.add_post("/v2/bot/message/reply", self._reply)
         return app
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            self.problems.append("bad bearer token")
+            return web.json_response({"message": "Authentication failed"}, status=401)
+        body = await request.json()
+        token = body.get("replyToken")
+        if not isinstance(token, str) or set(body) - {"replyToken", "messages", "notificationDisabled"}:
+            self.problems.append("bad reply body")
+            return web.json_response({"message": "bad body"}, status=400)
+        shape = self._messages_problem(body.get("messages"))
+        if shape:
+            self.problems.append(shape)
+            return web.json_response({"message": shape}, status=400)
+        if any(r["replyToken"] == token for r in self.replies):
+            return web.json_response({"message": "Invalid reply token"}, status=400)
+        self.replies.append(body)
+        return web.json_response({})
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
@@ -114,8 +140,9 @@ class FakeLine:
             return web.json_response({"message": shape}, status=400)
         to = list(body["to"]) if multicast else [body["to"]]
         text = body["messages"][0]["text"]
+        sent = body["messages"]
         if key in self.accepted:
-            self.calls.append(LineCall(request.path, to, text, key, 409))
+            self.calls.append(LineCall(request.path, to, text, key, 409, sent))
             return web.json_response(
                 {"message": "The retry key is already accepted"},
                 status=409,
@@ -123,12 +150,14 @@ class FakeLine:
             )
         if self.script:
             status = self.script.pop(0)
-            self.calls.append(LineCall(request.path, to, text, key, status))
+            self.calls.append(LineCall(request.path, to, text, key, status, sent))
             headers = {"Retry-After": str(self.retry_after_s)} if status == 429 else {}
             return web.json_response({"message": "try later"}, status=status, headers=headers)
-        call = LineCall(request.path, to, text, key, 200)
+        call = LineCall(request.path, to, text, key, 200, sent)
         self.calls.append(call)
         self.accepted[key] = call
+        if self.hold_s:
+            await asyncio.sleep(self.hold_s)
         return web.json_response({}, headers={"x-line-request-id": str(uuid.uuid4())})
 
     @staticmethod
@@ -141,14 +170,39 @@ class FakeLine:
                 return "multicast 'to' must be 1..500 user ids"
         elif not isinstance(to, str):
             return "push 'to' must be one user id"
-        messages = body.get("messages")
+        return FakeLine._messages_problem(body.get("messages"))
+
+    @staticmethod
+    def _messages_problem(messages: Any) -> str:
         if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
             return "1..5 messages"
+        if not isinstance(messages[0], dict) or messages[0].get("type") != "text":
+            return "the first message is the text"
         for message in messages:
+            if message.get("type") == "template":
+                problem = FakeLine._template_problem(message)
+                if problem:
+                    return problem
+                continue
             if message.get("type") != "text" or not isinstance(message.get("text"), str):
-                return "text messages only"
+                return "text or template messages only"
             if utf16_units(message["text"]) > 5000:
                 return "text longer than 5000 UTF-16 units"
+            items = (message.get("quickReply") or {}).get("items", [])
+            if len(items) > 13 or any(len(i["action"]["label"]) > 20 for i in items):
+                return "at most 13 quick replies, labels of at most 20 characters"
+        return ""
+
+    @staticmethod
+    def _template_problem(message: dict[str, Any]) -> str:
+        template = message.get("template") or {}
+        if not message.get("altText") or len(message["altText"]) > 400:
+            return "a template needs altText (at most 400 characters)"
+        if template.get("type") != "buttons" or len(template.get("text", "")) > 160:
+            return "buttons template text of at most 160 characters"
+        for action in template.get("actions", []):
+            if action.get("type") == "postback" and len(action.get("data", "")) > 300:
+                return "postback data of at most 300 characters"
         return ""
 
     def received_by(self) -> Counter[str]:

@@ -149,13 +149,13 @@ async def deliver_all(services: Services, *, wait_s: float = 5.0) -> int:
     while loop.time() < deadline:
         await services.notifications.sweeper.run_once()
         now = services.notifications.clock()
-        due = await outbox.due(now=now, limit=10_000)
+        due = await outbox.due(now=now, limit=10_000, include_held=True)
         for doc in due:
             await services.deliveries.run(doc["_id"])
             runs += 1
         if due:
             continue
-        soon = await outbox.due(now=now + timedelta(seconds=wait_s), limit=1)
+        soon = await outbox.due(now=now + timedelta(seconds=wait_s), limit=1, include_held=True)
         if not soon:
             return runs
         await asyncio.sleep(0.05)

@@ -30,6 +30,10 @@ function render() {
     read: acks.acknowledged.length,
     total,
   });
+  // Residents without an account (LINE followers): counts only, beside the named users.
+  const residents = document.getElementById("acks-residents");
+  residents.hidden = !acks.residents;
+  if (acks.residents) residents.textContent = t("announcements.residents_acks", acks.residents);
   const groups = new Map();
   for (const userId of acks.pending) {
     const hub = (people[userId] && people[userId].home_hub) || "";

@@ -113,9 +113,11 @@ function onEvent(frame) {
     touched.add(frame.data.column_id);
   } else if (frame.event.startsWith("column.")) {
     touched.add(frame.data.id);
+  } else if (frame.event === "cards.imported") {
+    for (const card of frame.data.cards) touched.add(card.column_id);
   }
   const id = applyEvent(board, frame.event, frame.data);
-  if (id) {
+  if (id || frame.event === "cards.imported") {
     view.patch(touched);
     if (frame.event.startsWith("column.")) renderEmpty();
     if (filterActive()) renderFilterState();

@@ -5,9 +5,10 @@ import { ApiError, announce, api, t } from "/static/app.js";
 import { findCard, mergeEdit } from "./board_model.js";
 import { historySentences } from "./board_history.js";
 import { icon } from "./board_icons.js";
+import { CardParts } from "./board_parts.js";
 import { el, initials } from "./board_view.js";
 
-const FIELDS = ["title", "description", "labels", "due", "assignees"];
+const FIELDS = ["title", "description", "labels", "due", "due_done", "assignees"];
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const $ = (selector) => document.querySelector(selector);
 // The date input shows a date-time due (2026-12-01T17:00:00+09:00) by its day; unchanged, it is kept.
@@ -31,6 +32,17 @@ export class CardDialog {
     this.active = -1; // the highlighted option of the assignee list
     this.input = $("[data-assignee-input]");
     this.options = $("[data-assignee-options]");
+    // The checklist and the attachments: each change is saved at once (no Save button).
+    this.parts = new CardParts({
+      cardId: () => this.cardId,
+      canChange: () => this.state.canChange,
+      say: (text) => this.say(text),
+      rightsLost: () => this.hooks.rightsLost(),
+      cardFetched: (card) => {
+        this.hooks.cardSaved(card);
+        this.cardChanged(card);
+      },
+    });
     this.wire();
   }
 
@@ -56,6 +68,46 @@ export class CardDialog {
     this.input.addEventListener("focus", () => this.showOptions(-1));
     this.input.addEventListener("blur", () => window.setTimeout(() => this.hideOptions(), 150));
     this.input.addEventListener("keydown", (event) => this.pickerKey(event));
+    this.wireFileDrops();
+    this.form.elements.due_done.addEventListener("change", () => this.strikeDue());
+  }
+
+  /** A due date ticked off is struck through, as on the tile. */
+  strikeDue() {
+    const form = this.form.elements;
+    form.due.classList.toggle("board-due--done", form.due_done.checked);
+  }
+
+  /** Files dropped on a card's tile open that card and attach to it (the progress shows there). */
+  wireFileDrops() {
+    const tileOf = (event) => {
+      const files = event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files");
+      if (!files || !this.state.canChange || this.node.open || !(event.target instanceof Element)) return null;
+      return event.target.closest("[data-card-id]");
+    };
+    const unmark = () => document.querySelectorAll("[data-file-over]").forEach((n) => n.removeAttribute("data-file-over"));
+    document.addEventListener("dragover", (event) => {
+      const tile = tileOf(event);
+      if (!tile) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      if (!tile.hasAttribute("data-file-over")) {
+        unmark();
+        tile.setAttribute("data-file-over", "");
+      }
+    });
+    document.addEventListener("dragleave", (event) => {
+      if (event.target instanceof Element && event.target.hasAttribute("data-file-over")) unmark();
+    });
+    document.addEventListener("drop", (event) => {
+      const tile = tileOf(event);
+      unmark();
+      if (!tile) return;
+      event.preventDefault();
+      const files = Array.from(event.dataTransfer.files);
+      this.open(tile.getAttribute("data-card-id"));
+      if (this.cardId) this.parts.uploadAll(files);
+    });
   }
 
   // --- opening, filling ---------------------------------------------------------------------------
@@ -65,6 +117,7 @@ export class CardDialog {
     if (!found) return;
     this.cardId = cardId;
     this.conflict = null;
+    this.parts.editing = null;
     this.fill(found.card);
     this.say("");
     this.renderEditors();
@@ -85,8 +138,11 @@ export class CardDialog {
     form.description.value = card.description;
     form.labels.value = card.labels.join(", ");
     form.due.value = dueDay(card.due);
+    form.due_done.checked = Boolean(card.due_done);
+    this.strikeDue();
     this.assignees = [...card.assignees];
     this.renderFollow(card);
+    this.parts.render(card);
     this.renderChosen();
     this.renderConflict();
     this.renderMode();
@@ -105,7 +161,7 @@ export class CardDialog {
       ["boards.field_title", card.title],
       ["boards.field_description", card.description || t("boards.none")],
       ["boards.field_labels_plain", card.labels.length ? card.labels.join(t("boards.list_sep")) : t("boards.none")],
-      ["boards.field_due", card.due || t("boards.none")],
+      ["boards.field_due", card.due ? (card.due_done ? t("boards.due_done_on", { date: card.due }) : card.due) : t("boards.none")],
       ["boards.field_assignees", card.assignees.length ? card.assignees.map(this.hooks.person).join(t("boards.list_sep")) : t("boards.none")],
     ];
     view.replaceChildren(...rows.flatMap(([key, value]) => [el("dt", {}, t(key)), el("dd", {}, value)]));
@@ -120,6 +176,7 @@ export class CardDialog {
       description: form.description.value,
       labels,
       due: !form.due.value ? null : form.due.value === dueDay(this.base.due) ? this.base.due : form.due.value,
+      due_done: form.due_done.checked,
       assignees: [...this.assignees],
     };
   }
@@ -135,6 +192,10 @@ export class CardDialog {
     const form = this.form.elements;
     if (field === "labels") form.labels.value = value.join(", ");
     else if (field === "due") form.due.value = dueDay(value);
+    else if (field === "due_done") {
+      form.due_done.checked = Boolean(value);
+      this.strikeDue();
+    }
     else if (field === "assignees") {
       this.assignees = [...value];
       this.renderChosen();
@@ -145,6 +206,8 @@ export class CardDialog {
   cardChanged(card) {
     if (card.id !== this.cardId || !this.base) return;
     this.renderFollow(card); // following changes no version
+    // The checklist and files are saved as they change: they always show the card as it is now.
+    if (!this.parts.card || card.version > this.parts.card.version) this.parts.render(card);
     if (card.version <= this.base.version) return;
     const mine = this.changes();
     const focused = this.form.contains(document.activeElement) ? document.activeElement : null;
@@ -175,6 +238,7 @@ export class CardDialog {
   rightsChanged() {
     if (!this.cardId) return;
     this.renderMode();
+    if (this.parts.card) this.parts.render(this.parts.card);
     this.renderEditors();
   }
 
@@ -185,6 +249,7 @@ export class CardDialog {
     this.renderMode();
     this.renderEditors();
     this.renderFollow({ followers: this.followers });
+    if (this.parts.card) this.parts.render(this.parts.card);
     this.loadNotes();
   }
 
@@ -311,6 +376,7 @@ export class CardDialog {
   shown(field, value) {
     if (field === "assignees") return value.length ? value.map(this.hooks.person).join(t("boards.list_sep")) : t("boards.none");
     if (field === "labels") return value.length ? value.join(t("boards.list_sep")) : t("boards.none");
+    if (field === "due_done") return t(value ? "boards.due_done_yes" : "boards.due_done_no");
     return value ? String(value) : t("boards.none");
   }
 

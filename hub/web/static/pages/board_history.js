@@ -57,9 +57,37 @@ function updated(who, title, changes, names) {
       const say = (list) => list.map((x) => (field === "assignees" ? names.person(x) : x)).join(t("boards.list_sep"));
       if (added.length) out.push(t(`boards.h.${field}_added`, { name: who, title, list: say(added) }));
       if (removed.length) out.push(t(`boards.h.${field}_removed`, { name: who, title, list: say(removed) }));
+    } else if (field === "due_done") {
+      out.push(t(to ? "boards.h.due_done" : "boards.h.due_reopened", { name: who, title }));
+    } else if (field === "checklist") {
+      out.push(...checklistSentences(who, title, from || [], to || []));
+    } else if (field === "attachments") {
+      const before = new Set((from || []).map((a) => a.id));
+      const after = new Set((to || []).map((a) => a.id));
+      for (const file of to || []) if (!before.has(file.id)) out.push(t("boards.h.attached", { name: who, title, file: file.name }));
+      for (const file of from || []) if (!after.has(file.id)) out.push(t("boards.h.detached", { name: who, title, file: file.name }));
     } else if (!out.includes(t("boards.h.changed", { name: who, title }))) {
       out.push(t("boards.h.changed", { name: who, title }));
     }
   }
   return out.length ? out : [t("boards.h.changed", { name: who, title })];
+}
+
+/** What happened to a checklist, item by item: added, removed, ticked, unticked, renamed, moved. */
+function checklistSentences(who, title, from, to) {
+  const out = [];
+  const before = new Map(from.map((item) => [item.id, item]));
+  const after = new Map(to.map((item) => [item.id, item]));
+  for (const item of to) {
+    const old = before.get(item.id);
+    if (!old) {
+      out.push(t("boards.h.item_added", { name: who, title, text: item.text }));
+      continue;
+    }
+    if (old.done !== item.done) out.push(t(item.done ? "boards.h.item_ticked" : "boards.h.item_unticked", { name: who, text: item.text }));
+    if (old.text !== item.text) out.push(t("boards.h.item_renamed", { name: who, from: old.text, to: item.text }));
+    if (old.position !== item.position) out.push(t("boards.h.item_moved", { name: who, text: item.text }));
+  }
+  for (const item of from) if (!after.has(item.id)) out.push(t("boards.h.item_removed", { name: who, title, text: item.text }));
+  return out;
 }

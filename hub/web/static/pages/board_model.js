@@ -22,6 +22,10 @@ export function applyEvent(board, name, data) {
     if (column) column.cards = data.cards.map((card) => ({ ...card }));
   } else if (name.startsWith("card.")) {
     putCard(board, data);
+  } else if (name === "cards.imported") {
+    // A batch of an import (hub/boards/importer.py): each whole card, as card.created carries it.
+    for (const card of data.cards) putCard(board, card);
+    return null;
   } else {
     return null;
   }

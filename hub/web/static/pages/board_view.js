@@ -285,10 +285,11 @@ export class BoardView {
     }
     const facts = el("span", { class: "board-card__facts" });
     if (card.due) {
-      const due = el("span", { class: "board-card__fact" });
+      // A due date ticked off is struck through, and says so to a screen reader too.
+      const due = el("span", { class: card.due_done ? "board-card__fact board-card__fact--done" : "board-card__fact" });
       // A date as given; a date-time in the reader's time and language.
       const when = card.due.length > 10 ? formatTime(card.due) : card.due;
-      due.append(icon("due"), el("span", {}, t("boards.due_on", { date: when })));
+      due.append(icon("due"), el("span", {}, t(card.due_done ? "boards.due_done_on" : "boards.due_on", { date: when })));
       facts.append(due);
     }
     if (card.checklist && card.checklist.length) {

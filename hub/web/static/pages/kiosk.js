@@ -3,6 +3,7 @@
 // screen, big targets, plain words, and the screen goes back to the start by itself.
 import { ApiError, announce, api, clearError, describeError, locale, me, onLocaleChange, setLocale, showError, t } from "/static/app.js";
 import { connect } from "/static/channel.js";
+import { setupKioskReading } from "/static/residents/kiosk_reading.js";
 
 const HUB = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 // A finished visitor's screen stays this long; an abandoned one (name typed, then walked away) is
@@ -418,6 +419,7 @@ if (locale() !== "ja") setLocale("ja", { quiet: true }).catch(() => {});
 renderHub();
 checkDevice();
 follow();
+setupKioskReading();
 window.setInterval(() => {
   if (current === "step-start") refresh();
 }, COUNT_REFRESH_MS);
