@@ -66,7 +66,7 @@ async def test_200_registrations_for_30_seats_over_two_instances(
     outbox = db["deliveries"]
     for promoted in after[30:32]:
         told = await outbox.find_one({"_id": f"ev_promoted_{promoted['_id']}"})
-        assert told is not None and told["to"] == promoted["email"] and "確定" in told["subject"]
+        assert told is not None and told["to_email"] == promoted["email"] and "確定" in told["subject"]
     assert await outbox.find_one({"_id": f"ev_promoted_{after[32]['_id']}"}) is None
 
 
