@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import (
@@ -195,3 +198,54 @@ async def test_every_identity_page_fits_a_360px_phone(
             await admin.wait_for_function("() => !document.querySelector('[aria-busy=true]')")
             assert not await has_horizontal_scroll(admin), f"{locale} {path}"
             await assert_accessible(admin)
+
+
+async def test_an_owner_brings_a_trello_board_by_keyboard(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    """The migration path in one step: the owner picks Trello's export on the project page and the
+    board holds its lists and cards; a second press of Import with the same file adds nothing."""
+    from schemas.projects import ProjectCreate
+
+    fixture = Path(__file__).parent.parent / "boards" / "fixtures" / "trello_export.json"
+    trello = json.loads(fixture.read_text(encoding="utf-8"))
+    lists = sorted(trello["lists"], key=lambda item: item["pos"])
+    open_lists = [item["name"] for item in lists if not item.get("closed")]
+    owner_account = await make_account("member", name="佐藤 淳一")
+    owner_principal = await live_server.services.identity.sessions.authenticate(
+        await live_server.services.identity.sessions.open(owner_account.id)
+    )
+    project = await live_server.services.projects.service.create(
+        owner_principal,
+        ProjectCreate(title="観光マップ", summary="", visibility="internal"),
+        key=None,
+        address=None,
+    )
+    owner = await _person(new_context, live_server, owner_account.email, owner_account.password)
+    await owner.goto(f"{live_server.url}/projects/{project.id}")
+    section = owner.locator("#import-section")
+    await expect(section.get_by_role("heading", name="Trello からボードを移す")).to_be_visible()
+    await assert_accessible(owner)
+
+    # Import without a file: the error is next to the field, in Japanese.
+    await section.get_by_role("button", name="取り込む").focus()
+    await owner.keyboard.press("Enter")
+    await expect(owner.locator("#import-error")).to_have_text("ファイルを選んでください。")
+
+    # The file is chosen by keyboard (Space on the focused input opens the chooser).
+    await section.get_by_label("Trello のエクスポート（JSON）").focus()
+    async with owner.expect_file_chooser() as chooser:
+        await owner.keyboard.press("Space")
+    await (await chooser.value).set_files(str(fixture))
+    await owner.keyboard.press("Tab")
+    await owner.keyboard.press("Enter")
+    await expect(owner.locator("#import-result")).to_contain_text("取り込みました：列 ")
+    await expect(owner.locator("#import-error")).to_be_hidden()
+    done = await owner.locator("#import-result").text_content()
+    # Pressing Import again with the same file is a retry: the same counts, nothing added.
+    await section.get_by_role("button", name="取り込む").click()
+    await expect(owner.locator("#import-result")).to_have_text(done or "")
+
+    await owner.goto(f"{live_server.url}/boards/{project.board_id}")
+    await expect(owner.locator(".board-column__title")).to_have_text(open_lists)
+    await assert_accessible(owner)

@@ -1,5 +1,6 @@
-// One project: summary, members, the caller's join request, and for owners the requests to decide.
-import { ApiError, announce, api, clearError, me, onLocaleChange, t } from "/static/app.js";
+// One project: summary, members, the caller's join request, and for owners the requests to decide
+// and the import of a Trello board.
+import { ApiError, announce, api, clearError, describeError, me, onLocaleChange, t } from "/static/app.js";
 import { actionButton, roleText, visibilityBadge } from "/static/identity/common.js";
 import { el, fill, formatTime, newKey } from "/static/dom.js";
 
@@ -31,6 +32,7 @@ function renderProject() {
   renderJoin();
   renderRequests();
   document.getElementById("member-section").hidden = !(mayManage() && people.length > 0);
+  document.getElementById("import-section").hidden = !mayManage();
 }
 
 function renderJoin() {
@@ -136,6 +138,60 @@ document.getElementById("member-form").addEventListener("submit", async (event) 
     await load();
   } catch {
     // shown in the alert region
+  }
+});
+
+// One key per chosen file: pressing Import again after a lost answer imports nothing twice.
+let importKey = null;
+const importFile = document.getElementById("import-file");
+const importError = document.getElementById("import-error");
+importFile.addEventListener("change", () => {
+  importKey = newKey();
+  showImportError(null);
+});
+
+function showImportError(message) {
+  importError.textContent = message || "";
+  importError.hidden = !message;
+  if (message) importFile.setAttribute("aria-invalid", "true");
+  else importFile.removeAttribute("aria-invalid");
+}
+
+document.getElementById("import-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearError();
+  const file = importFile.files && importFile.files[0];
+  if (!file) {
+    showImportError(t("identity.import_pick"));
+    importFile.focus();
+    return;
+  }
+  let exported;
+  try {
+    exported = JSON.parse(await file.text());
+  } catch {
+    showImportError(t("identity.import_not_json"));
+    importFile.focus();
+    return;
+  }
+  const submit = event.target.querySelector("button[type=submit]");
+  const result = document.getElementById("import-result");
+  submit.disabled = true;
+  result.textContent = t("identity.import_working");
+  try {
+    const counts = await api("POST", `${base}/import/trello`, exported, {
+      quiet: true,
+      headers: { "Idempotency-Key": importKey || newKey() },
+    });
+    showImportError(null);
+    result.textContent = t("identity.import_done", counts);
+    announce(result.textContent);
+  } catch (error) {
+    result.textContent = "";
+    showImportError(error instanceof ApiError ? describeError(error) : t("identity.import_not_json"));
+    importFile.focus();
+  } finally {
+    submit.disabled = false;
   }
 });
 

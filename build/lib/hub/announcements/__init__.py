@@ -1,0 +1,1 @@
+"""Announcements: compose, schedule, publish once, acknowledge, remind. Design note: docs/notifications.md."""

@@ -1,0 +1,483 @@
+"""The event log: every change of Dejima is one event of one channel, numbered 1, 2, 3 … per channel.
+
+Design note: docs/realtime.md. In short, the log is the write-ahead record of every change and the
+stored state is a view of it, so that no multi-document transaction is needed (nx-27017 has none):
+
+1. ``commit`` reads the channel head ``h`` after rolling every logged event into the state,
+   lets the domain ``decide`` the change against that state, then inserts event ``h + 1``.
+   The unique index on ``(ch, seq)`` makes that insert the single point where the change happens:
+   of two writers racing for ``h + 1`` one wins, the other re-reads and decides again.
+2. Only then are the event's ``ops`` applied to the state collections, each guarded by the ``_seq``
+   it was written at, so that re-applying an event (after a crash, or by two instances at once) is a
+   no-op. A crash between 1 and 2 leaves an event whose ops the next reader or writer applies.
+3. A process remembers the head it applied last per channel and, while no other writer moved it,
+   commits on top of it without the catch-up reads; another writer's event makes the insert collide
+   and the retry catches up, so the hint can cost a retry but never a wrong decision. Writers of a
+   channel take turns (hub/events/turns.py, injected), and a turn hands over the head its last
+   holder applied, so a busy channel commits with no catch-up read and no collision.
+5. ``decide`` answers with a value, never an exception, when there is nothing to do: ``Unchanged``
+   (nothing is logged; ``commit`` returns it, with what is already there), or ``First(change)``: log
+   this change as its own event, then decide again (a column respaced before a card is placed in it).
+   Only real errors (``NotFound``, ``Conflict`` …) are raised through ``commit``.
+4. ``read`` gives a state that reflects exactly the events up to the ``seq`` it returns, without
+   locks: it overlays, in memory, the events logged but not yet applied when the state was read.
+6. A figure that is costly to read (the open cards of a board) may be remembered at the head it was
+   read at (``deciding_head``) and carried forward by the events this process logs itself
+   (``observe``): trusted at exactly that head only, it is as exact as a read, and any other writer's
+   event makes it a read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pymongo import ASCENDING, DESCENDING, ReplaceOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from hub.doc import Doc
+from hub.errors import Unavailable
+from hub.events.turns import Turns
+from hub.limits import COMMIT_MAX_ATTEMPTS
+from hub.storage.mongo import ensure_ttl_index
+from schemas.common import utc_now
+from schemas.events import Actor, Change, Delete, Event, Put
+
+log = logging.getLogger(__name__)
+
+# collection name → document id → stored document (tombstones included, with ``_deleted``)
+State = dict[str, dict[str, Doc]]
+
+EVENTS = "events"
+# Channels whose head a process remembers: enough for every board being edited at once.
+_KNOWN_HEADS_MAX = 10_000
+CHANNELS = "channels"
+
+
+# Ops of one collection in one event from which they are written as one bulk write (an import's batch).
+_BULK_FROM = 16
+_DUPLICATE_KEY = 11000
+
+# How many ``First`` changes one commit may log before its own (a respaced column needs one).
+_FIRST_MAX = 3
+
+# The channel, and the head seq, that the running ``decide`` decides against.
+_deciding: ContextVar[tuple[str, int] | None] = ContextVar("deciding", default=None)
+
+
+def deciding_head(channel: str) -> int | None:
+    """The head seq the running ``decide`` of ``channel`` decides against (None outside one).
+
+    The state a decide reads is the state at this seq, or a newer one; in that case another writer
+    took the next seq and this decision's event collides and is decided again at a newer head. So a
+    figure read during a decide is exactly the figure at this seq whenever it is used at this very
+    seq (with ``observe`` carrying it forward over this process's own events).
+    """
+    current = _deciding.get()
+    if current is None or current[0] != channel:
+        return None
+    return current[1]
+
+
+# Told of every event this process logged and applied, inside the writer's turn: channel, seq, event.
+Observer = Callable[[str, int, str], None]
+
+
+class EventSink(Protocol):
+    async def __call__(self, event: Event) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """``decide``'s answer when there is nothing to do (the change is made already, a replayed
+    creation): nothing is logged, and ``commit`` returns this, with ``doc``, what is already there."""
+
+    doc: Doc | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class First:
+    """``decide``'s answer when another change must be logged before its own (a column respaced
+    before a card is placed in it): ``change`` is logged as its own event, then ``decide`` runs again."""
+
+    change: Change
+
+
+Decision = Change | Unchanged | First
+Decide = Callable[[], Awaitable[Decision]]
+
+
+def made(result: Event | Unchanged) -> Event:
+    """The event of a commit whose ``decide`` never answers ``Unchanged``."""
+    if isinstance(result, Unchanged):
+        raise AssertionError("decide answered Unchanged where a change was certain")
+    return result
+
+
+class EventLog:
+    def __init__(
+        self, db: AsyncDatabase[Doc], *, sink: EventSink | None = None, turns: Turns | None = None
+    ) -> None:
+        self._db = db
+        self._events = db[EVENTS]
+        self._channels = db[CHANNELS]
+        self._sink = sink
+        self._turns = turns or Turns()
+        # channel → a head whose events this process applied itself (a hint, least recent first).
+        self._heads: dict[str, int] = {}
+        # channel kind → who is told of this process's own events (``observe``).
+        self._observers: dict[str, list[Observer]] = {}
+
+    def observe(self, kind: str, observer: Observer) -> None:
+        """Have ``observer`` told of every event of channels ``{kind}:…`` that this process logs and
+        applies, before the next writer's turn (composition time; it must not fail or wait)."""
+        self._observers.setdefault(kind, []).append(observer)
+
+    async def ensure_indexes(self, *, retention_days: int) -> None:
+        await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
+        ttl_s = int(timedelta(days=retention_days).total_seconds())
+        await ensure_ttl_index(self._events, field="at", ttl_s=ttl_s)
+
+    async def commit(self, channel: str, decide: Decide, *, actor: Actor | None) -> Event | Unchanged:
+        """Decide a change against the current state and log it as the channel's next event.
+
+        ``decide`` may raise a domain error (nothing is logged) and may be called more than once
+        when another writer takes the next seq first; it must only read. It answers ``Unchanged``
+        when there is nothing to do (returned as is) and ``First(change)`` to have another change
+        logged before its own (it is then called again). Returns the event of its change.
+        """
+        tail: Doc | None = None
+        async with self._turns.turn(channel) as turn:
+            try:
+                for _ in range(_FIRST_MAX + 1):
+                    if tail is not None:  # a First event: finished before deciding again
+                        await self._finish(channel, tail)
+                    outcome, tail = await self._commit_one(channel, decide, actor=actor, handed=turn.head)
+                    if not isinstance(outcome, First):
+                        break
+                else:
+                    raise Unavailable(f"too many changes had to come first on {channel}; try again")
+            finally:
+                turn.head = self._heads.get(channel, 0)
+        # After the turn: the next writer decides on a state that has every op of this event already;
+        # only the mark and the publish are left, and they need no turn (the mark only grows, and
+        # subscribers order events by seq, filling any hole from the log).
+        if tail is not None:
+            await self._finish(channel, tail)
+        return outcome
+
+    async def _commit_one(
+        self, channel: str, decide: Decide, *, actor: Actor | None, handed: int
+    ) -> tuple[Event | Unchanged | First, Doc | None]:
+        """One event, the one ``decide`` asks for (or the ``First`` one it needs logged before),
+        logged and its ops applied; → the outcome, and the event's document to finish."""
+        for attempt in range(COMMIT_MAX_ATTEMPTS):
+            # The head this process last applied, or the one the turn came with (its last holder
+            # applied it), saves the catch-up reads; if another writer moved on, the insert below
+            # collides and the next attempt catches up.
+            head = max(self._heads.get(channel, 0), handed) if attempt == 0 else 0
+            if head == 0:
+                head = await self.catch_up(channel)
+            token = _deciding.set((channel, head))
+            try:
+                decision = await decide()
+            finally:
+                _deciding.reset(token)
+            if isinstance(decision, Unchanged):
+                return decision, None
+            change = decision.change if isinstance(decision, First) else decision
+            doc = _event_doc(channel=channel, seq=head + 1, change=change, actor=actor)
+            try:
+                await self._events.insert_one(doc)
+            except DuplicateKeyError:
+                # Another writer took head + 1: back off a little so that racers spread out.
+                self._heads.pop(channel, None)
+                handed = 0
+                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
+                continue
+            try:
+                await self._apply_ops(doc)
+            except BaseException:
+                self._heads.pop(channel, None)  # state may lag the log: catch up next time
+                raise
+            self._remember(channel, int(doc["seq"]))
+            for observer in self._observers.get(channel.partition(":")[0], ()):
+                observer(channel, int(doc["seq"]), change.event)
+            return (decision if isinstance(decision, First) else _to_event(doc)), doc
+        raise Unavailable(f"too many concurrent changes on {channel}; try again")
+
+    async def _finish(self, channel: str, doc: Doc) -> None:
+        """The last steps of a commit, at once: the channel's ``applied`` mark and the publish. Both
+        come after the ops: a published event is in the state; the mark is bookkeeping only."""
+        for outcome in await asyncio.gather(
+            self._mark(channel, int(doc["seq"])), self._publish(_to_event(doc)), return_exceptions=True
+        ):
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def catch_up(self, channel: str) -> int:
+        """Apply every logged event of the channel to the state; return the channel's head seq."""
+        applied = await self._applied(channel)
+        pending = (
+            await self._events.find({"ch": channel, "seq": {"$gt": applied}}).sort("seq", ASCENDING).to_list()
+        )
+        if not pending:
+            self._remember(channel, applied)
+            return applied
+        await self._apply(channel, pending)
+        head = int(pending[-1]["seq"])
+        self._remember(channel, head)
+        for doc in pending:
+            # The writer of these may have died before publishing; receivers drop repeats by seq.
+            await self._publish(_to_event(doc))
+        return head
+
+    def _remember(self, channel: str, head: int) -> None:
+        """Every event up to ``head`` is applied: a next commit here may decide without catching up."""
+        heads = self._heads
+        heads.pop(channel, None)
+        heads[channel] = head
+        if len(heads) > _KNOWN_HEADS_MAX:
+            del heads[next(iter(heads))]
+
+    async def catch_up_recent(self, *, window_s: float) -> int:
+        """Roll forward every channel written in the last ``window_s`` seconds; return how many.
+
+        A writer that died between logging an event and applying it leaves the event unseen until
+        someone touches the channel again; this sweep makes that "soon" on quiet channels too.
+        """
+        since = utc_now() - timedelta(seconds=window_s)
+        channels = {
+            doc["ch"] for doc in await self._events.find({"at": {"$gte": since}}, {"ch": 1}).to_list()
+        }
+        for channel in sorted(channels):
+            await self.catch_up(channel)
+        return len(channels)
+
+    async def recent_channels(self, *, since: datetime) -> list[str]:
+        """Channels with an event stamped at or after ``since`` (for followers of the log)."""
+        docs = await self._events.find({"at": {"$gte": since}}, {"ch": 1}).to_list()
+        return sorted({doc["ch"] for doc in docs})
+
+    async def read(self, channel: str, read_state: Callable[[], Awaitable[State]]) -> tuple[State, int]:
+        """Read a state that reflects every event of the channel up to the returned seq, none after."""
+        applied = await self.catch_up(channel)
+        state = await read_state()
+        head = await self.head(channel)
+        if head > applied:
+            # Events logged while we read: fold them in so the state matches ``head`` exactly.
+            # A document read with a newer ``_seq`` than an op keeps what it has.
+            late = (
+                await self._events.find({"ch": channel, "seq": {"$gt": applied, "$lte": head}})
+                .sort("seq", ASCENDING)
+                .to_list()
+            )
+            for doc in late:
+                _overlay(state, doc)
+        return state, head
+
+    async def head(self, channel: str) -> int:
+        # Only the seq: the newest event may be megabytes (an import's batch).
+        newest = await self._events.find_one({"ch": channel}, {"seq": 1}, sort=[("seq", DESCENDING)])
+        if newest is not None:
+            return int(newest["seq"])
+        return await self._applied(channel)
+
+    async def since(self, channel: str, seq: int, *, limit: int | None = None) -> list[Event]:
+        cursor = self._events.find({"ch": channel, "seq": {"$gt": seq}}).sort("seq", ASCENDING)
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return [_to_event(doc) for doc in await cursor.to_list()]
+
+    async def recent_heads(self, *, window_s: float) -> dict[str, int]:
+        """The newest seq of every channel written in the last ``window_s`` seconds (by ``at``).
+
+        One cheap query however many channels an instance follows; its cost grows with the write rate
+        only, and it is nothing on a quiet system.
+        """
+        since = utc_now() - timedelta(seconds=window_s)
+        heads: dict[str, int] = {}
+        async for doc in self._events.find({"at": {"$gte": since}}, {"ch": 1, "seq": 1, "_id": 0}):
+            channel, seq = doc["ch"], int(doc["seq"])
+            if seq > heads.get(channel, 0):
+                heads[channel] = seq
+        return heads
+
+    async def applied_marks(self, channels: Sequence[str]) -> dict[str, int]:
+        """The ``applied`` mark of each channel (0 if none), in one query: every event up to it is in
+        the state. For followers of many channels (search) that only need to know which moved on."""
+        marks = dict.fromkeys(channels, 0)
+        async for doc in self._channels.find({"_id": {"$in": list(channels)}}, {"applied": 1}):
+            marks[doc["_id"]] = int(doc.get("applied", 0))
+        return marks
+
+    async def logged_since(
+        self, channel: str, seq: int, *, limit: int
+    ) -> list[tuple[int, list[Put | Delete]]]:
+        """The ops of the channel's events after ``seq`` (at most ``limit`` events), in order: what a
+        follower of the log folds into a state of its own (the search index)."""
+        cursor = self._events.find({"ch": channel, "seq": {"$gt": seq}}, {"seq": 1, "ops": 1})
+        out: list[tuple[int, list[Put | Delete]]] = []
+        for doc in await cursor.sort("seq", ASCENDING).limit(limit).to_list():
+            ops: list[Put | Delete] = [
+                Put.model_validate(raw) if raw["op"] == "put" else Delete.model_validate(raw)
+                for raw in doc.get("ops", [])
+            ]
+            out.append((int(doc["seq"]), ops))
+        return out
+
+    async def oldest_kept(self, channel: str) -> int | None:
+        oldest = await self._events.find_one({"ch": channel}, sort=[("seq", ASCENDING)])
+        return None if oldest is None else int(oldest["seq"])
+
+    async def find_event(self, channel: str, seq: int) -> Event | None:
+        doc = await self._events.find_one({"ch": channel, "seq": seq})
+        return None if doc is None else _to_event(doc)
+
+    async def erase_fields(self, channel: str, *, resource_id: str, fields: Sequence[str]) -> int:
+        """Blank personal ``fields`` of one resource in every logged event of a channel; → how many.
+
+        The one exception to "events never change": a person's data must be erasable (APPI), and
+        replays with ``since`` must not bring an erased name back. Seqs and event names stay.
+        """
+        changed = 0
+        # Found by the event's data (a check-in's event) or by an op that wrote the resource (a
+        # registration, whose events carry counts only).
+        query = {"ch": channel, "$or": [{"data.id": resource_id}, {"ops.doc._id": resource_id}]}
+        for doc in await self._events.find(query).to_list():
+            data = {k: (None if k in fields else v) for k, v in (doc.get("data") or {}).items()}
+            ops = [_erase_op(raw, resource_id, fields) for raw in doc.get("ops", [])]
+            if data != doc.get("data") or ops != doc.get("ops", []):
+                # A whole-document replace: $set would turn the dates inside ``ops`` into strings.
+                await self._events.replace_one({"_id": doc["_id"]}, {**doc, "data": data, "ops": ops})
+                changed += 1
+        return changed
+
+    async def _applied(self, channel: str) -> int:
+        doc = await self._channels.find_one({"_id": channel})
+        return 0 if doc is None else int(doc.get("applied", 0))
+
+    async def _apply(self, channel: str, docs: list[Doc]) -> None:
+        for doc in docs:
+            await self._apply_ops(doc)
+        await self._mark(channel, int(docs[-1]["seq"]))
+
+    async def _apply_ops(self, doc: Doc) -> None:
+        # The ops of one event touch different documents: written at once (one round trip, not one
+        # per op). A crash among them leaves some written and the mark behind; the next catch-up
+        # completes them (tests/events/test_log_crash.py kills at each write).
+        seq = int(doc["seq"])
+        groups: dict[str, list[Doc]] = {}
+        for raw in doc.get("ops", []):
+            groups.setdefault(raw["collection"], []).append(raw)
+        writes: list[Awaitable[None]] = []
+        for name, raws in groups.items():
+            if len(raws) >= _BULK_FROM:
+                writes.append(self._apply_bulk(name, raws, seq))
+            else:
+                writes.extend(self._apply_op(raw, seq) for raw in raws)
+        await asyncio.gather(*writes)
+
+    async def _apply_bulk(self, name: str, raws: list[Doc], seq: int) -> None:
+        """Many ops of one collection (an import's batch) in one round trip: on nx-27017, 400
+        replaces take ~1 s one by one and ~0.14 s as one unordered bulk write (measured)."""
+        requests = []
+        for raw in raws:
+            target, stored = _stored(raw, seq)
+            requests.append(ReplaceOne({"_id": target, "_seq": {"$lt": seq}}, stored, upsert=True))
+        try:
+            await self._db[name].bulk_write(requests, ordered=False)
+        except BulkWriteError as error:
+            # A duplicate key is a document already at this seq or newer, as in ``_apply_op``.
+            others = [e for e in error.details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
+            if others or error.details.get("writeConcernErrors"):
+                raise
+
+    async def _mark(self, channel: str, seq: int) -> None:
+        """Every event up to ``seq`` is in the state; only once its ops are (the mark only grows)."""
+        await self._channels.update_one({"_id": channel}, {"$max": {"applied": seq}}, upsert=True)
+
+    async def _apply_op(self, raw: Doc, seq: int) -> None:
+        collection = self._db[raw["collection"]]
+        target, stored = _stored(raw, seq)
+        # The whole document is replaced (a Put carries the whole document), never ``$set``: on
+        # nx-27017 a top-level ``$set`` stores datetimes as strings and booleans as 0/1.
+        # A duplicate key means the document is already at this seq or newer: applying an event
+        # twice changes nothing.
+        with suppress(DuplicateKeyError):
+            await collection.replace_one({"_id": target, "_seq": {"$lt": seq}}, stored, upsert=True)
+
+    async def _publish(self, event: Event) -> None:
+        if self._sink is None:
+            return
+        try:
+            await self._sink(event)
+        except Exception:
+            # The event is logged; subscribers fill the gap from the log. Never fail the change.
+            log.exception("publishing %s #%d failed", event.channel, event.seq)
+
+
+def _stored(raw: Doc, seq: int) -> tuple[str, Doc]:
+    """The id an op writes and the document it stores there."""
+    if raw["op"] == "put":
+        return raw["doc"]["_id"], {**raw["doc"], "_seq": seq, "_deleted": False}
+    return raw["id"], {"_id": raw["id"], "_seq": seq, "_deleted": True}
+
+
+def _event_doc(*, channel: str, seq: int, change: Change, actor: Actor | None) -> Doc:
+    return {
+        "ch": channel,
+        "seq": seq,
+        "event": change.event,
+        "data": change.data,
+        "ops": [op.model_dump() for op in change.ops],
+        "actor": None if actor is None else actor.model_dump(),
+        # MongoDB keeps milliseconds: stamp with what it keeps, so that the frame published now and
+        # the one read back for a recovering subscriber are byte for byte the same.
+        "at": _now_ms(),
+    }
+
+
+def _erase_op(raw: Doc, resource_id: str, fields: Sequence[str]) -> Doc:
+    if raw.get("op") != "put" or raw["doc"].get("_id") != resource_id:
+        return raw
+    return {**raw, "doc": {k: (None if k in fields else v) for k, v in raw["doc"].items()}}
+
+
+def _now_ms() -> datetime:
+    now = utc_now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _to_event(doc: Doc) -> Event:
+    return Event(
+        channel=doc["ch"],
+        seq=doc["seq"],
+        event=doc["event"],
+        data=doc["data"],
+        actor=doc.get("actor"),
+        at=doc["at"],
+    )
+
+
+def _overlay(state: State, event_doc: Doc) -> None:
+    seq = int(event_doc["seq"])
+    for raw in event_doc.get("ops", []):
+        op: Put | Delete = Put.model_validate(raw) if raw["op"] == "put" else Delete.model_validate(raw)
+        docs = state.setdefault(op.collection, {})
+        target = op.doc["_id"] if isinstance(op, Put) else op.id
+        current = docs.get(target)
+        if current is not None and int(current.get("_seq", 0)) >= seq:
+            continue
+        if isinstance(op, Put):
+            docs[target] = {**op.doc, "_seq": seq, "_deleted": False}
+        else:
+            docs[target] = {"_id": target, "_seq": seq, "_deleted": True}

@@ -1,0 +1,161 @@
+"""Writers of one channel take turns, across every hub instance, before the log's race for the next
+seq (hub/events/log.py). One policy, injected into the event log, for every channel kind it names.
+
+The event log is correct with any number of racing writers (the unique seq decides), but racing is
+wasteful: every loser has read and decided for nothing, and two busy instances can starve each other
+(each commit of one makes the other's attempt collide again). So writers queue: in this process on
+an ``asyncio.Lock`` per channel, across processes on a short Redis lease. The lease only orders work;
+if Redis is away or a holder died, a writer waits at most ``TURN_WAIT_S`` and then races as before.
+
+Two things make a turn cheap (docs/boards.md, "Throughput"):
+
+- a process that holds the lease hands it to its own next writer without giving it back, for at
+  most ``TURN_HOLD_S`` (then it gives it back, so that other instances get their turn);
+- the lease is given back together with the head the holder committed and applied last, and taken
+  together with it: the next holder decides on top of that head without reading the log first. A
+  stale head costs a retry (the insert of the next seq collides), never a wrong decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+# A commit takes milliseconds; a lease this long outlives any healthy one and frees a dead holder's turn.
+TURN_LEASE_MS = 2_000
+# Past this a writer goes ahead without its turn (the log keeps it correct, only slower).
+TURN_WAIT_S = 3.0
+# How long a process keeps the lease for its own queued writers before it lets others in.
+TURN_HOLD_S = 0.05
+# The head handed over with the lease is forgotten after this (a hint only; a stale one costs a retry).
+_HEAD_TTL_MS = 60_000
+# Polling while another instance holds the turn: short, jittered, so the lease changes hands fast.
+_POLL_S = (0.001, 0.004)
+# Take the lease and read the head left by the last holder (-1: someone else holds it).
+_ACQUIRE = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return tonumber(redis.call('get', KEYS[2]) or '0')
+end
+return -1
+"""
+# Give the lease back (if still ours) and leave the head we committed and applied last.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  if tonumber(ARGV[2]) > 0 then redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+  return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+@dataclass
+class Turn:
+    """One writer's turn: ``head`` comes with it (0: unknown) and the writer leaves the head it
+    committed and applied in it (0: nothing to tell, e.g. its apply failed)."""
+
+    head: int = 0
+
+
+class Turns:
+    """No turns: every writer races (tests that build an ``EventLog`` by hand, tools)."""
+
+    @asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[Turn]:
+        yield Turn()
+
+
+@dataclass
+class _Local:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+    token: str | None = None  # the lease this process holds, passed on between its writers
+    held_since: float = 0.0
+    head: int = 0
+
+
+class RedisTurns(Turns):
+    """Turns for the channels of the given kinds (``board``, ``hub``); others race."""
+
+    def __init__(self, redis: Redis, *, kinds: tuple[str, ...]) -> None:
+        self._redis = redis
+        self._kinds = kinds
+        self._local: dict[str, _Local] = {}
+
+    @asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[Turn]:
+        if channel.partition(":")[0] not in self._kinds:
+            yield Turn()
+            return
+        local = self._local.setdefault(channel, _Local())
+        local.users += 1
+        loop = asyncio.get_running_loop()
+        try:
+            async with local.lock:
+                if local.token is None:
+                    local.token, local.head = await self._acquire(channel)
+                    local.held_since = loop.time()
+                turn = Turn(head=local.head)
+                try:
+                    yield turn
+                finally:
+                    local.head = turn.head
+                    waiting = local.users > 1
+                    if local.token is not None and (
+                        not waiting or loop.time() - local.held_since > TURN_HOLD_S
+                    ):
+                        token, local.token = local.token, None
+                        await self._release(channel, token, head=turn.head)
+                        if waiting:
+                            # Held long enough: leave a gap the other instances' polling can take.
+                            await asyncio.sleep(_POLL_S[1])
+        finally:
+            local.users -= 1
+            if local.users <= 0 and self._local.get(channel) is local:
+                del self._local[channel]
+
+    async def _acquire(self, channel: str) -> tuple[str | None, int]:
+        token = secrets.token_hex(8)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TURN_WAIT_S
+        try:
+            while True:
+                head = int(
+                    await self._redis.eval(  # type: ignore[misc]
+                        _ACQUIRE, 2, _key(channel), _head_key(channel), token, str(TURN_LEASE_MS)
+                    )
+                )
+                if head >= 0:
+                    return token, head
+                if loop.time() > deadline:
+                    log.warning("no turn on %s within %.1f s; racing for it", channel, TURN_WAIT_S)
+                    return None, 0
+                await asyncio.sleep(random.uniform(*_POLL_S))  # noqa: S311
+        except Exception:
+            log.exception("taking a turn on %s failed; racing for it", channel)
+            return None, 0
+
+    async def _release(self, channel: str, token: str, *, head: int) -> None:
+        try:
+            await self._redis.eval(  # type: ignore[misc]
+                _RELEASE, 2, _key(channel), _head_key(channel), token, str(head), str(_HEAD_TTL_MS)
+            )
+        except Exception:
+            # The lease ends by itself within TURN_LEASE_MS.
+            log.exception("giving back the turn on %s failed", channel)
+
+
+def _key(channel: str) -> str:
+    return f"dejima:turn:{channel}"
+
+
+def _head_key(channel: str) -> str:
+    return f"dejima:turn-head:{channel}"

@@ -1,0 +1,103 @@
+"""Sessions and bearer tokens: one stored record per sign-in, found by the hash of its token.
+
+Every request looks its session up in MongoDB, so a logout on one hub instance is a logout on all of
+them at once. Sessions slide: each use pushes ``expires_at`` forward; a TTL index removes dead ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.doc import Doc
+from hub.events.bus import NoRightsNews, RightsNews
+from hub.identity.users import UserStore, to_principal
+from hub.principal import Principal
+from schemas.common import utc_now
+
+log = logging.getLogger(__name__)
+
+# Writing expires_at on every request would turn every read into a write; once a minute is enough.
+_SLIDE_GRANULARITY = timedelta(minutes=1)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionService:
+    def __init__(
+        self, db: AsyncDatabase[Doc], *, users: UserStore, ttl_s: int, rights_news: RightsNews | None = None
+    ) -> None:
+        # Revocations are announced on the bus so that open sockets of the user are checked again at
+        # once on every instance (a logout ends live connections too, not only later requests).
+        self._rights_news = rights_news or NoRightsNews()
+        self._sessions = db["sessions"]
+        self._users = users
+        self._ttl = timedelta(seconds=ttl_s)
+
+    async def ensure_indexes(self) -> None:
+        await self._sessions.create_index("expires_at", expireAfterSeconds=0)
+        await self._sessions.create_index("user_id")
+
+    async def open(self, user_id: str) -> str:
+        """Start a session; return its token (shown once, stored only as a hash)."""
+        token = secrets.token_urlsafe(32)
+        now = utc_now()
+        await self._sessions.insert_one(
+            {"_id": _token_hash(token), "user_id": user_id, "created_at": now, "expires_at": now + self._ttl}
+        )
+        return token
+
+    async def authenticate(self, token: str) -> Principal | None:
+        if not token or len(token) > 256:
+            return None
+        session_id = _token_hash(token)
+        session = await self._sessions.find_one({"_id": session_id})
+        now = utc_now()
+        if session is None or _as_utc(session["expires_at"]) <= now:
+            return None
+        user = await self._users.get(session["user_id"])
+        if user is None or user.get("disabled"):
+            return None
+        if _as_utc(session["expires_at"]) - self._ttl + _SLIDE_GRANULARITY < now:
+            # A whole-document replace, not $set: nx-27017 stores a datetime given to $set as a
+            # string (docs/storage.md), which would break the TTL index and the comparison above.
+            # Without upsert, a session revoked meanwhile stays revoked.
+            slid = {k: v for k, v in session.items() if k != "_id"} | {"expires_at": now + self._ttl}
+            await self._sessions.replace_one({"_id": session_id}, slid)
+        return to_principal(user, session_id=session_id)
+
+    async def revoke(self, session_id: str) -> None:
+        session = await self._sessions.find_one({"_id": session_id})
+        await self._sessions.delete_one({"_id": session_id})
+        if session is not None:
+            await self._announce(session["user_id"])
+
+    async def revoke_all(self, user_id: str, *, keep: str | None = None) -> None:
+        """End every session of ``user_id``, except ``keep`` (the session id of the caller)."""
+        query: Doc = {"user_id": user_id}
+        if keep is not None:
+            query["_id"] = {"$ne": keep}
+        await self._sessions.delete_many(query)
+        await self._announce(user_id)
+
+    async def _announce(self, user_id: str) -> None:
+        try:
+            await self._rights_news.user_changed(user_id)
+        except Exception:
+            # The revocation is stored; sockets re-check every right when Redis is back
+            # (docs/realtime.md), so an unreachable Redis must not fail the request.
+            log.exception("announcing the end of the sessions of user %s failed", user_id)
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """nx-27017 stores a datetime written by ``$set`` on an existing document as a naive UTC string."""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value

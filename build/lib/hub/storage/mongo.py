@@ -1,0 +1,44 @@
+"""The MongoDB client. Works the same against MongoDB 7+ and nx-27017 (docs/storage.md)."""
+
+from __future__ import annotations
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
+
+from hub.doc import Doc
+
+# Fail fast at start and in /readyz instead of hanging on the driver's 30 s default.
+SERVER_SELECTION_TIMEOUT_MS = 5_000
+
+
+def open_client(url: str) -> AsyncMongoClient[Doc]:
+    # tz_aware: every datetime we read back is UTC-aware, as the contract's times are.
+    return AsyncMongoClient(
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
+        appname="dejima",
+    )
+
+
+async def ping(db: AsyncDatabase[Doc]) -> bool:
+    try:
+        await db.command("ping")
+    except Exception:
+        return False
+    return True
+
+
+async def ensure_ttl_index(collection: AsyncCollection[Doc], *, field: str, ttl_s: int) -> None:
+    """A TTL index on ``field``; a changed lifetime replaces the old index instead of failing start."""
+    try:
+        await collection.create_index(field, expireAfterSeconds=ttl_s)
+    except OperationFailure:
+        # IndexOptionsConflict: same key, other lifetime. Drop and rebuild: portable to nx-27017,
+        # which has no collMod; the few seconds without a TTL index lose nothing.
+        for index in await (await collection.list_indexes()).to_list():
+            if dict(index["key"]) == {field: 1} and index.get("expireAfterSeconds") != ttl_s:
+                await collection.drop_index(index["name"])
+        await collection.create_index(field, expireAfterSeconds=ttl_s)

@@ -1,0 +1,231 @@
+"""The web shell: pages wrapped in the base layout, static files, message catalogs, security headers.
+
+A page is a fragment ``hub/web/pages/<name>.html`` plus an optional script ``hub/web/static/pages/<name>.js``,
+registered with :func:`add_page`. The server translates the fragment for the first paint
+(``hub/web/markup.py``) and injects the catalog as JSON for ``hub/web/static/app.js``; it never writes
+user data into HTML. How to add a page: docs/web.md.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from hub import keys
+from hub.errors import DomainError
+from hub.http.auth import optional_principal
+from hub.http.middlewares import wants_html
+from hub.principal import Principal
+from hub.web.catalogs import LOCALE_COOKIE, LOCALES, Catalogs, choose_locale, load_catalogs, safe_next
+from hub.web.markup import translate
+
+WEB_DIR = Path(__file__).resolve().parent
+# A year: the choice of language is a preference, not a secret.
+LOCALE_COOKIE_MAX_AGE_S = 365 * 24 * 3600
+NAV_LINKS_MARKER = "<!--nav-links-->"
+
+# No inline script or style anywhere, no framing, no plugins. 'self' covers same-origin ws:/wss:.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    name: str
+    title_key: str
+    auth: bool
+    nav: bool
+    fragment: str
+    has_script: bool
+    # Only these roles see it in the menu (None: everyone who may open it).
+    nav_roles: frozenset[str] | None = None
+
+
+@dataclass
+class WebShell:
+    web_dir: Path
+    catalogs: Catalogs
+    base: string.Template
+    not_found: Page
+    pages: list[Page] = field(default_factory=list)
+
+
+def setup_web(app: web.Application, *, web_dir: Path = WEB_DIR) -> None:
+    """Static files, catalogs, the language switch, security headers, and the home and login pages."""
+    shell = WebShell(
+        web_dir=web_dir,
+        catalogs=load_catalogs(web_dir / "i18n"),
+        base=string.Template((web_dir / "templates" / "base.html").read_text(encoding="utf-8")),
+        not_found=_load_page(
+            web_dir, path="", name="not_found", title_key="shell.not_found", auth=False, nav=False
+        ),
+    )
+    app[keys.WEB] = shell
+    app.router.add_static("/static/", web_dir / "static", follow_symlinks=False)
+    app.router.add_get("/i18n/{locale}.json", catalog_view)
+    app.router.add_get("/locale/{locale}", locale_view)
+    app.on_response_prepare.append(_security_headers)
+    add_page(app, path="/", name="home", title_key="shell.home", auth=False)
+    add_page(app, path="/login", name="login", title_key="login.title", auth=False)
+    add_page(app, path="/forgot-password", name="forgot_password", title_key="login.forgot_title", auth=False)
+    add_page(app, path="/set-password", name="set_password", title_key="login.set_title", auth=False)
+
+
+def add_page(
+    app: web.Application,
+    *,
+    path: str,
+    name: str,
+    title_key: str,
+    auth: bool = True,
+    nav: bool = False,
+    nav_roles: frozenset[str] | None = None,
+) -> None:
+    """Serve ``hub/web/pages/<name>.html`` at ``path`` in the base layout.
+
+    ``auth``: visitors who are not signed in are sent to ``/login?next=<this page>``.
+    ``nav``: the page is linked from the header (and the home page) for those who may open it;
+    ``nav_roles`` narrows that to some roles (admin pages in an admin's menu only).
+    """
+    shell = app[keys.WEB]
+    page = _load_page(shell.web_dir, path=path, name=name, title_key=title_key, auth=auth, nav=nav)
+    if nav_roles is not None:
+        page = replace(page, nav_roles=nav_roles)
+    shell.pages.append(page)
+    app.router.add_get(path, _page_handler(page))
+
+
+def _load_page(web_dir: Path, *, path: str, name: str, title_key: str, auth: bool, nav: bool) -> Page:
+    return Page(
+        path=path,
+        name=name,
+        title_key=title_key,
+        auth=auth,
+        nav=nav,
+        fragment=(web_dir / "pages" / f"{name}.html").read_text(encoding="utf-8"),
+        has_script=(web_dir / "static" / "pages" / f"{name}.js").is_file(),
+    )
+
+
+def _page_handler(page: Page) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        principal = await optional_principal(request)
+        if page.auth and principal is None:
+            raise web.HTTPSeeOther("/login?next=" + quote(request.rel_url.path_qs, safe="/"))
+        if page.name == "login" and principal is not None:
+            raise web.HTTPSeeOther(safe_next(request.query.get("next")))
+        return render(request, page, principal=principal)
+
+    return handler
+
+
+def render(
+    request: web.Request, page: Page, *, principal: Principal | None, status: int = 200
+) -> web.Response:
+    shell = request.app[keys.WEB]
+    locale = choose_locale(request, principal)
+    catalog = shell.catalogs[locale]
+    signed_in = principal is not None
+    nav_links = _nav_links(shell, current=page, role=None if principal is None else principal.role)
+    script = (
+        f'<script type="module" src="/static/pages/{quote(page.name)}.js"></script>'
+        if page.has_script
+        else ""
+    )
+    document = shell.base.substitute(
+        lang=locale,
+        page=_attr(page.name),
+        title=_attr(catalog.get(page.title_key, page.title_key) + " — Dejima"),
+        title_key=_attr(page.title_key),
+        catalog=_script_json(catalog),
+        page_script=script,
+        nav_links=nav_links,
+        here=_attr(quote(request.rel_url.path_qs, safe="/")),
+        content=page.fragment.replace(NAV_LINKS_MARKER, nav_links),
+    )
+    body = translate(document, catalog=catalog, signed_in=signed_in)
+    headers = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"}
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=headers)
+
+
+def _nav_links(shell: WebShell, *, current: Page, role: str | None) -> str:
+    items = []
+    for page in shell.pages:
+        if not page.nav or (page.auth and role is None):
+            continue
+        if page.nav_roles is not None and role not in page.nav_roles:
+            continue
+        here = ' aria-current="page"' if page is current else ""
+        items.append(
+            f'<li><a href="{_attr(page.path)}"{here} data-i18n="{_attr(page.title_key)}">'
+            f"{_attr(page.title_key)}</a></li>"
+        )
+    return "".join(items)
+
+
+def _attr(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _script_json(data: object) -> str:
+    """JSON that cannot end its ``<script>`` element or open a comment inside it."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+async def catalog_view(request: web.Request) -> web.Response:
+    locale = request.match_info["locale"]
+    catalogs = request.app[keys.WEB].catalogs
+    if locale not in catalogs:
+        raise web.HTTPNotFound()
+    return web.json_response(catalogs[locale], headers={"Cache-Control": "no-cache"})
+
+
+async def locale_view(request: web.Request) -> web.Response:
+    """The language switch without JavaScript: remember the choice, go back where the reader was."""
+    locale = request.match_info["locale"]
+    if locale not in LOCALES:
+        raise web.HTTPNotFound()
+    response = web.HTTPSeeOther(safe_next(request.query.get("next")))
+    response.set_cookie(
+        LOCALE_COOKIE, locale, max_age=LOCALE_COOKIE_MAX_AGE_S, path="/", samesite="Lax", httponly=False
+    )
+    raise response
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+@web.middleware
+async def not_found_page_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Browsers asking for a page that does not exist get a page, not JSON."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        if not wants_html(request) or keys.WEB not in request.app:
+            raise
+    try:
+        principal = await optional_principal(request)
+    except DomainError:
+        principal = None
+    return render(request, request.app[keys.WEB].not_found, principal=principal, status=404)

@@ -1,0 +1,436 @@
+// The board's columns and card tiles, kept by id. A remote change patches the column(s) and card it
+// touched: nodes already in place are never re-created or moved, so an input someone types in, a
+// menu they opened and the focused element survive. `renders` counts full renders and patches (the
+// tests and bench/board_page.py read it through window.dejimaBoard).
+import { t } from "/static/app.js";
+import { formatTime } from "/static/dom.js";
+import { icon } from "./board_icons.js";
+
+export function el(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value == null) continue;
+    node.setAttribute(name, value === true ? "" : String(value));
+  }
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+/** "佐藤 淳一" → "佐", "Ken Tanaka" → "KT": what fits in a round badge. */
+export function initials(name) {
+  const parts = (name || "?").trim().split(/\s+/).filter(Boolean);
+  if (parts.length >= 2 && /^[A-Za-z]/.test(parts[0]) && /^[A-Za-z]/.test(parts[1])) {
+    return (parts[0][0] + parts[1][0]).toUpperCase();
+  }
+  return Array.from(parts[0] || "?")[0].toUpperCase();
+}
+
+/** Keep `node` focused (and an input's caret) across a DOM move, which otherwise blurs it. */
+function keepingFocus(move) {
+  const active = document.activeElement;
+  const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+  move();
+  if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
+    active.focus({ preventScroll: true });
+    if (caret) active.setSelectionRange(caret[0], caret[1]);
+  }
+}
+
+export class BoardView {
+  /** `ctx()` → {board, canChange, userId, names, person(id), editorsOf(cardId), matches(card)}; `on` the actions. */
+  constructor(root, ctx, on) {
+    this.root = root;
+    this.ctx = ctx;
+    this.on = on;
+    this.columns = new Map(); // column id → {section, heading, count, list, addLabel, addInput, menuButton, title}
+    this.cards = new Map(); // card id → {item, key}
+    this.renders = { full: 0, patch: 0, cards: 0 }; // cards: card tiles whose inside was rebuilt
+    this.openMenu = null;
+    document.addEventListener("click", (event) => {
+      if (this.openMenu && !this.openMenu.wrap.contains(event.target)) this.closeMenu(false);
+    });
+  }
+
+  // --- whole board --------------------------------------------------------------------------------
+
+  /** Rebuild everything (first paint, language or rights change); typed text and focus carry over. */
+  renderAll() {
+    this.renders.full += 1;
+    const typed = new Map();
+    for (const [id, column] of this.columns) if (column.addInput && column.addInput.value) typed.set(id, column.addInput.value);
+    const focused = document.activeElement && document.activeElement.getAttribute("data-focus");
+    this.closeMenu(false);
+    this.columns.clear();
+    this.cards.clear();
+    const { board } = this.ctx();
+    this.root.replaceChildren(...board.columns.map((column) => this.buildColumn(column).section));
+    for (const [id, value] of typed) {
+      const column = this.columns.get(id);
+      if (column && column.addInput) column.addInput.value = value;
+    }
+    if (focused) {
+      const again = this.root.querySelector(`[data-focus="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  /**
+   * Bring the DOM in line with the model for these columns (and the column order). Cards whose
+   * version did not change keep their node untouched; nodes already in place are not moved.
+   */
+  patch(columnIds) {
+    this.renders.patch += 1;
+    // One focus guard around every move: a card leaving one column is out of the DOM for a moment.
+    keepingFocus(() => this.patchNodes(columnIds));
+  }
+
+  patchNodes(columnIds) {
+    const { board } = this.ctx();
+    const present = new Set(board.columns.map((c) => c.id));
+    for (const [id, column] of this.columns) {
+      if (!present.has(id)) {
+        column.section.remove();
+        this.columns.delete(id);
+      }
+    }
+    board.columns.forEach((column, index) => {
+      let view = this.columns.get(column.id);
+      if (!view) view = this.buildColumn(column);
+      else if (columnIds.has(column.id)) this.fillColumnHead(view, column);
+      if (this.root.children[index] !== view.section) this.root.insertBefore(view.section, this.root.children[index] || null);
+    });
+    for (const column of board.columns) if (columnIds.has(column.id)) this.syncCards(column);
+    // Cards that left the board (archived, their column deleted) and are in no column any more.
+    let count = 0;
+    for (const column of board.columns) count += column.cards.length;
+    if (count === this.cards.size) return;
+    const shown = new Set();
+    for (const column of board.columns) for (const card of column.cards) shown.add(card.id);
+    for (const [id, card] of this.cards) {
+      if (!shown.has(id)) {
+        card.item.remove();
+        this.cards.delete(id);
+      }
+    }
+  }
+
+  syncCards(column) {
+    const view = this.columns.get(column.id);
+    column.cards.forEach((card, index) => {
+      const item = this.cardNode(card);
+      if (view.list.children[index] !== item) view.list.insertBefore(item, view.list.children[index] || null);
+    });
+    while (view.list.children.length > column.cards.length) view.list.lastElementChild.remove();
+    const count = ` ${t("boards.card_count", { count: column.cards.length })}`;
+    if (view.count.textContent !== count) view.count.textContent = count; // a same text still relays out
+  }
+
+  // --- columns ------------------------------------------------------------------------------------
+
+  buildColumn(column) {
+    const { canChange } = this.ctx();
+    const headingId = `column-${column.id}`;
+    const section = el("section", { class: "board-column", "data-column-id": column.id, "aria-labelledby": headingId });
+    const head = el("div", { class: "board-column__head", draggable: canChange ? "true" : false });
+    const heading = el("h2", { id: headingId });
+    const title = el("span", { class: "board-column__title" });
+    const count = el("span", { class: "visually-hidden" });
+    heading.append(title, count);
+    head.append(heading);
+    const view = { section, heading, title, count, list: null, addLabel: null, addInput: null, menuButton: null };
+    if (canChange) {
+      const wrap = el("div", { class: "board-menu" });
+      view.menuButton = el("button", {
+        type: "button", class: "board-icon-button", "aria-haspopup": "menu", "aria-expanded": "false",
+        "data-focus": `column-menu:${column.id}`,
+      });
+      view.menuButton.append(icon("more"));
+      view.menuButton.addEventListener("click", () => this.toggleMenu(wrap, view.menuButton, () => this.columnMenu(column.id)));
+      wrap.append(view.menuButton);
+      head.append(wrap);
+      head.addEventListener("dragstart", (event) => this.on.dragStart(event, { kind: "column", id: column.id }));
+    }
+    view.list = el("ul", { class: "board-cards", "aria-labelledby": headingId });
+    this.on.wireDrop(section, view.list, column.id);
+    section.append(head, view.list);
+    if (canChange) section.append(this.buildAddCard(column, view));
+    this.columns.set(column.id, view);
+    this.fillColumnHead(view, column);
+    this.syncCards(column);
+    return view;
+  }
+
+  fillColumnHead(view, column) {
+    view.title.textContent = column.title;
+    if (view.menuButton) {
+      const name = t("boards.column_menu", { title: column.title });
+      view.menuButton.setAttribute("aria-label", name);
+      view.menuButton.setAttribute("title", name);
+    }
+    if (view.addLabel) view.addLabel.textContent = t("boards.new_card_in", { title: column.title });
+  }
+
+  buildAddCard(column, view) {
+    const form = el("form", { class: "board-add-card" });
+    const inputId = `new-card-${column.id}`;
+    view.addLabel = el("label", { for: inputId, class: "visually-hidden" });
+    view.addInput = el("input", {
+      id: inputId, maxlength: "200", autocomplete: "off", "data-focus": `new:${column.id}`, placeholder: t("boards.new_card"),
+    });
+    const button = el("button", { type: "submit", class: "button board-add-card__button" });
+    button.append(icon("plus"), el("span", {}, t("boards.add_card")));
+    form.append(view.addLabel, view.addInput, button);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.on.addCard(column.id, view.addInput);
+    });
+    return form;
+  }
+
+  columnMenu(columnId) {
+    const { board } = this.ctx();
+    const index = board.columns.findIndex((c) => c.id === columnId);
+    const column = board.columns[index];
+    return [
+      ["left", t("boards.column_left"), index > 0 ? () => this.on.moveColumn(columnId, index - 2) : null],
+      ["right", t("boards.column_right"), index < board.columns.length - 1 ? () => this.on.moveColumn(columnId, index) : null],
+      ["edit", t("boards.column_rename_short"), () => this.on.renameColumn(columnId)],
+      ["trash", t("boards.column_delete_short"), column && column.cards.length === 0 ? () => this.on.deleteColumn(columnId) : null],
+    ];
+  }
+
+  // --- cards --------------------------------------------------------------------------------------
+
+  /**
+   * The card's node, rebuilt inside (same <li>) only when what it shows changed. The model replaces
+   * a card's object when an event changes it, so an unchanged object (the other cards of a column a
+   * change touched) costs one comparison; names of people learnt since can change what it shows too.
+   */
+  cardNode(card) {
+    const { names, matches } = this.ctx();
+    let entry = this.cards.get(card.id);
+    if (!entry) {
+      entry = { item: this.buildCard(card), key: null, card: null, names: -1 };
+      this.cards.set(card.id, entry);
+    }
+    if (entry.card === card && entry.names === names) return entry.item;
+    entry.card = card;
+    entry.names = names;
+    const key = this.cardKey(card);
+    if (entry.key !== key) {
+      entry.key = key;
+      this.fillCard(entry.item, card);
+    }
+    const hidden = !matches(card);
+    if (entry.item.hidden !== hidden) entry.item.hidden = hidden;
+    return entry.item;
+  }
+
+  /** The filter changed: show and hide cards, touching only those whose state flips. */
+  refilter() {
+    const { matches } = this.ctx();
+    for (const entry of this.cards.values()) {
+      const hidden = !matches(entry.card);
+      if (entry.item.hidden !== hidden) entry.item.hidden = hidden;
+    }
+  }
+
+  cardKey(card) {
+    const { userId, person } = this.ctx();
+    return JSON.stringify([card.version, card.title, card.labels, card.due, card.assignees.map(person), userId,
+      (card.checklist || []).length, (card.attachments || []).length]);
+  }
+
+  buildCard(card) {
+    const { canChange } = this.ctx();
+    // The <li> is the tile people see and drag; inside, one focusable element opens the card and a
+    // menu button sits beside it (two controls side by side, never one inside the other).
+    const item = el("li", { class: "board-card", "data-card-id": card.id, draggable: canChange ? "true" : false });
+    const tile = el("div", {
+      class: "board-card__tile", role: "button", tabindex: "0", "data-focus": `card:${card.id}`,
+      "aria-haspopup": "dialog",
+      // Named by its content, i.e. everything it shows (title, labels, due, people, who edits it): a
+      // name that leaves out visible text fails people who speak the words they see (WCAG 2.5.3).
+    });
+    tile.addEventListener("click", () => this.on.openCard(card.id));
+    tile.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        this.on.openCard(card.id);
+      } else if (canChange) {
+        this.on.keyMove(event, card.id);
+      }
+    });
+    item.append(tile);
+    if (canChange) {
+      item.addEventListener("dragstart", (event) => {
+        this.on.dragStart(event, { kind: "card", id: card.id });
+        item.setAttribute("data-dragging", "");
+      });
+      item.addEventListener("dragend", () => item.removeAttribute("data-dragging"));
+    }
+    return item;
+  }
+
+  fillCard(item, card) {
+    this.renders.cards += 1;
+    const { canChange, userId, person } = this.ctx();
+    const tile = item.querySelector(".board-card__tile");
+    const parts = [el("span", { class: "board-card__title", id: `card-title-${card.id}` }, card.title)];
+    const meta = el("div", { class: "board-card__meta", id: `card-meta-${card.id}` });
+    if (card.labels.length) {
+      const labels = el("ul", { class: "board-card__labels" });
+      for (const label of card.labels) labels.append(el("li", { class: "board-label" }, label));
+      meta.append(el("span", { class: "visually-hidden" }, t("boards.labels_are")), labels);
+    }
+    const facts = el("span", { class: "board-card__facts" });
+    if (card.due) {
+      // A due date ticked off is struck through, and says so to a screen reader too.
+      const due = el("span", { class: card.due_done ? "board-card__fact board-card__fact--done" : "board-card__fact" });
+      // A date as given; a date-time in the reader's time and language.
+      const when = card.due.length > 10 ? formatTime(card.due) : card.due;
+      due.append(icon("due"), el("span", {}, t(card.due_done ? "boards.due_done_on" : "boards.due_on", { date: when })));
+      facts.append(due);
+    }
+    if (card.checklist && card.checklist.length) {
+      const done = card.checklist.filter((i) => i.done).length;
+      const fact = el("span", { class: "board-card__fact" });
+      fact.append(icon("check"), el("span", {}, t("boards.checklist_count", { done, count: card.checklist.length })));
+      facts.append(fact);
+    }
+    if (card.attachments && card.attachments.length) {
+      const fact = el("span", { class: "board-card__fact" });
+      fact.append(icon("clip"), el("span", {}, t("boards.attachment_count", { count: card.attachments.length })));
+      facts.append(fact);
+    }
+    if (facts.childElementCount) meta.append(facts);
+    if (card.assignees.length) {
+      const people = el("span", { class: "board-card__people" });
+      people.append(el("span", { class: "visually-hidden" }, t("boards.assigned_to")));
+      for (const id of card.assignees) {
+        const name = person(id);
+        const chip = el("span", { class: "board-person" });
+        chip.append(el("span", { class: "avatar avatar--small", "aria-hidden": "true" }, initials(name)), el("span", {}, name));
+        people.append(chip);
+      }
+      meta.append(people);
+    }
+    parts.push(meta, el("p", { class: "board-card__editing", "data-editing": card.id }));
+    tile.replaceChildren(...parts);
+    this.fillEditing(card.id);
+    if (card.assignees.includes(userId)) item.setAttribute("data-mine", "");
+    else item.removeAttribute("data-mine");
+    let wrap = item.querySelector(":scope > .board-menu");
+    if (canChange) {
+      if (!wrap) {
+        wrap = el("div", { class: "board-menu board-card__menu" });
+        const button = el("button", { type: "button", class: "board-icon-button", "aria-haspopup": "menu", "aria-expanded": "false", "data-focus": `menu:${card.id}` });
+        button.append(icon("more"));
+        button.addEventListener("click", () => this.toggleMenu(wrap, button, () => [
+          ["open", t("boards.open"), () => this.on.openCard(card.id)],
+          ["move", t("boards.move"), () => this.on.openMove(card.id), `move:${card.id}`],
+          ["archive", t("boards.archive"), () => this.on.archiveCard(card.id)],
+        ]));
+        wrap.append(button);
+        item.append(wrap);
+      }
+      const button = wrap.querySelector("button");
+      button.setAttribute("aria-label", t("boards.card_menu", { title: card.title }));
+      button.setAttribute("title", t("boards.card_menu", { title: card.title }));
+    } else if (wrap) {
+      wrap.remove();
+    }
+  }
+
+  /** Who edits which card ("✎ Ken editing"), without touching anything else. */
+  fillEditing(cardId) {
+    const entry = this.cards.get(cardId);
+    const badge = entry && entry.item.querySelector("[data-editing]");
+    if (!badge) return;
+    const names = this.ctx().editorsOf(cardId);
+    const text = names.length ? t("boards.editing_by", { names: names.join(t("boards.list_sep")) }) : "";
+    if (badge.textContent !== text) badge.textContent = text;
+  }
+
+  fillAllEditing() {
+    for (const id of this.cards.keys()) this.fillEditing(id);
+  }
+
+  flash(id) {
+    const entry = this.cards.get(id);
+    const node = entry ? entry.item : this.columns.get(id) && this.columns.get(id).section;
+    if (!node) return;
+    // Restart the animation on the next frame rather than by forcing a layout of the whole board now.
+    node.classList.remove("board-card--flash");
+    requestAnimationFrame(() => node.classList.add("board-card--flash"));
+    // Then the overlay goes (with reduced motion too: a highlight that stays is not needed).
+    window.clearTimeout(node.flashTimer);
+    node.flashTimer = window.setTimeout(() => node.classList.remove("board-card--flash"), 1700);
+  }
+
+  focusCard(cardId) {
+    const entry = this.cards.get(cardId);
+    if (entry) entry.item.querySelector(".board-card__tile").focus();
+  }
+
+  // --- menus (a button with aria-haspopup="menu"; arrows, Enter, Escape) -----------------------------
+
+  toggleMenu(wrap, button, items) {
+    if (this.openMenu && this.openMenu.wrap === wrap) {
+      this.closeMenu(true);
+      return;
+    }
+    this.closeMenu(false);
+    const menu = el("ul", { class: "board-menu__list", role: "menu" });
+    const entries = items();
+    for (const [iconName, label, action, focusKey] of entries) {
+      const li = el("li", { role: "none" });
+      const item = el("button", {
+        type: "button", role: "menuitem", tabindex: "-1", disabled: !action, "data-focus": focusKey || false,
+      });
+      item.append(icon(iconName), el("span", {}, label));
+      if (action) {
+        item.addEventListener("click", (event) => {
+          event.stopPropagation();
+          this.closeMenu(false);
+          action();
+        });
+      }
+      li.append(item);
+      menu.append(li);
+    }
+    menu.addEventListener("keydown", (event) => {
+      const items = Array.from(menu.querySelectorAll("[role=menuitem]:not([disabled])"));
+      const at = items.indexOf(document.activeElement);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        items[(at + step + items.length) % items.length].focus();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        this.closeMenu(true);
+      } else if (event.key === "Tab") {
+        this.closeMenu(false);
+      }
+    });
+    wrap.append(menu);
+    button.setAttribute("aria-expanded", "true");
+    // A card paints only inside itself (content-visibility): lift that while its menu hangs below it.
+    const card = wrap.closest(".board-card");
+    if (card) card.setAttribute("data-menu-open", "");
+    this.openMenu = { wrap, button, menu, card };
+    const first = menu.querySelector("[role=menuitem]:not([disabled])");
+    if (first) first.focus();
+  }
+
+  closeMenu(refocus) {
+    if (!this.openMenu) return;
+    const { button, menu, card } = this.openMenu;
+    this.openMenu = null;
+    menu.remove();
+    if (card) card.removeAttribute("data-menu-open");
+    button.setAttribute("aria-expanded", "false");
+    if (refocus) button.focus();
+  }
+}
