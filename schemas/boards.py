@@ -237,3 +237,9 @@ class AttachmentUpload(Strict):
     with one part named ``file`` (the view streams it; this model is never parsed)."""
 
     file: bytes
+
+
+class BoardFollowOut(Out):
+    """Whether the caller follows every card of a board."""
+
+    following: bool

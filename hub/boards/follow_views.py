@@ -8,6 +8,8 @@ from hub import keys
 from hub.boards.follows import Follows
 from hub.http.auth import require_principal
 from hub.http.openapi import api
+from hub.http.responses import json_response
+from schemas.boards import BoardFollowOut
 
 routes = web.RouteTableDef()
 _TAGS = ["boards"]
@@ -36,6 +38,19 @@ async def unfollow_card(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     await _follows(request).follow_card(principal, request.match_info["card_id"], on=False)
     return web.Response(status=204)
+
+
+@routes.get("/api/boards/{board_id}/follow")
+@api(
+    summary="Whether the caller follows every card of a board",
+    response=BoardFollowOut,
+    errors=(404,),
+    tags=_TAGS,
+)
+async def board_following(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    following = await _follows(request).follows_board(principal, request.match_info["board_id"])
+    return json_response(BoardFollowOut(following=following))
 
 
 @routes.put("/api/boards/{board_id}/follow")

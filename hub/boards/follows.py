@@ -79,6 +79,11 @@ class Follows:
 
         await self._boards.commit(card["board_id"], decide, principal)
 
+    async def follows_board(self, principal: Principal, board_id: str) -> bool:
+        """Whether the caller follows every card of the board (its page shows the toggle pressed)."""
+        await self._boards.require_read(principal, board_id)
+        return await self._store.board_follow(_board_follow_id(board_id, principal.id)) is not None
+
     async def follow_board(self, principal: Principal, board_id: str, *, on: bool) -> None:
         await self._boards.require_read(principal, board_id)
         follow_id = _board_follow_id(board_id, principal.id)

@@ -98,15 +98,20 @@ async def test_unfollowing_stops_it_and_following_a_board_covers_every_card(
         response = await client.put(f"/api/cards/{card['id']}/follow", headers=board.owner.headers)
         assert response.status == 204
     assert (await _card(client, card["id"], board.owner))["followers"] == [board.editor.id, board.owner.id]
-    response = await client.put(f"/api/boards/{board.id}/follow", headers=board.viewer.headers)
+    following = f"/api/boards/{board.id}/follow"
+    assert await (await client.get(following, headers=board.viewer.headers)).json() == {"following": False}
+    response = await client.put(following, headers=board.viewer.headers)
     assert response.status == 204
+    assert await (await client.get(following, headers=board.viewer.headers)).json() == {"following": True}
+    assert await (await client.get(following, headers=board.editor.headers)).json() == {"following": False}
     later = await add_card(client, board, todo["id"], "Later")
     await post(client, f"/api/cards/{later['id']}/comments", board.editor, {"body": "二つ目"})
     assert await _kinds(client, board.owner) == ["card.commented"]
     assert await _kinds(client, board.viewer) == ["card.commented"]
 
-    response = await client.delete(f"/api/boards/{board.id}/follow", headers=board.viewer.headers)
+    response = await client.delete(following, headers=board.viewer.headers)
     assert response.status == 204
+    assert await (await client.get(following, headers=board.viewer.headers)).json() == {"following": False}
     await post(client, f"/api/cards/{later['id']}/comments", board.editor, {"body": "三つ目"})
     assert await _kinds(client, board.viewer) == ["card.commented"]
 

@@ -39,6 +39,21 @@ async def test_follow_button_digest_and_calendar_address_by_keyboard_at_360px(
     card = await _call(live_server, setup.token, "GET", f"/api/cards/{a1}")
     assert card["followers"] == []
     await assert_accessible(page)
+    await page.keyboard.press("Escape")
+
+    # Following the whole board: a toggle beside "My cards", pressed after Enter, kept on reload.
+    follow_board = page.get_by_role("button", name="このボードをフォロー")
+    await expect(follow_board).to_have_attribute("aria-pressed", "false")
+    await follow_board.focus()
+    await page.keyboard.press("Enter")
+    await expect(follow_board).to_have_attribute("aria-pressed", "true")
+    await expect(follow_board).to_be_focused()
+    await page.reload()
+    await expect(page.get_by_role("button", name="このボードをフォロー")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    following = await _call(live_server, setup.token, "GET", f"/api/boards/{setup.board_id}/follow")
+    assert following == {"following": True}
 
     settings_page = await (await new_context(viewport={"width": 360, "height": 740})).new_page()
     await sign_in(settings_page, live_server.url, setup.editor.email, setup.editor.password)
