@@ -58,6 +58,7 @@ async def test_follow_button_digest_and_calendar_address_by_keyboard_at_360px(
     settings_page = await (await new_context(viewport={"width": 360, "height": 740})).new_page()
     await sign_in(settings_page, live_server.url, setup.editor.email, setup.editor.password)
     await settings_page.goto(live_server.url + "/preferences")
+    await expect(settings_page.locator("#preferences-form")).to_have_attribute("aria-busy", "false")
     await settings_page.get_by_label("毎日のまとめメール").select_option("daily")
     await settings_page.get_by_role("button", name="保存する").click()
     await expect(settings_page.get_by_role("status")).to_have_text("通知の設定を保存しました。")

@@ -125,6 +125,7 @@ async def test_preferences_with_quiet_hours_and_a_line_code_at_360px(
     page = await (await new_context(viewport={"width": 360, "height": 740})).new_page()
     await sign_in(page, live_server.url, person.email, person.password)
     await page.goto(live_server.url + "/preferences")
+    await expect(page.locator("#preferences-form")).to_have_attribute("aria-busy", "false")
     await expect(page.get_by_label("メールで受け取る")).to_be_checked()
     await page.get_by_label("この時間はメールと LINE を止める").check()
     await page.get_by_label("開始").fill("21:30")
@@ -224,6 +225,7 @@ async def test_preferences_speak_the_page_language_and_line_waits_for_linking(
     page = await (await new_context()).new_page()
     await sign_in(page, live_server.url, person.email, person.password)
     await page.goto(live_server.url + "/preferences")
+    await expect(page.locator("#preferences-form")).to_have_attribute("aria-busy", "false")
     # Time zone from a list, Japan by default; LINE off and not choosable before it is linked.
     await expect(page.get_by_label("タイムゾーン")).to_have_value("Asia/Tokyo")
     assert await page.locator("#pref-zone option").count() > 10

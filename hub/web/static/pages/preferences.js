@@ -174,3 +174,6 @@ onLocaleChange(() => {
 
 current = await api("GET", "/api/me/preferences");
 render();
+// Until the stored choices are shown, Save would store the form's defaults over them.
+form.setAttribute("aria-busy", "false");
+form.querySelector("button[type=submit]").disabled = false;
