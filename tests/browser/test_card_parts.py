@@ -45,7 +45,10 @@ async def test_checklist_and_attachment_by_keyboard_live_in_the_other_window(
     await expect(theirs.locator(f"[data-card-id='{card_id}'] .board-card__facts")).to_contain_text("1/1")
     await expect(box).to_be_focused()  # the re-render kept the focus on the ticked item
 
-    # A file attached by keyboard: the file button, Space, the chooser.
+    # A file attached by keyboard: the file button, Space, the chooser. First this window has its own
+    # tick back from the server too (its redraw would otherwise land between the focus and the key).
+    await expect(mine.locator(f"[data-card-id='{card_id}'] .board-card__facts")).to_contain_text("1/1")
+    await expect(mine.locator(f"[data-part-focus='tick:{item_id}']")).to_be_checked()
     await mine.bring_to_front()
     file_button = mine.locator("#attachment-file")
     await file_button.focus()
