@@ -24,6 +24,13 @@ _FOOTER = {
     "en": "This e-mail was sent by Dejima (Bandai town DX office).",
 }
 _UNSUBSCRIBE = {"ja": "メール通知を止める", "en": "Stop e-mail notifications"}
+# Residents have no account: the words speak of the town's news page and of their subscription.
+_RESIDENT_OPEN = {"ja": "町のお知らせページで読む", "en": "Read it on the town's news page"}
+_RESIDENT_FOOTER = {
+    "ja": "磐梯町のお知らせ（Dejima）にご登録のため、このメールをお送りしています。",
+    "en": "You receive this because you subscribed to Bandai town's notices (Dejima).",
+}
+_RESIDENT_UNSUBSCRIBE = {"ja": "配信を停止する", "en": "Unsubscribe"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,30 +137,42 @@ def headline(text: Text, *, urgent: bool) -> str:
     return (_URGENT[text.locale] if urgent else "") + text.title
 
 
-def email(text: Text, *, urgent: bool, link: str, unsubscribe_url: str) -> Email:
+def email(
+    text: Text, *, urgent: bool, link: str | None, unsubscribe_url: str, resident: bool = False
+) -> Email:
+    """The message of ``text``; ``link`` (none: nothing to open, e.g. a notice residents cannot read
+    on the web) and the footer in the words of a user's notification or a resident's newsletter."""
     subject = headline(text, urgent=urgent)
-    plain = (
-        f"{text.body}\n\n{_OPEN[text.locale]}: {link}\n\n-- \n{_FOOTER[text.locale]}\n"
-        f"{_UNSUBSCRIBE[text.locale]}: {unsubscribe_url}\n"
+    words_open, footer, stop = (
+        (_RESIDENT_OPEN, _RESIDENT_FOOTER, _RESIDENT_UNSUBSCRIBE)
+        if resident
+        else (_OPEN, _FOOTER, _UNSUBSCRIBE)
     )
+    locale = text.locale
+    opening = f"{words_open[locale]}: {link}\n\n" if link else ""
+    plain = f"{text.body}\n\n{opening}-- \n{footer[locale]}\n{stop[locale]}: {unsubscribe_url}\n"
     paragraphs = "".join(
         f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>" for part in text.body.split("\n\n") if part
     )
+    open_link = (
+        f'<p><a href="{html.escape(link, quote=True)}">{html.escape(words_open[locale])}</a></p>'
+        if link
+        else ""
+    )
     page = (
-        f'<!doctype html><html lang="{text.locale}"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{locale}"><head><meta charset="utf-8">'
         f"<title>{html.escape(subject)}</title></head>"
         f'<body style="font-family:sans-serif;line-height:1.6">'
-        f'<h1 style="font-size:1.25em">{html.escape(subject)}</h1>{paragraphs}'
-        f'<p><a href="{html.escape(link, quote=True)}">{html.escape(_OPEN[text.locale])}</a></p>'
-        f'<hr><p style="font-size:.85em;color:#555">{html.escape(_FOOTER[text.locale])}<br>'
-        f'<a href="{html.escape(unsubscribe_url, quote=True)}">{html.escape(_UNSUBSCRIBE[text.locale])}</a>'
+        f'<h1 style="font-size:1.25em">{html.escape(subject)}</h1>{paragraphs}{open_link}'
+        f'<hr><p style="font-size:.85em;color:#555">{html.escape(footer[locale])}<br>'
+        f'<a href="{html.escape(unsubscribe_url, quote=True)}">{html.escape(stop[locale])}</a>'
         f"</p></body></html>"
     )
     return Email(subject=subject, text=plain, html=page)
 
 
-def line_text(text: Text, *, urgent: bool, link: str) -> str:
-    tail = f"\n\n{link}"
+def line_text(text: Text, *, urgent: bool, link: str | None) -> str:
+    tail = f"\n\n{link}" if link else ""
     head = headline(text, urgent=urgent) + "\n\n"
     room = LINE_TEXT_MAX_UTF16 - utf16_units(head) - utf16_units(tail)
     return head + truncate_utf16(text.body, room) + tail

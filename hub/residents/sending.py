@@ -86,7 +86,8 @@ class ResidentSender:
         now = self._clock()
         next_at = (None if urgent else self.hold_until(now)) or now
         base = self._settings.public_url.rstrip("/")
-        link = f"{base}/news/{announcement_id}" if public else f"{base}/news"
+        # Residents have no account: only a public notice has a page they can open.
+        link = f"{base}/news/{announcement_id}" if public else None
         query: Doc = {} if topics is None else {"topics": {"$in": topics}}
         common: Doc = {
             "cause_id": cause_id(announcement_id),
@@ -144,7 +145,9 @@ class ResidentSender:
             locale: Locale = "en" if subscriber.get("locale") == "en" else "ja"
             text_of = messages.render({"kind": "announcement", "content": content}, locale)
             unsubscribe_url = self._subscribers.unsubscribe_url(subscriber["_id"])
-            mail = messages.email(text_of, urgent=urgent, link=link, unsubscribe_url=unsubscribe_url)
+            mail = messages.email(
+                text_of, urgent=urgent, link=link, unsubscribe_url=unsubscribe_url, resident=True
+            )
             email_ids.append(email_delivery_id(announcement_id, subscriber["_id"]))
             doc = {
                 **common,

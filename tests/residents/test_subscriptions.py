@@ -59,6 +59,15 @@ async def test_nothing_is_sent_before_the_address_is_confirmed(
     assert newsletter["List-Unsubscribe"].startswith(
         "<http://dejima.test/api/public/subscriptions/unsubscribe?"
     )
+    # A resident has no account: the words are a newsletter's, and a notice that is not public has no
+    # page to open; a public one links to its page in the archive.
+    text = newsletter.get_body(preferencelist=("plain",)).get_content()
+    assert "配信を停止する" in text and "Dejima で開く" not in text
+    assert "/news" not in text
+    public = await announce(client, admin, title="観光", audience={"topics": ["bousai"]}, public=True)
+    await deliver_all(services)
+    text = box.to(ADDRESS)[-1].get_body(preferencelist=("plain",)).get_content()
+    assert f"町のお知らせページで読む: http://dejima.test/news/{public['id']}" in text
 
 
 async def test_one_click_unsubscribe_by_post_ends_the_subscription(
