@@ -1,1 +1,0 @@
-"""Announcements: compose, schedule, publish once, acknowledge, remind. Design note: docs/notifications.md."""

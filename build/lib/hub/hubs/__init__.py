@@ -1,1 +1,0 @@
-"""Hubs and check-ins (API.md, Hubs and check-in). Design note: docs/hubs.md."""
