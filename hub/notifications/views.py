@@ -3,14 +3,13 @@ delivery outbox (admins) and the LINE webhook. Design note: docs/notifications.m
 
 from __future__ import annotations
 
-from html import escape
-
 from aiohttp import web
 
 from hub import keys
 from hub.errors import Forbidden, NotFound, PayloadTooLarge
 from hub.http.auth import require_principal
 from hub.http.bodies import parse_body, query_model
+from hub.http.link_pages import link_page
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
 from hub.limits import MAX_LINE_WEBHOOK_BYTES
@@ -177,18 +176,21 @@ async def line_webhook(request: web.Request) -> web.Response:
     return json_response(Status(status="ok"))
 
 
-def _unsubscribe_user(request: web.Request) -> str:
+def _link_user(request: web.Request, purpose: unsubscribe.Purpose) -> str:
+    """The user an unsubscribe link of ``purpose`` names (its token is signed), or 404."""
     token = request.query.get("token", "")
     secret = request.app[keys.SETTINGS].secret_key.get_secret_value()
-    user_id = unsubscribe.verify(token, secret_key=secret)
+    user_id = unsubscribe.verify(token, secret_key=secret, purpose=purpose)
     if user_id is None:
         raise NotFound("this unsubscribe link is not valid")
     return user_id
 
 
-_PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title></head>
-<body><main><h1>{title}</h1><p lang="ja">{ja}</p><p lang="en">{en}</p>{form}</main></body></html>"""
+def _done(request: web.Request, *, ja: str, en: str) -> web.Response:
+    # A browser (the page's button) gets a page; a mail client's one-click POST gets JSON.
+    if "text/html" in request.headers.get("Accept", ""):
+        return link_page(title="Dejima", ja=ja, en=en)
+    return json_response(UnsubscribeOut())
 
 
 @routes.get("/api/unsubscribe")
@@ -200,20 +202,14 @@ _PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
     tags=_TAGS,
 )
 async def unsubscribe_page(request: web.Request) -> web.Response:
-    _unsubscribe_user(request)
-    # GET never changes anything: mail scanners follow links. The button POSTs (RFC 8058).
-    action = escape(f"{unsubscribe.PATH}?token={request.query.get('token', '')}", quote=True)
-    form = (
-        f'<form method="post" action="{action}"><input type="hidden" name="List-Unsubscribe" '
-        'value="One-Click"><button type="submit">メール通知を止める / Stop e-mail</button></form>'
-    )
-    html = _PAGE.format(
+    _link_user(request, "email")
+    return link_page(
         title="Dejima",
         ja="Dejima からのメール通知を止めますか？",
         en="Stop e-mail notifications from Dejima?",
-        form=form,
+        post_to=f"{unsubscribe.PATH}?token={request.query.get('token', '')}",
+        button="メール通知を止める / Stop e-mail",
     )
-    return web.Response(text=html, content_type="text/html")
 
 
 @routes.post("/api/unsubscribe")
@@ -225,28 +221,14 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     tags=_TAGS,
 )
 async def unsubscribe_now(request: web.Request) -> web.Response:
-    user_id = _unsubscribe_user(request)
-    preferences = request.app[keys.SERVICES].notifications.preferences
-    if not await preferences.turn_off_email(user_id):
+    user_id = _link_user(request, "email")
+    if not await request.app[keys.SERVICES].notifications.preferences.turn_off_email(user_id):
         raise NotFound("this unsubscribe link is not valid")
-    if "text/html" in request.headers.get("Accept", ""):
-        html = _PAGE.format(
-            title="Dejima",
-            ja="メール通知を止めました。設定ページからいつでも戻せます。",
-            en="E-mail notifications are off. You can turn them on again in your preferences.",
-            form="",
-        )
-        return web.Response(text=html, content_type="text/html")
-    return json_response(UnsubscribeOut())
-
-
-def _digest_user(request: web.Request) -> str:
-    token = request.query.get("token", "")
-    secret = request.app[keys.SETTINGS].secret_key.get_secret_value()
-    user_id = unsubscribe.verify(token, secret_key=secret, purpose="digest")
-    if user_id is None:
-        raise NotFound("this unsubscribe link is not valid")
-    return user_id
+    return _done(
+        request,
+        ja="メール通知を止めました。設定ページからいつでも戻せます。",
+        en="E-mail notifications are off. You can turn them on again in your preferences.",
+    )
 
 
 @routes.get("/api/unsubscribe/digest")
@@ -258,19 +240,14 @@ def _digest_user(request: web.Request) -> str:
     tags=_TAGS,
 )
 async def digest_unsubscribe_page(request: web.Request) -> web.Response:
-    _digest_user(request)
-    action = escape(f"{unsubscribe.DIGEST_PATH}?token={request.query.get('token', '')}", quote=True)
-    form = (
-        f'<form method="post" action="{action}"><input type="hidden" name="List-Unsubscribe" '
-        'value="One-Click"><button type="submit">まとめメールを止める / Stop the digest</button></form>'
-    )
-    html = _PAGE.format(
+    _link_user(request, "digest")
+    return link_page(
         title="Dejima",
         ja="毎日のまとめメールを止めますか？",
         en="Stop the daily digest e-mail?",
-        form=form,
+        post_to=f"{unsubscribe.DIGEST_PATH}?token={request.query.get('token', '')}",
+        button="まとめメールを止める / Stop the digest",
     )
-    return web.Response(text=html, content_type="text/html")
 
 
 @routes.post("/api/unsubscribe/digest")
@@ -282,19 +259,14 @@ async def digest_unsubscribe_page(request: web.Request) -> web.Response:
     tags=_TAGS,
 )
 async def digest_unsubscribe_now(request: web.Request) -> web.Response:
-    user_id = _digest_user(request)
-    preferences = request.app[keys.SERVICES].notifications.preferences
-    if not await preferences.turn_off_digest(user_id):
+    user_id = _link_user(request, "digest")
+    if not await request.app[keys.SERVICES].notifications.preferences.turn_off_digest(user_id):
         raise NotFound("this unsubscribe link is not valid")
-    if "text/html" in request.headers.get("Accept", ""):
-        html = _PAGE.format(
-            title="Dejima",
-            ja="まとめメールを止めました。設定ページからいつでも戻せます。",
-            en="The daily digest is off. You can turn it on again in your preferences.",
-            form="",
-        )
-        return web.Response(text=html, content_type="text/html")
-    return json_response(UnsubscribeOut())
+    return _done(
+        request,
+        ja="まとめメールを止めました。設定ページからいつでも戻せます。",
+        en="The daily digest is off. You can turn it on again in your preferences.",
+    )
 
 
 @routes.get("/api/deliveries")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from aiohttp import web
 
 from hub import keys
 from hub.errors import Forbidden
 from hub.http.auth import require_principal
 from hub.http.bodies import parse_body
+from hub.http.link_pages import link_page
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
 from hub.residents import readings
@@ -105,18 +104,13 @@ async def unsubscribe(request: web.Request) -> web.Response:
     tags=_TAGS,
 )
 async def unsubscribe_page(request: web.Request) -> web.Response:
-    # GET never changes anything: mail scanners follow links (RFC 8058). The button POSTs.
-    action = escape(f"{UNSUBSCRIBE_PATH}?token={request.query.get('token', '')}", quote=True)
-    page = (
-        '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        "<title>配信停止 / Unsubscribe</title>"
-        '</head><body><main><h1>配信停止 / Unsubscribe</h1><p lang="ja">町のお知らせメールを止めますか？</p>'
-        '<p lang="en">Stop the town\'s newsletter?</p>'
-        f'<form method="post" action="{action}"><button type="submit">止める / Stop</button></form>'
-        "</main></body></html>"
+    return link_page(
+        title="配信停止 / Unsubscribe",
+        ja="町のお知らせメールを止めますか？",
+        en="Stop the town's newsletter?",
+        post_to=f"{UNSUBSCRIBE_PATH}?token={request.query.get('token', '')}",
+        button="止める / Stop",
     )
-    return web.Response(text=page, content_type="text/html")
 
 
 @routes.get("/api/residents/stats")
