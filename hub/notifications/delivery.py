@@ -333,18 +333,7 @@ class DeliveryRunner:
         with suppress(DuplicateKeyError):  # made at this very moment by another member's job
             await self._batches.update_one(
                 {"_id": batch_id},
-                {
-                    "$setOnInsert": {
-                        "retry_key": str(uuid.uuid4()),
-                        "text": doc["text"],
-                        "messages": doc.get("line_messages"),
-                        "state": "pending",
-                        "attempts": 0,
-                        "lease_until_ms": 0,
-                        "next_at_ms": times.ms(now),
-                        "created_at": now,
-                    }
-                },
+                {"$setOnInsert": _new_batch(doc, now)},
                 upsert=True,
             )
 
@@ -357,19 +346,7 @@ class DeliveryRunner:
         """
         now = self._clock()
         batch_id = uuid.uuid4().hex
-        await self._batches.insert_one(
-            {
-                "_id": batch_id,
-                "retry_key": str(uuid.uuid4()),
-                "text": doc["text"],
-                "messages": doc.get("line_messages"),
-                "state": "pending",
-                "attempts": 0,
-                "lease_until_ms": 0,
-                "next_at_ms": times.ms(now),
-                "created_at": now,
-            }
-        )
+        await self._batches.insert_one({"_id": batch_id, **_new_batch(doc, now)})
         # From this delivery on in id order first, so that jobs started at every 500th delivery of
         # a large send (hub/residents/sending.py) form disjoint batches; then any others due.
         others = await self._outbox.batchable_line(
@@ -420,3 +397,17 @@ class DeliveryRunner:
         )
         log.warning("delivery %s failed for good: %s", delivery_ids[0], error)
         return None
+
+
+def _new_batch(doc: Doc, now: datetime) -> Doc:
+    """A LINE batch for the text of delivery ``doc``, due now, with the retry key it keeps for life."""
+    return {
+        "retry_key": str(uuid.uuid4()),
+        "text": doc["text"],
+        "messages": doc.get("line_messages"),
+        "state": "pending",
+        "attempts": 0,
+        "lease_until_ms": 0,
+        "next_at_ms": times.ms(now),
+        "created_at": now,
+    }
