@@ -41,7 +41,8 @@ from hub.storage import mongo as mongo_storage  # noqa: E402
 ADMIN = ("bench-admin@dejima.test", "bench-admin-password")
 
 
-def _start_instance(stack: EmbeddedStack, port: int) -> subprocess.Popen[bytes]:
+def _start_instance(stack: EmbeddedStack, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
+    """One ``dejima serve`` on the stack; ``extra_env`` adds or overrides settings."""
     env = {
         **os.environ,
         "DEJIMA_MONGODB_URL": stack.mongodb_url,
@@ -51,6 +52,7 @@ def _start_instance(stack: EmbeddedStack, port: int) -> subprocess.Popen[bytes]:
         "DEJIMA_ADMIN_EMAIL": ADMIN[0],
         "DEJIMA_ADMIN_PASSWORD": ADMIN[1],
         "DEJIMA_LOG_FORMAT": "text",
+        **extra_env,
     }
     command = [sys.executable, "-c", "from hub.cli import main; main()", "serve", "--port", str(port)]
     log = (stack.data_dir / f"instance-{port}.log").open("wb")

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,39 +26,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.boards import ADMIN, _start_instance, _wait_ready  # noqa: E402
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
-
-ADMIN = ("bench-admin@dejima.test", "bench-admin-password")
-
-
-def _start_instance(stack: EmbeddedStack, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DEJIMA_MONGODB_URL": stack.mongodb_url,
-        "DEJIMA_REDIS_URL": stack.redis_url,
-        "DEJIMA_SECRET_KEY": "bench-secret-" + "x" * 40,
-        "DEJIMA_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
-        "DEJIMA_ADMIN_EMAIL": ADMIN[0],
-        "DEJIMA_ADMIN_PASSWORD": ADMIN[1],
-        "DEJIMA_LOG_FORMAT": "text",
-        # Every client of the bench comes from 127.0.0.1: the per-address limit would stop it.
-        "DEJIMA_EVENT_REGISTRATIONS_PER_ADDRESS": "1000000",
-    }
-    command = [sys.executable, "-c", "from hub.cli import main; main()", "serve", "--port", str(port)]
-    log = (stack.data_dir / f"instance-{port}.log").open("wb")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-async def _wait_ready(session: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(300):
-        try:
-            async with session.get(url + "/readyz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} did not become ready")
 
 
 async def _call(
@@ -113,7 +80,10 @@ async def bench(args: argparse.Namespace) -> None:
     stack = EmbeddedStack(data_dir=data_dir, persistent=True)
     stack.start()
     ports = [free_port(), free_port()]
-    processes = [_start_instance(stack, port) for port in ports]
+    # Every client of the bench comes from 127.0.0.1: the per-address limit would stop it.
+    processes = [
+        _start_instance(stack, port, DEJIMA_EVENT_REGISTRATIONS_PER_ADDRESS="1000000") for port in ports
+    ]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         connector = aiohttp.TCPConnector(limit=0)

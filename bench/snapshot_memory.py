@@ -27,6 +27,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.boards import _wait_ready  # noqa: E402
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
 
 ADMIN = ("bench-admin@dejima.test", "bench-admin-password")
@@ -107,18 +108,6 @@ def _status_kb(pid: int, field: str) -> int:
 def _reset_peak(pid: int) -> None:
     """VmHWM back to the current resident size (Linux: ``5`` to /proc/PID/clear_refs)."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-async def _wait_ready(session: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(300):
-        try:
-            async with session.get(url + "/readyz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} did not become ready")
 
 
 async def _fill_board(stack: EmbeddedStack, board_id: str, column_id: str, cards: int, chars: int) -> None:
