@@ -48,6 +48,11 @@ ATTACHMENT_ENVELOPE_BYTES = 16 * 1024
 # GridFS chunk size (its own default, 255 KiB): what the hub holds of a file at once while streaming
 # in either direction, so a 25 MiB upload or download costs the hub about one chunk of memory.
 ATTACHMENT_CHUNK_BYTES = 255 * 1024
+# Blocks below this come from the heap, not from the kernel one by one (hub/memory.py): above the few
+# chunk-sized blocks a streamed chunk needs (~3 × 255 KiB), so a stream reuses the same pages.
+MALLOC_MMAP_THRESHOLD_BYTES = 1024 * 1024
+# Free heap kept for reuse before it is given back to the kernel: room for those blocks twice.
+MALLOC_TRIM_THRESHOLD_BYTES = 4 * 1024 * 1024
 # An upload or a deletion whose process died leaves chunks no card names. The sweeper removes them
 # after this long: far longer than any upload in progress takes (25 MiB at 100 kB/s is ~4 minutes),
 # short enough that a crashed upload's bytes do not linger for hours.
@@ -67,6 +72,10 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 # A writer that loses the race for a channel's next seq retries; past this many tries under
 # contention the request answers 503 rather than spinning (each try is a few milliseconds).
 COMMIT_MAX_ATTEMPTS = 50
+# Changes of one channel queued in one process are decided and logged together (hub/events/log.py,
+# "groups"): one insert of their events and one write per collection of their ops. A group is decided
+# inside the channel's turn, so it is bounded to keep the other instances' wait for the turn short.
+COMMIT_GROUP_MAX = 64
 
 # One person's check-ins are serialised by a lease (docs/hubs.md). A check-in takes milliseconds;
 # the lease outlives any healthy one by far, and a holder that died frees it after this long.

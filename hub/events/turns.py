@@ -7,20 +7,22 @@ wasteful: every loser has read and decided for nothing, and two busy instances c
 an ``asyncio.Lock`` per channel, across processes on a short Redis lease. The lease only orders work;
 if Redis is away or a holder died, a writer waits at most ``TURN_WAIT_S`` and then races as before.
 
-Two things make a turn cheap (docs/boards.md, "Throughput"):
+Three things make a turn cheap (docs/boards.md, "Throughput"):
 
 - a process that holds the lease hands it to its own next writer without giving it back, for at
   most ``TURN_HOLD_S`` (then it gives it back, so that other instances get their turn);
 - the lease is given back together with the head the holder committed and applied last, and taken
   together with it: the next holder decides on top of that head without reading the log first. A
-  stale head costs a retry (the insert of the next seq collides), never a wrong decision.
+  stale head costs a retry (the insert of the next seq collides), never a wrong decision;
+- a writer of another instance that finds the turn taken does not poll: it blocks on the channel's
+  wake list (``BLPOP``), which the holder pushes to when it gives the turn back, so the turn changes
+  hands in one round trip (a lost wake-up costs at most ``_WAKE_WAIT_S``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,8 +40,11 @@ TURN_WAIT_S = 3.0
 TURN_HOLD_S = 0.05
 # The head handed over with the lease is forgotten after this (a hint only; a stale one costs a retry).
 _HEAD_TTL_MS = 60_000
-# Polling while another instance holds the turn: short, jittered, so the lease changes hands fast.
-_POLL_S = (0.001, 0.004)
+# After holding the turn for its own writers, a process leaves this gap for the woken other instance.
+_GAP_S = 0.004
+# A writer waiting for another instance's turn blocks this long on the wake list before asking again
+# (a wake-up lost with a holder that died, or taken by a third instance's waiter).
+_WAKE_WAIT_S = 0.05
 # Take the lease and read the head left by the last holder (-1: someone else holds it).
 _ACQUIRE = """
 if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -47,11 +52,16 @@ if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return -1
 """
-# Give the lease back (if still ours) and leave the head we committed and applied last.
+# Give the lease back (if still ours), leave the head we committed and applied last, and wake one
+# waiter of another instance (one token at most; it expires if nobody waits).
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
   if tonumber(ARGV[2]) > 0 then redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
-  return redis.call('del', KEYS[1])
+  redis.call('del', KEYS[1])
+  redis.call('rpush', KEYS[3], '1')
+  redis.call('ltrim', KEYS[3], -1, -1)
+  redis.call('pexpire', KEYS[3], ARGV[4])
+  return 1
 end
 return 0
 """
@@ -60,9 +70,11 @@ return 0
 @dataclass
 class Turn:
     """One writer's turn: ``head`` comes with it (0: unknown) and the writer leaves the head it
-    committed and applied in it (0: nothing to tell, e.g. its apply failed)."""
+    committed and applied in it (0: nothing to tell, e.g. its apply failed). ``more``: the writer
+    will take the next turn again at once (the log's next group), as a queued writer would."""
 
     head: int = 0
+    more: bool = False
 
 
 class Turns:
@@ -71,6 +83,9 @@ class Turns:
     @asynccontextmanager
     async def turn(self, channel: str) -> AsyncIterator[Turn]:
         yield Turn()
+
+    async def let_go(self, channel: str) -> None:
+        """Nobody of this process comes for the turn after all (a ``more`` that did not come)."""
 
 
 @dataclass
@@ -100,6 +115,10 @@ class RedisTurns(Turns):
         loop = asyncio.get_running_loop()
         try:
             async with local.lock:
+                if local.token is not None and loop.time() - local.held_since > TURN_HOLD_S:
+                    # Kept for a writer that came late: give it back rather than hold it too long.
+                    token, local.token = local.token, None
+                    await self._release(channel, token, head=local.head)
                 if local.token is None:
                     local.token, local.head = await self._acquire(channel)
                     local.held_since = loop.time()
@@ -108,19 +127,28 @@ class RedisTurns(Turns):
                     yield turn
                 finally:
                     local.head = turn.head
-                    waiting = local.users > 1
+                    waiting = local.users > 1 or turn.more
                     if local.token is not None and (
                         not waiting or loop.time() - local.held_since > TURN_HOLD_S
                     ):
                         token, local.token = local.token, None
                         await self._release(channel, token, head=turn.head)
                         if waiting:
-                            # Held long enough: leave a gap the other instances' polling can take.
-                            await asyncio.sleep(_POLL_S[1])
+                            # Held long enough: leave a gap for the waiter the release woke.
+                            await asyncio.sleep(_GAP_S)
         finally:
             local.users -= 1
-            if local.users <= 0 and self._local.get(channel) is local:
+            # Kept (``more``): the next writer finds the lease here.
+            if local.users <= 0 and local.token is None and self._local.get(channel) is local:
                 del self._local[channel]
+
+    async def let_go(self, channel: str) -> None:
+        local = self._local.get(channel)
+        if local is None or local.users > 0:
+            return
+        del self._local[channel]
+        if local.token is not None:
+            await self._release(channel, local.token, head=local.head)
 
     async def _acquire(self, channel: str) -> tuple[str | None, int]:
         token = secrets.token_hex(8)
@@ -138,7 +166,8 @@ class RedisTurns(Turns):
                 if loop.time() > deadline:
                     log.warning("no turn on %s within %.1f s; racing for it", channel, TURN_WAIT_S)
                     return None, 0
-                await asyncio.sleep(random.uniform(*_POLL_S))  # noqa: S311
+                # Redis 6 takes a fractional timeout; redis-py's annotation says int.
+                await self._redis.blpop([_wake_key(channel)], timeout=_WAKE_WAIT_S)  # type: ignore[arg-type,misc]
         except Exception:
             log.exception("taking a turn on %s failed; racing for it", channel)
             return None, 0
@@ -146,7 +175,15 @@ class RedisTurns(Turns):
     async def _release(self, channel: str, token: str, *, head: int) -> None:
         try:
             await self._redis.eval(  # type: ignore[misc]
-                _RELEASE, 2, _key(channel), _head_key(channel), token, str(head), str(_HEAD_TTL_MS)
+                _RELEASE,
+                3,
+                _key(channel),
+                _head_key(channel),
+                _wake_key(channel),
+                token,
+                str(head),
+                str(_HEAD_TTL_MS),
+                str(int(_WAKE_WAIT_S * 1000)),
             )
         except Exception:
             # The lease ends by itself within TURN_LEASE_MS.
@@ -159,3 +196,7 @@ def _key(channel: str) -> str:
 
 def _head_key(channel: str) -> str:
     return f"dejima:turn-head:{channel}"
+
+
+def _wake_key(channel: str) -> str:
+    return f"dejima:turn-wake:{channel}"
