@@ -42,27 +42,30 @@ class CardService:
         access = await self._boards.require_change(principal, board_id)
         await self._notices.check_assignees(access, body.assignees)
         card_id = idempotent_id(caller_id=principal.id, scope=f"card:{board_id}", key=idempotency_key)
+        # Whether the card's history entry names people to tell (else there is nothing to look up).
+        telling: list[bool] = []
 
         async def decide() -> Decision:
+            telling.clear()
             # Only a retried key can find its id taken: a fresh random id needs no read.
             existing = await self._store.card_any(card_id) if idempotency_key else None
             if existing is not None:
                 return Unchanged(existing)
-            # What decide needs, read at once (one round trip, not one per read); the key after a
-            # given card needs that card's position first.
+            # What decide needs, read at once (one round trip, not one per read; none when the
+            # column's ends are known at this head, hub/boards/ends.py).
+            _, _, ends = await reads(
+                self._store.live_column(board_id, body.column_id),
+                self._store.require_room(board_id, card=True),
+                self._store.column_ends(board_id, body.column_id),
+            )
+            after = None
             if body.after:
-                _, _, after = await reads(
-                    self._store.live_column(board_id, body.column_id),
-                    self._store.require_room(board_id, card=True),
-                    self._store.live_card_in(body.column_id, body.after),
-                )
-                position = await self._store.placement.card_after(body.column_id, after, moving_id=None)
-            else:
-                _, _, position = await reads(
-                    self._store.live_column(board_id, body.column_id),
-                    self._store.require_room(board_id, card=True),
-                    self._store.placement.card_after(body.column_id, None, moving_id=None),
-                )
+                last = None if ends is None else ends.last
+                known = last is not None and last["_id"] == body.after and not last.get("archived")
+                after = last if known else await self._store.live_card_in(body.column_id, body.after)
+            position = await self._store.placement.card_after(
+                body.column_id, after, moving_id=None, ends=ends
+            )
             if not isinstance(position, str):
                 return position
             now = model.stamp()
@@ -85,15 +88,18 @@ class CardService:
             # Its creator and its assignees follow it from the start.
             doc = followed_by(with_due(doc, body.due, self._due.zone), principal.id, *body.assignees)
             notify = self._notices.assigned(before=[], after=body.assignees, actor_id=principal.id)
+            telling.append(bool(notify))
             return _card_change(
                 "card.created", None, doc, principal, notify=notify, ops=_ops(arm_op(None, doc, self._due))
             )
 
-        result = await self._boards.commit(board_id, decide, principal)
+        # Every read of this decide goes through the group's staged documents (store, placement).
+        result = await self._boards.commit(board_id, decide, principal, grouped=True)
         if isinstance(result, Unchanged):
             assert result.doc is not None
             return model.card_out(result.doc)
-        await self._notices.deliver_for(result)
+        if any(telling):
+            await self._notices.deliver_for(result)
         return CardOut.model_validate(result.data)
 
     async def patch_card(self, principal: Principal, card_id: str, body: CardPatch) -> CardOut:

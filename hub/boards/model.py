@@ -84,6 +84,13 @@ async def migrate_times(db: AsyncDatabase[Doc]) -> int:
     return changed
 
 
+def placed_at(doc: Doc) -> datetime:
+    """When the card was placed, for comparing: a string time (from before times were datetimes,
+    until ``migrate_times`` ran over it) read as the datetime it names."""
+    value = doc["placed_at"]
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+
+
 def channel_of(board_id: str) -> str:
     return f"board:{board_id}"
 

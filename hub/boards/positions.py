@@ -20,6 +20,8 @@ event, logged first, after which the change is decided again).
 Finding the neighbours is two O(log n) index look-ups (the successor of ``after`` and the item placed
 last), so a column of 10,000 cards costs no more than a column of ten. Archived cards keep their
 place and count as neighbours, so that a restored card never shares a position with another.
+Inside a group of changes (hub/events/log.py, ``staged``) the cards the group's earlier changes write
+are neighbours as well: they are looked up in memory, and left out of the stored look-ups.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from hub.boards import model
+from hub.boards.ends import ColumnEnds
 from hub.boards.model import CARDS
 from hub.doc import Doc
-from hub.events.log import First
+from hub.events.log import First, staged
 from schemas.events import Change, Put
 
 Lean = Literal["up", "down", "middle"]
@@ -110,10 +113,19 @@ class Placement:
         self._columns = columns
         self.max_chars = max_chars
 
-    async def card_after(self, column_id: str, after: Doc | None, *, moving_id: str | None) -> str | First:
+    async def card_after(
+        self, column_id: str, after: Doc | None, *, moving_id: str | None, ends: ColumnEnds | None = None
+    ) -> str | First:
         """The key right after ``after`` (None: first) in a column, or, when that key would be
-        longer than ``max_chars``, the column's respacing, to be logged first."""
-        key = await _after(self._cards, scope={"column_id": column_id}, after=after, moving_id=moving_id)
+        longer than ``max_chars``, the column's respacing, to be logged first. A new card at either
+        end of a column whose ``ends`` are known is placed without a read."""
+        at_an_end = after is None or (
+            ends is not None and ends.last is not None and after["_id"] == ends.last["_id"]
+        )
+        if ends is not None and moving_id is None and at_an_end:
+            key = _key(after, None if after is not None else ends.first, ends.newest)
+        else:
+            key = await _after(self._cards, scope={"column_id": column_id}, after=after, moving_id=moving_id)
         if len(key) > self.max_chars:
             column = await self._columns.find_one({"_id": column_id})
             assert column is not None, column_id  # the caller's decide found it live
@@ -129,9 +141,31 @@ class Placement:
         )
         return key_between(None if last is None else last["position"], None)
 
+    async def column_ends(self, column_id: str) -> ColumnEnds:
+        """The column's ends as stored, and as a group's earlier changes leave them (``staged``)."""
+        pending = staged(CARDS)
+        scope: Doc = {"column_id": column_id, "_deleted": False}
+        if pending:
+            scope["_id"] = {"$nin": list(pending)}
+        first, last, newest = await asyncio.gather(
+            self._cards.find_one(scope, sort=[("position", ASCENDING)]),
+            self._cards.find_one(scope, sort=[("position", DESCENDING)]),
+            self._cards.find_one(scope, sort=[("placed_at", DESCENDING)]),
+        )
+        near = [doc for doc in pending.values() if _in_scope(doc, {"column_id": column_id})]
+        stored = [doc for doc in (first, last, newest) if doc is not None]
+        return ColumnEnds(
+            first=min([*near, *stored], key=_by_position, default=None),
+            last=max([*near, *stored], key=_by_position, default=None),
+            newest=max([*near, *stored], key=model.placed_at, default=None),
+        )
+
     async def _respacing(self, column: Doc) -> Change:
         """Every card of one column respaced evenly, as one event (``column.rebalanced``)."""
-        cards = await self._cards.find({"column_id": column["_id"], "_deleted": False}).to_list()
+        pending = staged(CARDS)
+        stored = await self._cards.find({"column_id": column["_id"], "_deleted": False}).to_list()
+        cards = [doc for doc in stored if doc["_id"] not in pending]
+        cards += [doc for doc in pending.values() if _in_scope(doc, {"column_id": column["_id"]})]
         cards.sort(key=lambda doc: (doc["position"], doc["_id"]))
         docs = [
             {**model.stored(card), "position": key}
@@ -149,8 +183,11 @@ async def _after(
 ) -> str:
     """A fresh key right after ``after`` (None: first) among the live documents of ``scope``;
     ``moving_id`` is the item being moved: it is not its own neighbour."""
+    pending = staged(collection.name)
     base: Doc = {**scope, "_deleted": False}
-    if moving_id is not None:
+    if pending:  # what the group's earlier changes wrote is looked at as written, not as stored
+        base["_id"] = {"$nin": [*pending, *([moving_id] if moving_id is not None else [])]}
+    elif moving_id is not None:
         base["_id"] = {"$ne": moving_id}
     successor_filter = dict(base)
     if after is not None:
@@ -158,8 +195,19 @@ async def _after(
     # Both neighbours at once: one round trip.
     successor, newest = await asyncio.gather(
         collection.find_one(successor_filter, sort=[("position", ASCENDING)]),
-        collection.find_one(base, sort=[("placed_at", DESCENDING)], projection={"_id": 1}),
+        collection.find_one(base, sort=[("placed_at", DESCENDING)], projection={"_id": 1, "placed_at": 1}),
     )
+    near = [doc for doc in pending.values() if _in_scope(doc, scope) and doc["_id"] != moving_id]
+    if near:
+        above = [doc for doc in near if after is None or doc["position"] > after["position"]]
+        successor = min([*above, *([successor] if successor else [])], key=_by_position, default=None)
+        newest = max([*near, *([newest] if newest else [])], key=model.placed_at)
+    return _key(after, successor, newest)
+
+
+def _key(after: Doc | None, successor: Doc | None, newest: Doc | None) -> str:
+    """The key between ``after`` and its ``successor``, leaning towards where the item placed last
+    (``newest``) says the next inserts will land."""
     lean: Lean = "middle"
     if newest is not None and after is not None and newest["_id"] == after["_id"]:
         lean = "up"
@@ -170,6 +218,15 @@ async def _after(
         None if successor is None else successor["position"],
         lean=lean,
     )
+
+
+def _in_scope(doc: Doc, scope: Doc) -> bool:
+    """A staged document that is a live member of ``scope``."""
+    return not doc.get("_deleted") and all(doc.get(name) == value for name, value in scope.items())
+
+
+def _by_position(doc: Doc) -> str:
+    return str(doc["position"])
 
 
 def _candidates(lo: list[int] | None, hi: list[int] | None, lean: Lean) -> list[list[int] | None]:

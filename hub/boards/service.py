@@ -136,10 +136,13 @@ class BoardService:
         self._rights.require_change_board(principal, access)
         return access
 
-    async def commit(self, board_id: str, decide: Decide, principal: Principal) -> Event | Unchanged:
+    async def commit(
+        self, board_id: str, decide: Decide, principal: Principal, *, grouped: bool = False
+    ) -> Event | Unchanged:
         """Commit a change of the board: one event of ``board:{id}`` (writers take turns, injected
-        into the log: hub/events/turns.py)."""
-        return await self._events.commit(channel_of(board_id), decide, actor=principal.actor)
+        into the log: hub/events/turns.py). ``grouped``: ``decide`` reads through the log's
+        ``staged`` documents, so the change may be logged in a group (hub/events/log.py)."""
+        return await self._events.commit(channel_of(board_id), decide, actor=principal.actor, grouped=grouped)
 
 
 async def nothing() -> None:

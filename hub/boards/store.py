@@ -6,13 +6,15 @@ collection: a look-up here is "live" — a tombstone (``_deleted``) is as good a
 not here: every write is an op of a ``board:{id}`` event (hub/events/log.py), except a data
 migration's guarded replace (``replace_card_at``, only at the ``_seq`` the card was read at).
 
-One figure is remembered rather than read every time: a board's open cards, which every card
+Two things are remembered rather than read every time. A board's open cards, which every card
 creation checks against the limit and which costs a scan of the board to count (80 ms for 2,000
-cards on a loaded machine, against 2 ms for a look-up by id). It is kept at the seq it was counted at
-(``deciding_head``) and carried forward by the board's events that this process logs itself
-(``applied``, an observer of the log, told inside the writer's turn), so it is only ever used at
-exactly the state it describes; another instance's event, or an event not named in
-``_OPEN_CARDS_DELTA``, makes the next creation count again.
+cards on a loaded machine, against 2 ms for a look-up by id); and its columns with their end cards
+(hub/boards/ends.py), all a creation at either end of a column needs. Each is kept at the seq it
+was read at (``deciding_head``) and carried forward over the board's events as the log tells them
+(``applied``, an observer of the log, told inside the writer's turn: the events this process logs,
+and those another instance logged before the turn came here), so it is only ever used at exactly the
+state it describes; an event not named in ``_OPEN_CARDS_DELTA``, or a gap in what the log told,
+makes the next creation read again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
+from hub.boards.ends import ColumnEnds, Ends
 from hub.boards.model import (
     BOARD_FOLLOWERS,
     CARD_PARTS,
@@ -42,7 +45,7 @@ from hub.boards.positions import Placement
 from hub.boards.snapshot import read_compact_state
 from hub.doc import Doc
 from hub.errors import Conflict, NotFound
-from hub.events.log import State, deciding_head
+from hub.events.log import NOT_LOGGED, State, deciding_head, staged
 from hub.limits import MAX_CARDS_PER_BOARD, MAX_COLUMNS_PER_BOARD
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,8 @@ class BoardStore:
         self.placement = Placement(cards=self._cards, columns=self._columns)
         # board → (seq, open cards at that seq), least recently used first.
         self._open_cards: dict[str, tuple[int, int]] = {}
+        # Each board's columns and their end cards at one seq (hub/boards/ends.py).
+        self._ends = Ends()
 
     async def ensure_indexes(self) -> None:
         """Indexes, and the data migrations of boards (idempotent; run at every start)."""
@@ -94,8 +99,10 @@ class BoardStore:
         return live(await self._cards.find_one({"_id": card_id}))
 
     async def card_any(self, card_id: str) -> Doc | None:
-        """The stored card as it is, tombstone included (an idempotent retry finds its own id)."""
-        return await self._cards.find_one({"_id": card_id})
+        """The stored card as it is, tombstone included (an idempotent retry finds its own id); in
+        a group of changes, as the group's earlier changes leave it (hub/events/log.py)."""
+        pending = staged(CARDS).get(card_id)
+        return pending if pending is not None else await self._cards.find_one({"_id": card_id})
 
     async def live_card(self, card_id: str) -> Doc:
         doc = await self.card(card_id)
@@ -104,8 +111,9 @@ class BoardStore:
         return doc
 
     async def live_card_in(self, column_id: str, card_id: str) -> Doc:
-        """The open card ``card_id`` of ``column_id`` (a neighbour to place after), else ``Conflict``."""
-        doc = await self.card(card_id)
+        """The open card ``card_id`` of ``column_id`` (a neighbour to place after), else ``Conflict``
+        (read through a group's staged changes: a decide's read)."""
+        doc = live(await self.card_any(card_id))
         if doc is None or doc["column_id"] != column_id or doc.get("archived"):
             raise Conflict(
                 "the card to place this one after is no longer in that column",
@@ -153,14 +161,33 @@ class BoardStore:
 
     async def live_column(self, board_id: str, column_id: str, *, missing: type[Exception] = Conflict) -> Doc:
         """The column of ``board_id``: ``missing`` when it was deleted, ``NotFound`` when it is not
-        (or never was) on this board."""
-        doc = await self._columns.find_one({"_id": column_id})
+        (or never was) on this board. Inside a ``decide``, read at its head: remembered there, and
+        through a group's staged changes."""
+        head = deciding_head(channel_of(board_id))
+        known = None if head is None else self._ends.at(board_id, head)
+        doc = None if known is None else known.columns.get(column_id)
+        if doc is None:
+            pending = staged(COLUMNS).get(column_id)
+            doc = pending if pending is not None else await self._columns.find_one({"_id": column_id})
+            if known is not None and doc is not None:
+                known.columns[column_id] = doc
         if doc is not None and doc.get("_deleted"):
             # A tombstone keeps only its id and seq, so which board it was on is not known here.
             raise missing("the column was deleted")
         if doc is None or doc.get("board_id") != board_id:
             raise NotFound("no such column on this board")
         return doc
+
+    async def column_ends(self, board_id: str, column_id: str) -> ColumnEnds | None:
+        """Inside a ``decide``: the column's end cards at its head (None outside one)."""
+        head = deciding_head(channel_of(board_id))
+        if head is None:
+            return None
+        known = self._ends.at(board_id, head)
+        ends = known.ends.get(column_id)
+        if ends is None:
+            ends = known.ends[column_id] = await self.placement.column_ends(column_id)
+        return ends
 
     async def first_column(self, board_id: str) -> Doc | None:
         """The board's leftmost live column."""
@@ -189,15 +216,35 @@ class BoardStore:
         known = self._open_cards.get(board_id)
         if head is not None and known is not None and known[0] == head:
             return known[1]
-        count = await self._count(self._cards, {"board_id": board_id, "archived": False, "_deleted": False})
+        # In a group, the cards its earlier changes wrote are counted as written, not as stored.
+        pending = staged(CARDS)
+        scope: Doc = {"board_id": board_id, "archived": False, "_deleted": False}
+        if pending:
+            scope["_id"] = {"$nin": list(pending)}
+        count = await self._count(self._cards, scope)
+        count += sum(
+            1
+            for doc in pending.values()
+            if doc.get("board_id") == board_id and not doc.get("archived") and not doc.get("_deleted")
+        )
         if head is not None:
             self._remember_open_cards(board_id, head, count)
         return count
 
-    def applied(self, channel: str, seq: int, event: str) -> None:
-        """The log's observer (``EventLog.observe``): this process logged and applied event ``seq``
-        of ``board:{id}``; carry the board's open cards forward over it, or forget them."""
+    def applied(self, channel: str, seq: int, event: str, ops: list[Doc]) -> None:
+        """The log's observer (``EventLog.observe``): event ``seq`` of ``board:{id}`` is logged;
+        carry the board's open cards and column ends forward over it, or forget them (an event not
+        in ``_OPEN_CARDS_DELTA``; ``NOT_LOGGED``: a group's event was not logged after all)."""
         board_id = channel.partition(":")[2]
+        try:
+            if event == NOT_LOGGED:
+                self._ends.forget(board_id)
+            else:
+                self._ends.carry(board_id, seq, ops)
+        except Exception:
+            # An op of a shape not foreseen: what is known of the board is read again, never guessed.
+            log.exception("board %s: column ends not carried over event %d", board_id, seq)
+            self._ends.forget(board_id)
         known = self._open_cards.pop(board_id, None)
         delta = _OPEN_CARDS_DELTA.get(event)
         if known is not None and delta is not None and known[0] == seq - 1:
