@@ -99,6 +99,11 @@ class RegistrantNotices:
         self._notify = notify
         self._public_url = public_url.rstrip("/")
 
+    @staticmethod
+    def reachable(registration: Doc) -> bool:
+        """Whether the registrant left a way to be told (an account, LINE or an e-mail address)."""
+        return any(registration.get(key) for key in ("user_id", "line_user_id", "email"))
+
     async def tell(self, kind: Kind, registration: Doc, event: Doc, *, hub: Doc, occasion: str = "") -> None:
         """Tell one registrant, once for this (kind, registration, occasion), whatever retries happen
         (``occasion``: what makes a message of the same kind another one, e.g. the change's seq)."""

@@ -6,6 +6,11 @@ event log (docs/gatherings.md, "Seats under a rush"): ``decide`` reads the count
 head, and of two writers only one gets the next seq (the unique ``(ch, seq)`` index); the other
 decides again on the new counts. No multi-document transaction is needed: the event document and
 the registration are two ops of one logged event, applied (and re-applied after a crash) by the log.
+
+A rush queues: the registrations waiting in one process are decided as a group in one turn (the
+log's groups, hub/events/log.py), each on the documents the ones before it write (``staged``), and
+on the event and its taken codes remembered at the head (hub/gatherings/remembered.py), so that a
+registration in a group costs no read.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.clock import Clock
 from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, NotFound, Unavailable
-from hub.events.log import Decision, EventLog, Unchanged
+from hub.events.log import NOT_LOGGED, Decision, EventLog, Unchanged, deciding_head, staged
 from hub.gatherings.model import (
     GATHERINGS,
     LIVE,
@@ -34,6 +39,7 @@ from hub.gatherings.model import (
     registration_out,
 )
 from hub.gatherings.notices import Kind, RegistrantNotices
+from hub.gatherings.remembered import HubSeats, RememberedSeats
 from hub.gatherings.service import EventCatalogue, HubDirectory
 from hub.ids import new_id
 from hub.principal import Principal
@@ -68,6 +74,7 @@ class Seats:
         self._hubs = hubs
         self._notices = notices
         self._clock = clock
+        self._remembered = RememberedSeats()
 
     async def ensure_indexes(self) -> None:
         # A code names one registration of its event (a second guard besides the check in decide).
@@ -125,9 +132,15 @@ class Seats:
         registration_id = new_id()
         chosen: list[Doc] = []
 
+        channel = channel_of(event["hub_id"])
+
         async def decide() -> Decision:
+            # Every read here goes through the group's staged documents and what is remembered at
+            # the head: the change may be decided in a group (hub/events/log.py).
             chosen.clear()
-            current = await self._gatherings.find_one({"_id": event["_id"], **LIVE})
+            head = deciding_head(channel)
+            known = None if head is None else self._remembered.at(event["hub_id"], head)
+            current = await self._event_at_head(known, event["_id"])
             if current is None:
                 raise NotFound("no such event")
             self._require_open(current)
@@ -135,7 +148,7 @@ class Seats:
                 existing = await self._active_of_user(current["_id"], user_id)
                 if existing is not None:
                     return Unchanged(existing)
-            code = await self._free_code(current["_id"])
+            code = await self._free_code(known, current["_id"])
             fits = current["registered"] + party_size <= current["capacity"]
             order = int(current.get("next_order", 0)) + 1
             updated = {
@@ -166,7 +179,7 @@ class Seats:
             )
 
         # No actor: the hub's channel never says who registered (API.md: counts, never names).
-        result = await self._events.commit(channel_of(event["hub_id"]), decide, actor=None)
+        result = await self._events.commit(channel, decide, actor=None, grouped=True)
         if isinstance(result, Unchanged):
             assert result.doc is not None
             return result.doc, False
@@ -181,22 +194,72 @@ class Seats:
         if self._clock() >= event["ends_at"]:
             raise Conflict("the event has ended", details={"reason": "event_ended"})
 
-    async def _free_code(self, event_id: str) -> str:
+    def logged(self, channel: str, seq: int, event: str, ops: list[Doc]) -> None:
+        """The log's observer (``EventLog.observe``): carry what is remembered of the hub forward
+        over event ``seq`` of its channel (``NOT_LOGGED``: a group's event was not logged after all)."""
+        hub_id = channel.partition(":")[2]
+        try:
+            if event == NOT_LOGGED:
+                self._remembered.forget(hub_id)
+            else:
+                self._remembered.carry(hub_id, seq, ops)
+        except Exception:
+            # An op of a shape not foreseen: read again, never guessed.
+            log.exception("hub %s: seats not carried over event %d", hub_id, seq)
+            self._remembered.forget(hub_id)
+
+    async def _event_at_head(self, known: HubSeats | None, event_id: str) -> Doc | None:
+        """The live event document at the deciding head: as a group's earlier changes left it, as
+        remembered there, or as stored."""
+        doc = staged(GATHERINGS).get(event_id)
+        if doc is None and known is not None:
+            doc = known.events.get(event_id)
+        if doc is None:
+            doc = await self._gatherings.find_one({"_id": event_id})
+            if doc is not None and known is not None:
+                known.events[event_id] = doc
+        return None if doc is None or doc.get("_deleted") else doc
+
+    async def _free_code(self, known: HubSeats | None, event_id: str) -> str:
+        """A code no registration of the event holds (checked against the codes remembered at the
+        head, read once; or, outside a ``decide``, one look-up a try)."""
+        taken = None
+        if known is not None:
+            taken = known.codes.get(event_id)
+            if taken is None:
+                docs = await self._registrations.find({"event_id": event_id}, {"code": 1}).to_list()
+                taken = {doc["code"] for doc in docs if "code" in doc}
+                taken |= {
+                    doc["code"]
+                    for doc in staged(REGISTRATIONS).values()
+                    if doc.get("event_id") == event_id and "code" in doc
+                }
+                known.codes[event_id] = taken
         for _ in range(_CODE_TRIES):
             code = new_code()
-            if await self._registrations.find_one({"event_id": event_id, "code": code}, {"_id": 1}) is None:
+            if taken is not None:
+                if code not in taken:
+                    return code
+            elif await self._registrations.find_one({"event_id": event_id, "code": code}, {"_id": 1}) is None:
                 return code
         raise Unavailable("could not find a free registration code; try again")
 
     async def _active_of_user(self, event_id: str, user_id: str) -> Doc | None:
-        return await self._registrations.find_one(
-            {
-                "event_id": event_id,
-                "user_id": user_id,
-                "status": {"$in": ["registered", "waitlisted"]},
-                **LIVE,
-            }
-        )
+        """The account's registered or waitlisted registration of the event (through a group's
+        staged registrations)."""
+        pending = staged(REGISTRATIONS)
+        active = ["registered", "waitlisted"]
+        for doc in pending.values():
+            if (
+                doc.get("event_id") == event_id
+                and doc.get("user_id") == user_id
+                and doc.get("status") in active
+            ):
+                return doc
+        query: Doc = {"event_id": event_id, "user_id": user_id, "status": {"$in": active}, **LIVE}
+        if pending:
+            query["_id"] = {"$nin": list(pending)}
+        return await self._registrations.find_one(query)
 
     # --- cancelling and the waiting list -------------------------------------------------------------
 
@@ -284,6 +347,8 @@ class Seats:
         return after, moved
 
     async def _tell(self, kind: Kind, registration: Doc, event: Doc) -> None:
+        if not self._notices.reachable(registration):
+            return  # the page showed the code; nobody to tell, nothing to read
         try:
             hub = await self._hubs.hub(event["hub_id"])
             await self._notices.tell(kind, registration, event, hub=hub)

@@ -108,6 +108,15 @@ class EventCatalogue:
             raise NotFound("no such event")
         return doc
 
+    async def public_to_register(self, event_id: str) -> Doc:
+        """A public event to register for, as stored: its seats, status and end are decided again at
+        the head of its channel, and its hub never changes, so the catch-up of a fresh read is left
+        out (a rush reads each event once, not once per registration and catch-up)."""
+        doc = await self._gatherings.find_one({"_id": event_id, **LIVE})
+        if doc is None or doc["visibility"] != "public":
+            raise NotFound("no such event")
+        return doc
+
     async def public(self, event_id: str) -> PublicEventOut:
         return await self._public_out(event_out(await self.public_doc(event_id)))
 

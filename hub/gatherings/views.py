@@ -196,7 +196,7 @@ async def public_event(request: web.Request) -> web.Response:
 async def register_public(request: web.Request) -> web.Response:
     body = await parse_body(request, PublicRegistrationBody)
     gatherings = _gatherings(request)
-    event = await gatherings.catalogue.public_doc(request.match_info["id"])  # 404 before counting
+    event = await gatherings.catalogue.public_to_register(request.match_info["id"])  # 404 before counting
     await gatherings.per_address.hit(client_address(request))
     out = await gatherings.seats.register_public(event, body)
     return json_response(out, status=201)

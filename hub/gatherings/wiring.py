@@ -72,11 +72,14 @@ def build_gatherings(
         retention_days=retention_days,
         clock=clock,
     )
+    seats = Seats(
+        db, events=events, rights=rights, catalogue=catalogue, hubs=hubs, notices=notices, clock=clock
+    )
+    # Seats carry what registrations decide on forward over the hubs' events (hub/gatherings/remembered.py).
+    events.observe("hub", seats.logged)
     return Gatherings(
         catalogue=catalogue,
-        seats=Seats(
-            db, events=events, rights=rights, catalogue=catalogue, hubs=hubs, notices=notices, clock=clock
-        ),
+        seats=seats,
         arrivals=EventArrivals(db, events=events, notify=notify, clock=clock),
         hosts=HostViews(db, catalogue=catalogue, rights=rights),
         calendar=CalendarEntries(db, hubs=hubs, public_url=public_url),
