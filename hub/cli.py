@@ -22,6 +22,7 @@ from hub.embedded import EmbeddedStack
 from hub.errors import StartupError
 from hub.hubs.model import DEFAULT_HUBS
 from hub.limits import SHUTDOWN_GRACE_S
+from hub.memory import reuse_freed_memory
 from hub.seed import DEMO_LOGINS, seed_demo
 from hub.settings import Settings, describe_errors
 from workers.settings import QUEUES, run_worker
@@ -39,6 +40,7 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
+    reuse_freed_memory()
     web.run_app(
         create_app(settings),
         host=host,
