@@ -46,7 +46,8 @@ ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
 # Content-Length above the file limit plus this is refused (413) before a byte of body is read.
 ATTACHMENT_ENVELOPE_BYTES = 16 * 1024
 # GridFS chunk size (its own default, 255 KiB): what the hub holds of a file at once while streaming
-# in either direction, so a 25 MiB upload or download costs the hub about one chunk of memory.
+# in either direction, so a 25 MiB upload or download costs the hub a few chunks of memory whatever
+# its size (an upload: the chunk, and PyMongo's encoding of it while it is inserted).
 ATTACHMENT_CHUNK_BYTES = 255 * 1024
 # An upload or a deletion whose process died leaves chunks no card names. The sweeper removes them
 # after this long: far longer than any upload in progress takes (25 MiB at 100 kB/s is ~4 minutes),
