@@ -46,7 +46,8 @@ ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
 # Content-Length above the file limit plus this is refused (413) before a byte of body is read.
 ATTACHMENT_ENVELOPE_BYTES = 16 * 1024
 # GridFS chunk size (its own default, 255 KiB): what the hub holds of a file at once while streaming
-# in either direction, so a 25 MiB upload or download costs the hub about one chunk of memory.
+# in either direction, so a 25 MiB upload or download costs the hub a few chunks of memory whatever
+# its size (an upload: the chunk, and PyMongo's encoding of it while it is inserted).
 ATTACHMENT_CHUNK_BYTES = 255 * 1024
 # Blocks below this come from the heap, not from the kernel one by one (hub/memory.py): above the few
 # chunk-sized blocks a streamed chunk needs (~3 × 255 KiB), so a stream reuses the same pages.

@@ -117,7 +117,7 @@ class AttachmentService:
         *,
         name: str | None,
         content_type: str | None,
-        chunks: AsyncIterator[bytes],
+        chunks: AsyncIterator[bytes | memoryview],
     ) -> AttachmentOut:
         card = await self._boards.card_for_change(principal, card_id)
         board_id = card["board_id"]
@@ -171,7 +171,7 @@ class AttachmentService:
         return AttachmentOut.model_validate(attachment)
 
     async def _write(
-        self, attachment_id: str, name: str, chunks: AsyncIterator[bytes], *, card_id: str
+        self, attachment_id: str, name: str, chunks: AsyncIterator[bytes | memoryview], *, card_id: str
     ) -> tuple[int, str]:
         """Stream the body into GridFS, counting: → its size and sha256 (413 past the limit)."""
         digest = hashlib.sha256()

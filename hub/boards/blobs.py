@@ -5,7 +5,8 @@ metadata}`` and ``<bucket>.chunks`` ``{files_id, n, data}``), so PyMongo's ``Asy
 ``mongofiles`` and ``mongodump`` read them as any GridFS file. Only the I/O is ours, because PyMongo's
 buffers more than a whole attachment: ``GridIn`` keeps up to 32 MB of chunks before its first
 insert, and ``GridOut`` reads the chunks through a cursor whose batches reach 16 MB. Here the hub
-holds one chunk (plus the piece of request being read) at a time, in either direction.
+holds one chunk at a time in either direction, and while it inserts one, PyMongo's encoding of it
+(its buffer and the message copied from it: docs/boards.md, "Attachments", has what that costs).
 
 nx-27017 keeps GridFS in tables of its own; what is used here is what it serves: inserts of chunks
 and of the files document, a chunk found by ``files_id`` and ``n``, and deletes by ``files_id``.
@@ -40,25 +41,36 @@ class Writer:
         self._id = file_id
         self._name = name
         self._metadata = metadata
-        self._buffer = bytearray()
+        # The pieces of the next chunk, kept as they came (views, not copies) until it is full.
+        self._pieces: list[memoryview] = []
+        self._held = 0
         self._number = 0
         self._length = 0
 
-    async def write(self, piece: bytes) -> None:
-        self._buffer += piece
-        self._length += len(piece)
+    async def write(self, piece: bytes | memoryview) -> None:
+        """Keep ``piece`` (bytes, or a view of bytes: it must not change); insert each chunk it
+        completes. A chunk is copied once, by joining its pieces (PyMongo encodes only ``bytes``), and
+        dropped once inserted, before the next is joined."""
+        view = memoryview(piece)
+        self._length += len(view)
         size = self._blobs.chunk_size
-        while len(self._buffer) >= size:
-            # One copy of the chunk (a slice of the bytearray would make two).
-            with memoryview(self._buffer) as view:
-                chunk = bytes(view[:size])
-            del self._buffer[:size]
+        while len(view) >= size - self._held:
+            room = size - self._held
+            self._pieces.append(view[:room])
+            view = view[room:]
+            chunk = b"".join(self._pieces)
+            self._pieces.clear()
+            self._held = 0
             await self._flush(chunk)
+            del chunk
+        if view:
+            self._pieces.append(view)
+            self._held += len(view)
 
     async def close(self) -> None:
-        if self._buffer:
-            await self._flush(bytes(self._buffer))
-            self._buffer.clear()
+        if self._pieces:
+            await self._flush(b"".join(self._pieces))
+            self._pieces.clear()
         await self._blobs.files.insert_one(
             {
                 "_id": self._id,

@@ -5,11 +5,13 @@ attached files. Parse, ask the service, answer; the one thing done here is the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Iterator
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, ClientPayloadError, hdrs, web
+from aiohttp.helpers import parse_mimetype
 
 from hub import keys
 from hub.boards.attachments import INLINE_TYPES, AttachmentService
@@ -30,7 +32,8 @@ from schemas.boards import (
 
 routes = web.RouteTableDef()
 
-# Pieces read from the request at a time while an upload streams into GridFS.
+# The most read from the request at a time while an upload streams into GridFS (aiohttp's own
+# buffer of the body comes on top, bounded by its flow control).
 _READ_BYTES = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -123,28 +126,80 @@ async def upload_attachment(request: web.Request) -> web.Response:
         raise MalformedRequest(f"unreadable multipart body: {error}") from None
     if not isinstance(part, BodyPartReader) or part.name != "file":
         raise MalformedRequest("the first part of the body must be the one named file")
-    attachment = await service.upload(
-        principal,
-        card_id,
-        name=part.filename,
-        content_type=part.headers.get(hdrs.CONTENT_TYPE),
-        chunks=_pieces(part),
-    )
+    # aiohttp read the part's headers; its bytes are read here, without its reader's copies.
+    boundary = parse_mimetype(request.headers[hdrs.CONTENT_TYPE]).parameters["boundary"]
+    body = _file_bytes(request, boundary)
+    try:
+        attachment = await service.upload(
+            principal,
+            card_id,
+            name=part.filename,
+            content_type=part.headers.get(hdrs.CONTENT_TYPE),
+            chunks=body,
+        )
+    finally:
+        # A refused upload stops mid-body: reading is resumed, so aiohttp can answer and drain.
+        await body.aclose()
     return json_response(attachment, status=201)
 
 
-async def _pieces(part: BodyPartReader) -> AsyncIterator[bytes]:
+async def _file_bytes(request: web.Request, boundary: str) -> AsyncGenerator[bytes | memoryview, None]:
+    """The bytes of the part whose headers were just read, up to its closing delimiter, as they arrive
+    (views of what aiohttp read, not copies). Nothing is read while the consumer stores what it was
+    given: the socket is paused, so the client waits rather than the hub buffering more of the body."""
+    content = request.content
+    delimiter = b"\r\n--" + boundary.encode()  # as aiohttp matches it
+    # The end of what was read, which may be the start of the delimiter.
+    keep = len(delimiter) - 1
+    held = b""
     while True:
         try:
-            piece = await part.read_chunk(_READ_BYTES)
+            piece = await content.read(_READ_BYTES)
         except ValueError as error:
             raise MalformedRequest(f"unreadable multipart body: {error}") from None
         except (ConnectionError, ClientPayloadError, asyncio.IncompleteReadError):
             # The client went away mid-upload: what was written is removed (AttachmentService).
             raise MalformedRequest("the upload was cut off before its end") from None
         if not piece:
+            raise MalformedRequest("the upload was cut off before its end")
+        # A delimiter that starts in ``held`` (it cannot fit in piece[:keep] alone).
+        seam = held + piece[:keep]
+        end = seam.find(delimiter)
+        if end >= 0:
+            yield seam[:end]
             return
-        yield piece
+        end = piece.find(delimiter)
+        if end >= 0:
+            yield held
+            yield memoryview(piece)[:end]
+            return
+        # All but the last ``keep`` bytes are the file's: no delimiter starts before them.
+        if len(piece) >= keep:
+            out: list[bytes | memoryview] = [held, memoryview(piece)[: len(piece) - keep]]
+            held = piece[len(piece) - keep :]
+        else:
+            seam = held + piece
+            out = [seam[: max(0, len(seam) - keep)]]
+            held = seam[len(out[0]) :]
+        with _not_reading(request.transport):
+            for given in out:
+                if given:
+                    yield given
+
+
+@contextlib.contextmanager
+def _not_reading(transport: asyncio.Transport | None) -> Iterator[None]:
+    """The socket paused, unless aiohttp's own flow control paused it already (it resumes that
+    itself, when its buffer is read)."""
+    if transport is None or not transport.is_reading():
+        yield
+        return
+    transport.pause_reading()
+    try:
+        yield
+    finally:
+        if not transport.is_closing():
+            transport.resume_reading()
 
 
 @routes.get("/api/attachments/{attachment_id}")

@@ -77,6 +77,46 @@ async def test_upload_and_download_are_byte_identical(
     assert response.status == 206 and await response.read() == data[-10:]
 
 
+async def test_a_file_ends_exactly_at_its_delimiter_wherever_the_reads_split_it(
+    client: Client, board: Board, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    """The hub reads an upload's body 64 KiB at a time and looks for the closing delimiter itself:
+    one that falls across two reads at any byte still ends the file, and a run of bytes that is the
+    delimiter but for its last byte is the file's."""
+    card = await _card(client, board)
+    boundary = "dejima-boundary-7Xq"
+    delimiter = f"\r\n--{boundary}".encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    headers = {**board.editor.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    sizes = [0, 1, 255 * 1024 + 7]
+    for read_end in (64 * 1024, 128 * 1024):
+        sizes += [read_end - before for before in range(len(delimiter) + 1)]
+    for size in sizes:
+        data = (os.urandom(size) + delimiter[:-1])[-size:] if size else b""
+        body = head + data + delimiter + b"--\r\n"
+        response = await client.post(f"/api/cards/{card['id']}/attachments", data=body, headers=headers)
+        attachment = await response.json()
+        assert response.status == 201, (size, attachment)
+        assert attachment["size"] == size and attachment["sha256"] == hashlib.sha256(data).hexdigest()
+        response = await client.get(f"/api/attachments/{attachment['id']}", headers=board.viewer.headers)
+        assert await response.read() == data, size
+        assert (
+            await client.delete(f"/api/attachments/{attachment['id']}", headers=board.editor.headers)
+        ).status == 204
+    # The near-delimiter at the start and at the end, read through PyMongo's own bucket.
+    data = delimiter[:-1] + os.urandom(3 * 255 * 1024) + delimiter[:-1]
+    response = await client.post(
+        f"/api/cards/{card['id']}/attachments", data=head + data + delimiter + b"--\r\n", headers=headers
+    )
+    attachment = await response.json()
+    assert response.status == 201, attachment
+    bucket = AsyncGridFSBucket(mongo[client.app[keys.SETTINGS].database_name], bucket_name="attachments")
+    assert await (await bucket.open_download_stream(attachment["id"])).read() == data
+
+
 async def test_too_large_is_refused_and_nothing_stored(
     client: Client, make_client: Any, board: Board, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
