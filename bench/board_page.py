@@ -353,6 +353,9 @@ async def bench(args: argparse.Namespace) -> None:
     print(f"  patched → next frame starts (frame clock)    {_figures(wait)}")
     print(f"  that frame: style, layout, paint             {_figures(frame)}")
     print(f"  arrival → that frame done (the total)        {_figures(total)}")
+    for event in sorted({t["event"] for t in timings}):
+        of_kind = [t["painted"] - t["arrival"] for t in timings if t["event"] == event]
+        print(f"    of which {event:18s} ({len(of_kind):3d})   {_figures(of_kind)}")
     print("  same-run baselines, interleaved with the changes:")
     print(f"    nothing changed → next frame done          {_figures(idle)}")
     print(f"    smallest change → next frame done          {_figures(smallest)}")
