@@ -20,7 +20,8 @@ What is measured, per remote change (all in the page's ``performance.now()`` clo
 Baselines, one of each half-way between two changes: the same wait for a frame with nothing changed
 (what the frame clock and the machine cost by themselves) and the smallest visible change (one text
 line outside the board); and, after the run, a full re-render of the same board timed the same way.
-``renders()`` counts full renders and patches: a remote change must never re-render the board.
+``renders()`` counts full renders, patches, card tiles rebuilt and card nodes moved: a remote change
+must never re-render the board, and moves only the card that moved.
 ``--trace`` records a Chromium performance trace of the changes and prints where the renderer's main
 thread spent its time (and any style or layout forced from script, i.e. layout thrashing).
 """
@@ -227,7 +228,19 @@ SCRIPT = {
     "EventDispatch",
     "v8.callFunction",
 }
-RENDERING = {"UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit", "RecalculateStyles"}
+# The intersection observer is chromium's own, for `content-visibility: auto` (one target per card):
+# it runs in every frame that laid anything out.
+OBSERVER = "IntersectionObserverController::computeIntersections"
+RENDERING = {
+    "UpdateLayoutTree",
+    "Layout",
+    "PrePaint",
+    "Paint",
+    "Layerize",
+    "Commit",
+    "RecalculateStyles",
+    OBSERVER,
+}
 
 
 def _where_time_goes(events: list[dict[str, Any]], changes: int) -> None:
@@ -244,6 +257,7 @@ def _where_time_goes(events: list[dict[str, Any]], changes: int) -> None:
         key=lambda e: (e["ts"], -e["dur"]),
     )
     totals: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # thread time: what the task itself used, not its waits for a core
     forced = 0.0
     forced_count = 0
     stack: list[dict[str, Any]] = []
@@ -257,13 +271,16 @@ def _where_time_goes(events: list[dict[str, Any]], changes: int) -> None:
             forced_count += 1
         if name in SCRIPT | RENDERING and not any(s["name"] in SCRIPT | RENDERING for s in stack):
             totals[name] = totals.get(name, 0.0) + span["dur"] / 1000
+            cpu[name] = cpu.get(name, 0.0) + span.get("tdur", span["dur"]) / 1000
         stack.append(span)
     print(
         "  where the renderer's main thread spent its time during the run"
-        f" (ms per change, {changes} changes):"
+        f" (ms per change, {changes} changes; wall, then CPU — on a loaded machine the wall is mostly"
+        " waiting for a core):"
     )
     for name, total in sorted(totals.items(), key=lambda item: -item[1])[:10]:
-        print(f"    {name:22s} {total / changes:7.2f}")
+        label = "IntersectionObserver" if name == OBSERVER else name
+        print(f"    {label:22s} {total / changes:7.2f}  {cpu[name] / changes:7.2f}")
     print(f"    style/layout forced from script (thrashing): {forced_count} times, {forced:.2f} ms in all")
 
 
@@ -336,6 +353,9 @@ async def bench(args: argparse.Namespace) -> None:
     print(f"  patched → next frame starts (frame clock)    {_figures(wait)}")
     print(f"  that frame: style, layout, paint             {_figures(frame)}")
     print(f"  arrival → that frame done (the total)        {_figures(total)}")
+    for event in sorted({t["event"] for t in timings}):
+        of_kind = [t["painted"] - t["arrival"] for t in timings if t["event"] == event]
+        print(f"    of which {event:18s} ({len(of_kind):3d})   {_figures(of_kind)}")
     print("  same-run baselines, interleaved with the changes:")
     print(f"    nothing changed → next frame done          {_figures(idle)}")
     print(f"    smallest change → next frame done          {_figures(smallest)}")
@@ -347,7 +367,8 @@ async def bench(args: argparse.Namespace) -> None:
     full_renders = after["full"] - before["full"]
     print(
         f"  renders during the changes: full {full_renders}, patches {after['patch'] - before['patch']},"
-        f" card tiles rebuilt {after['cards'] - before['cards']}"
+        f" card tiles rebuilt {after['cards'] - before['cards']},"
+        f" card nodes moved {after['moved'] - before['moved']}"
     )
     own = [w + f for w, f in zip(work, frame, strict=True)]
     print(f"  the page's own cost (script + its frame)     {_figures(own)}")

@@ -77,6 +77,9 @@ async def test_what_one_person_types_survives_what_the_other_changes(
     after = await _renders(theirs)
     assert after["full"] == before["full"], (before, after)  # patched, never redrawn
     assert after["patch"] >= before["patch"] + 3
+    # Only the nodes of the card added and the card moved went into a list: B2, left behind at the top
+    # of 作業中, stayed where it was (a card someone hovers, drags or reads is not taken out and back).
+    assert after["moved"] == before["moved"] + 2, (before, after)
     await theirs.keyboard.type("の続き")
     await theirs.keyboard.press("Enter")
     await expect(_titles(mine, "今週やること （カード 6 枚）").last).to_have_text("半分まで書いたの続き")

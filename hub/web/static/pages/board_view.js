@@ -25,6 +25,30 @@ export function initials(name) {
   return Array.from(parts[0] || "?")[0].toUpperCase();
 }
 
+/**
+ * The nodes of `nodes` (in DOM order) that are already in the order `rank` gives them: the longest
+ * increasing run of their ranks (patience sorting, O(n log n)); these need not move.
+ */
+function inOrder(nodes, rank) {
+  const tails = []; // tails[k]: index in `nodes` of the smallest last rank of a run of length k + 1
+  const before = new Array(nodes.length).fill(-1);
+  nodes.forEach((node, index) => {
+    const value = rank.get(node);
+    let low = 0;
+    let high = tails.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (rank.get(nodes[tails[middle]]) < value) low = middle + 1;
+      else high = middle;
+    }
+    if (low > 0) before[index] = tails[low - 1];
+    tails[low] = index;
+  });
+  const kept = new Set();
+  for (let index = tails.length ? tails[tails.length - 1] : -1; index >= 0; index = before[index]) kept.add(nodes[index]);
+  return kept;
+}
+
 /** Keep `node` focused (and an input's caret) across a DOM move, which otherwise blurs it. */
 function keepingFocus(move) {
   const active = document.activeElement;
@@ -44,7 +68,8 @@ export class BoardView {
     this.on = on;
     this.columns = new Map(); // column id → {section, heading, count, list, addLabel, addInput, menuButton, title}
     this.cards = new Map(); // card id → {item, key}
-    this.renders = { full: 0, patch: 0, cards: 0 }; // cards: card tiles whose inside was rebuilt
+    // cards: card tiles whose inside was rebuilt; moved: card nodes put in a list (new ones included).
+    this.renders = { full: 0, patch: 0, cards: 0, moved: 0 };
     this.openMenu = null;
     document.addEventListener("click", (event) => {
       if (this.openMenu && !this.openMenu.wrap.contains(event.target)) this.closeMenu(false);
@@ -114,13 +139,30 @@ export class BoardView {
     }
   }
 
+  /**
+   * The column's list in the model's order, moving as few card nodes as possible: the nodes already in
+   * the model's order (the longest such run) stay, only the others move. Placing node by node from
+   * the top instead moved every card below one that left (a remote move out of a column of 100 cards
+   * re-attached ~50 of them: their style, layout and paint redone in the frame that shows the change).
+   */
   syncCards(column) {
     const view = this.columns.get(column.id);
-    column.cards.forEach((card, index) => {
-      const item = this.cardNode(card);
-      if (view.list.children[index] !== item) view.list.insertBefore(item, view.list.children[index] || null);
-    });
-    while (view.list.children.length > column.cards.length) view.list.lastElementChild.remove();
+    const list = view.list;
+    const items = column.cards.map((card) => this.cardNode(card));
+    const wanted = new Map(items.map((item, index) => [item, index]));
+    for (const child of Array.from(list.children)) {
+      if (!wanted.has(child)) child.remove(); // moved to another column, or off the board
+    }
+    const staying = inOrder(Array.from(list.children), wanted);
+    let next = null;
+    for (let index = items.length - 1; index >= 0; index -= 1) {
+      const item = items[index];
+      if (!staying.has(item)) {
+        list.insertBefore(item, next);
+        this.renders.moved += 1;
+      }
+      next = item;
+    }
     const count = ` ${t("boards.card_count", { count: column.cards.length })}`;
     if (view.count.textContent !== count) view.count.textContent = count; // a same text still relays out
   }
