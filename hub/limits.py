@@ -73,6 +73,10 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 # A writer that loses the race for a channel's next seq retries; past this many tries under
 # contention the request answers 503 rather than spinning (each try is a few milliseconds).
 COMMIT_MAX_ATTEMPTS = 50
+# A public registration's first read of its event (404 before the per-address count) is reused this
+# long: everything it could be stale in (seats, status, visibility) is decided again at the channel's
+# head, so a rush reads the event a few times a second instead of once per registration.
+PUBLIC_EVENT_REUSE_S = 1.0
 # Changes of one channel queued in one process are decided and logged together (hub/events/log.py,
 # "groups"): one insert of their events and one write per collection of their ops. A group is decided
 # inside the channel's turn, so it is bounded to keep the other instances' wait for the turn short.

@@ -90,6 +90,7 @@ class Seats:
         seats are decided again at the channel's head)."""
         doc, _ = await self._register(
             event,
+            public=True,
             name=body.name,
             email=body.email,
             line_user_id=body.line_user_id,
@@ -108,6 +109,7 @@ class Seats:
             raise Forbidden("a kiosk checks registrants in; it does not register")
         doc, created = await self._register(
             event,
+            public=False,
             name=principal.name,
             email=None,
             line_user_id=None,
@@ -121,6 +123,7 @@ class Seats:
         self,
         event: Doc,
         *,
+        public: bool,
         name: str,
         email: str | None,
         line_user_id: str | None,
@@ -128,7 +131,8 @@ class Seats:
         party_size: int,
         locale: str,
     ) -> tuple[Doc, bool]:
-        """→ the registration, and False when the account had one already (answered again)."""
+        """→ the registration, and False when the account had one already (answered again).
+        ``public``: registering without an account, for a public event only."""
         registration_id = new_id()
         chosen: list[Doc] = []
 
@@ -141,7 +145,8 @@ class Seats:
             head = deciding_head(channel)
             known = None if head is None else self._remembered.at(event["hub_id"], head)
             current = await self._event_at_head(known, event["_id"])
-            if current is None:
+            # Registering without an account: public at the head, whatever the caller read before.
+            if current is None or (public and current["visibility"] != "public"):
                 raise NotFound("no such event")
             self._require_open(current)
             if user_id is not None:

@@ -4,6 +4,7 @@ channel ``hub:{hub_id}`` (docs/gatherings.md), the same channel that carries its
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ from hub.gatherings.model import (
 )
 from hub.gatherings.notices import Kind, RegistrantNotices
 from hub.ids import new_id
+from hub.limits import PUBLIC_EVENT_REUSE_S
 from hub.principal import Principal
 from hub.rights import Rights
 from schemas.common import utc_now
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # A change of these is told to every registrant with a contact (they may have to come another time).
 _TOLD_OF = ("starts_at", "ends_at", "online_url")
+# Public events whose read ``public_to_register`` reuses: more than a town has open at once.
+_PUBLIC_DOCS_KEPT = 256
 
 
 class HubDirectory(Protocol):
@@ -74,6 +78,8 @@ class EventCatalogue:
         self._hubs = hubs
         self._notices = notices
         self._clock = clock
+        # event id → (until when, the public event as read): ``public_to_register``'s.
+        self._public_docs: dict[str, tuple[float, Doc]] = {}
 
     async def ensure_indexes(self) -> None:
         await self._gatherings.create_index([("starts_at", ASCENDING)])
@@ -109,12 +115,21 @@ class EventCatalogue:
         return doc
 
     async def public_to_register(self, event_id: str) -> Doc:
-        """A public event to register for, as stored: its seats, status and end are decided again at
-        the head of its channel, and its hub never changes, so the catch-up of a fresh read is left
-        out (a rush reads each event once, not once per registration and catch-up)."""
+        """A public event to register for, as stored a moment ago: its seats, status, end and
+        visibility are decided again at the head of its channel, and its hub never changes, so this
+        read only answers 404 early; during a rush it is read once a ``PUBLIC_EVENT_REUSE_S``, not
+        once per registration."""
+        now = time.monotonic()
+        known = self._public_docs.get(event_id)
+        if known is not None and known[0] > now:
+            return known[1]
         doc = await self._gatherings.find_one({"_id": event_id, **LIVE})
         if doc is None or doc["visibility"] != "public":
+            self._public_docs.pop(event_id, None)
             raise NotFound("no such event")
+        self._public_docs[event_id] = (now + PUBLIC_EVENT_REUSE_S, doc)
+        if len(self._public_docs) > _PUBLIC_DOCS_KEPT:
+            del self._public_docs[next(iter(self._public_docs))]
         return doc
 
     async def public(self, event_id: str) -> PublicEventOut:

@@ -91,6 +91,27 @@ async def test_consent_party_and_closed_events(client: TestClient[Any, Any], mak
     ).status == 404
 
 
+async def test_an_event_made_internal_takes_no_more_public_registrations_at_once(
+    client: TestClient[Any, Any], make_user: UserFactory
+) -> None:
+    """The registration's early read of its event is reused for a moment during a rush; the seats
+    are decided at the channel's head, where the event is internal now."""
+    host = await make_user("member")
+    event = await new_event(client, host.headers)
+    await register(client, event["id"])
+    patched = await client.patch(
+        f"/api/events/{event['id']}", json={"visibility": "internal"}, headers=host.headers
+    )
+    assert patched.status == 200, await patched.text()
+    response = await client.post(
+        f"/api/public/events/{event['id']}/registrations", json={"name": "B", "consent": True}
+    )
+    assert response.status == 404
+    response = await client.get(f"/api/events/{event['id']}", headers=host.headers)
+    counts = await response.json()
+    assert (counts["registered"], counts["waitlisted"]) == (1, 0)
+
+
 async def test_internal_events_are_not_public(client: TestClient[Any, Any], make_user: UserFactory) -> None:
     host = await make_user("member")
     partner = await make_user("partner")
