@@ -310,13 +310,17 @@ class EventLog:
         return await queued.done
 
     async def _drain(self, channel: str) -> None:
-        """Commit the channel's queued changes, group after group, until none is left."""
+        """Commit the channel's queued changes, group after group, until none is left. A group's
+        mark and publish run while the next group is decided (in order: each after the one before)."""
+        finishing: asyncio.Task[None] | None = None
         try:
             while queue := self._queued.get(channel):
                 group = [queued for queued in queue[:COMMIT_GROUP_MAX] if not queued.done.done()]
                 del queue[:COMMIT_GROUP_MAX]
                 if group:
-                    await self._commit_group(channel, group)
+                    finishing = await self._commit_group(channel, group, after=finishing)
+            if finishing is not None:
+                await finishing
         except Exception as error:
             log.exception("a group of changes on %s failed", channel)
             for queued in self._queued.pop(channel, []):
@@ -330,7 +334,11 @@ class EventLog:
                 for queued in self._queued.pop(channel):
                     queued.answer(Unavailable("the service is stopping; try again"))
 
-    async def _commit_group(self, channel: str, group: list[_Queued]) -> None:
+    async def _commit_group(
+        self, channel: str, group: list[_Queued], *, after: asyncio.Task[None] | None
+    ) -> asyncio.Task[None]:
+        """One group in one turn; → the task that marks and publishes it (after ``after``) and
+        then answers its callers."""
         done: list[tuple[_Queued, Event | Unchanged]] = []
         tails: list[Doc] = []
         try:
@@ -340,13 +348,31 @@ class EventLog:
                 finally:
                     turn.head = self._heads.get(channel, 0)
                     turn.more = any(not queued.done.done() for queued in self._queued.get(channel, []))
-            await self._finish(channel, tails)
         except BaseException as error:
             stopped = Unavailable("the change was interrupted; try again")
             answer = error if isinstance(error, Exception) else stopped
             for queued in group:
                 queued.answer(answer)
             raise
+        return asyncio.create_task(self._finish_group(channel, group, done, tails, after=after))
+
+    async def _finish_group(
+        self,
+        channel: str,
+        group: list[_Queued],
+        done: list[tuple[_Queued, Event | Unchanged]],
+        tails: list[Doc],
+        *,
+        after: asyncio.Task[None] | None,
+    ) -> None:
+        if after is not None:
+            await asyncio.wait([after])  # in order; its own outcome went to its own callers
+        try:
+            await self._finish(channel, tails)
+        except Exception as error:
+            for queued in group:
+                queued.answer(error)
+            return
         for queued, outcome in done:
             queued.answer(outcome)
 
