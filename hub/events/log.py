@@ -314,25 +314,26 @@ class EventLog:
         mark and publish run while the next group is decided (in order: each after the one before)."""
         finishing: asyncio.Task[None] | None = None
         try:
-            while queue := self._queued.get(channel):
-                group = [queued for queued in queue[:COMMIT_GROUP_MAX] if not queued.done.done()]
-                del queue[:COMMIT_GROUP_MAX]
-                if group:
-                    finishing = await self._commit_group(channel, group, after=finishing)
-            if finishing is not None:
-                await finishing
+            while True:
+                if queue := self._queued.get(channel):
+                    group = [queued for queued in queue[:COMMIT_GROUP_MAX] if not queued.done.done()]
+                    del queue[:COMMIT_GROUP_MAX]
+                    if group:
+                        finishing = await self._commit_group(channel, group, after=finishing)
+                elif finishing is not None and not finishing.done():
+                    await asyncio.wait([finishing])  # more may be queued meanwhile
+                else:
+                    break
         except Exception as error:
             log.exception("a group of changes on %s failed", channel)
             for queued in self._queued.pop(channel, []):
                 queued.answer(error)
         finally:
+            # Left only when cancelled (shutting down): nobody will commit these.
+            for queued in self._queued.pop(channel, []):
+                queued.answer(Unavailable("the service is stopping; try again"))
             del self._grouping[channel]
             await self._turns.let_go(channel)
-            if not self._queued.get(channel):
-                self._queued.pop(channel, None)
-            else:  # stopped by a cancellation (shutting down): nobody will commit these
-                for queued in self._queued.pop(channel):
-                    queued.answer(Unavailable("the service is stopping; try again"))
 
     async def _commit_group(
         self, channel: str, group: list[_Queued], *, after: asyncio.Task[None] | None

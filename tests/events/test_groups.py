@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.errors import Conflict
 from hub.events.log import Decision, EventLog, Unchanged, staged
-from schemas.events import Change, Put
+from schemas.events import Change, Event, Put
 
 CHANNEL = "test:groups"
 
@@ -131,3 +131,25 @@ async def test_a_seq_taken_by_another_writer_meanwhile_has_the_rest_decided_agai
     assert [e.data["total"] for e in logged] == [100, 1100, 1101, 1103, 1106, 1110]
     stored = await db["counters"].find_one({"_id": "c"})
     assert stored is not None and stored["total"] == 1110
+
+
+async def test_changes_queued_while_a_group_is_published_are_committed_too(
+    mongo: AsyncMongoClient[dict[str, Any]], database_name: str
+) -> None:
+    db = mongo[database_name]
+    published: list[int] = []
+    publishing = asyncio.Event()
+
+    async def slow_sink(event: Event) -> None:
+        publishing.set()
+        await asyncio.sleep(0.05)  # a slow publish: the group's callers wait for it
+        published.append(event.seq)
+
+    log = EventLog(db, sink=slow_sink)
+    await log.ensure_indexes(retention_days=7)
+    first = asyncio.create_task(log.commit(CHANNEL, _adding(db, 1), actor=None, grouped=True))
+    await publishing.wait()  # the first group is logged and being published
+    later = [log.commit(CHANNEL, _adding(db, n), actor=None, grouped=True) for n in (2, 3, 4)]
+    results = await asyncio.gather(first, *later)
+    assert sorted(r.seq for r in results if not isinstance(r, Unchanged)) == [1, 2, 3, 4]
+    assert published == [1, 2, 3, 4]  # in seq order, though the groups overlapped
