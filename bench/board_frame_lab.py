@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from board_page import CHROMIUM, OBSERVER, _fill, _open  # noqa: E402
-from boards import ADMIN, _start_instance, _wait_ready  # noqa: E402
+from boards import _sign_in, _start_instance, _wait_ready  # noqa: E402
 
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
 
@@ -154,10 +154,7 @@ async def bench(args: argparse.Namespace, extra: dict[str, str]) -> None:
     try:
         async with aiohttp.ClientSession() as session, async_playwright() as playwright:
             await _wait_ready(session, url)
-            async with session.post(
-                url + "/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}
-            ) as r:
-                token = (await r.json())["token"]
+            token = await _sign_in(session, url)
             board_id, _, _ = await _fill(session, url, token, args.cards)
             browser = await playwright.chromium.launch(
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]

@@ -46,7 +46,7 @@ from playwright.async_api import Page, async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from boards import ADMIN, _call, _start_instance, _wait_ready  # noqa: E402
+from boards import ADMIN, _call, _sign_in, _start_instance, _wait_ready  # noqa: E402
 
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
 
@@ -295,10 +295,7 @@ async def bench(args: argparse.Namespace) -> None:
     try:
         async with aiohttp.ClientSession() as session, async_playwright() as playwright:
             await _wait_ready(session, url)
-            async with session.post(
-                url + "/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}
-            ) as r:
-                token = (await r.json())["token"]
+            token = await _sign_in(session, url)
             board_id, columns, card_ids = await _fill(session, url, token, args.cards)
             browser = await playwright.chromium.launch(
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]

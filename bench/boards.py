@@ -71,6 +71,13 @@ async def _wait_ready(session: aiohttp.ClientSession, url: str) -> None:
     raise RuntimeError(f"{url} did not become ready")
 
 
+async def _sign_in(session: aiohttp.ClientSession, url: str) -> str:
+    """The bench admin's bearer token on the instance at ``url``."""
+    async with session.post(url + "/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}) as r:
+        token: str = (await r.json())["token"]
+    return token
+
+
 async def _call(session: aiohttp.ClientSession, method: str, url: str, token: str, body: Any = None) -> Any:
     async with session.request(
         method, url, json=body, headers={"Authorization": f"Bearer {token}"}
@@ -99,10 +106,7 @@ async def bench(args: argparse.Namespace) -> None:
             for url in urls:
                 await _wait_ready(session, url)
             # Each instance's settings allow its own origin only; the bench sends no Origin header.
-            async with session.post(
-                urls[0] + "/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}
-            ) as r:
-                token = (await r.json())["token"]
+            token = await _sign_in(session, urls[0])
             project = await _call(
                 session,
                 "POST",

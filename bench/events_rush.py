@@ -26,7 +26,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.boards import ADMIN, _start_instance, _wait_ready  # noqa: E402
+from bench.boards import _sign_in, _start_instance, _wait_ready  # noqa: E402
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
 
 
@@ -90,10 +90,7 @@ async def bench(args: argparse.Namespace) -> None:
         async with aiohttp.ClientSession(connector=connector) as session:
             for url in urls:
                 await _wait_ready(session, url)
-            async with session.post(
-                urls[0] + "/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}
-            ) as response:
-                token = (await response.json())["token"]
+            token = await _sign_in(session, urls[0])
             # The baseline's hub takes everyone: raw check-ins, never refused.
             status, _ = await _call(
                 session, "PATCH", urls[0] + "/api/hubs/shibuya", token, {"capacity": 10_000}

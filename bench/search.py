@@ -29,7 +29,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.boards import ADMIN, _call, _start_instance, _wait_ready  # noqa: E402
+from bench.boards import _call, _sign_in, _start_instance, _wait_ready  # noqa: E402
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
 from hub.storage import mongo as mongo_storage  # noqa: E402
 
@@ -128,10 +128,7 @@ async def bench(args: argparse.Namespace) -> None:
     try:
         async with aiohttp.ClientSession() as session:
             await _wait_ready(session, url)
-            async with session.post(
-                url + "/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}
-            ) as r:
-                token = (await r.json())["token"]
+            token = await _sign_in(session, url)
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             first = 2_000
             rest = (args.cards - first) // (args.boards - 1)
