@@ -12,11 +12,11 @@ log) starts the board afresh: a miss costs the reads it saves, never a wrong ans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hub.boards.model import CARDS, COLUMNS, placed_at
 from hub.doc import Doc
+from hub.events.remembered import Remembered
 
 # Boards whose ends are remembered (least recently used forgotten first): a few columns of three
 # card documents each, so a few kilobytes a board.
@@ -44,40 +44,17 @@ class BoardEnds:
     ends: dict[str, ColumnEnds] = field(default_factory=dict)
 
 
-class Ends:
-    """The boards' ends, each at the one seq it describes."""
+def ends_by_board() -> Remembered[BoardEnds]:
+    """The boards' ends, each at the one seq it describes (carried with ``carry``)."""
+    return Remembered(lambda seq: BoardEnds(seq=seq), keep=_BOARDS_REMEMBERED)
 
-    def __init__(self) -> None:
-        self._boards: dict[str, BoardEnds] = {}
 
-    def at(self, board_id: str, seq: int) -> BoardEnds:
-        """The board's ends at ``seq`` (a fresh, empty record when what is known is of another seq)."""
-        known = self._boards.pop(board_id, None)
-        if known is None or known.seq != seq:
-            known = BoardEnds(seq=seq)
-        self._boards[board_id] = known
-        if len(self._boards) > _BOARDS_REMEMBERED:
-            del self._boards[next(iter(self._boards))]
-        return known
-
-    def carry(self, board_id: str, seq: int, ops: Sequence[Doc]) -> None:
-        """This process logged event ``seq`` of the board with ``ops``: carry what is known at
-        ``seq - 1`` over it, or forget the board."""
-        known = self._boards.get(board_id)
-        if known is None:
-            return
-        if known.seq != seq - 1:
-            del self._boards[board_id]
-            return
-        known.seq = seq
-        for raw in ops:
-            if raw["collection"] == COLUMNS:
-                _carry_column(known, raw, seq)
-            elif raw["collection"] == CARDS:
-                _carry_card(known, raw, seq)
-
-    def forget(self, board_id: str) -> None:
-        self._boards.pop(board_id, None)
+def carry(known: BoardEnds, raw: Doc, seq: int) -> None:
+    """Carry a board's ends over one op of event ``seq``."""
+    if raw["collection"] == COLUMNS:
+        _carry_column(known, raw, seq)
+    elif raw["collection"] == CARDS:
+        _carry_card(known, raw, seq)
 
 
 def _carry_column(known: BoardEnds, raw: Doc, seq: int) -> None:

@@ -29,7 +29,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.boards import model
-from hub.boards.ends import ColumnEnds, Ends
+from hub.boards.ends import ColumnEnds, carry, ends_by_board
 from hub.boards.model import (
     BOARD_FOLLOWERS,
     CARD_PARTS,
@@ -45,7 +45,7 @@ from hub.boards.positions import Placement
 from hub.boards.snapshot import read_compact_state
 from hub.doc import Doc
 from hub.errors import Conflict, NotFound
-from hub.events.log import NOT_LOGGED, State, deciding_head, staged
+from hub.events.log import State, deciding_head, staged
 from hub.limits import MAX_CARDS_PER_BOARD, MAX_COLUMNS_PER_BOARD
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class BoardStore:
         # board → (seq, open cards at that seq), least recently used first.
         self._open_cards: dict[str, tuple[int, int]] = {}
         # Each board's columns and their end cards at one seq (hub/boards/ends.py).
-        self._ends = Ends()
+        self._ends = ends_by_board()
 
     async def ensure_indexes(self) -> None:
         """Indexes, and the data migrations of boards (idempotent; run at every start)."""
@@ -236,15 +236,7 @@ class BoardStore:
         carry the board's open cards and column ends forward over it, or forget them (an event not
         in ``_OPEN_CARDS_DELTA``; ``NOT_LOGGED``: a group's event was not logged after all)."""
         board_id = channel.partition(":")[2]
-        try:
-            if event == NOT_LOGGED:
-                self._ends.forget(board_id)
-            else:
-                self._ends.carry(board_id, seq, ops)
-        except Exception:
-            # An op of a shape not foreseen: what is known of the board is read again, never guessed.
-            log.exception("board %s: column ends not carried over event %d", board_id, seq)
-            self._ends.forget(board_id)
+        self._ends.told(board_id, seq, event, ops, carry)
         known = self._open_cards.pop(board_id, None)
         delta = _OPEN_CARDS_DELTA.get(event)
         if known is not None and delta is not None and known[0] == seq - 1:

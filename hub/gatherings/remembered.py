@@ -10,10 +10,10 @@ registration), makes it read again. A miss costs the reads it saves, never a wro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hub.doc import Doc
+from hub.events.remembered import Remembered
 from hub.gatherings.model import GATHERINGS, REGISTRATIONS
 
 # Hubs whose events are remembered: there are two; the bound only guards against a misuse.
@@ -29,42 +29,22 @@ class HubSeats:
     codes: dict[str, set[str]] = field(default_factory=dict)
 
 
-class RememberedSeats:
-    def __init__(self) -> None:
-        self._hubs: dict[str, HubSeats] = {}
+def seats_by_hub() -> Remembered[HubSeats]:
+    """What registrations decide on, per hub, each at the one seq it describes (carried with ``carry``)."""
+    return Remembered(lambda seq: HubSeats(seq=seq), keep=_HUBS_REMEMBERED)
 
-    def at(self, hub_id: str, seq: int) -> HubSeats:
-        """What is known of the hub at ``seq`` (fresh and empty when what is known is of another seq)."""
-        known = self._hubs.get(hub_id)
-        if known is None or known.seq != seq:
-            known = self._hubs[hub_id] = HubSeats(seq=seq)
-            if len(self._hubs) > _HUBS_REMEMBERED:
-                del self._hubs[next(iter(self._hubs))]
-        return known
 
-    def carry(self, hub_id: str, seq: int, ops: Sequence[Doc]) -> None:
-        """Event ``seq`` of the hub's channel is logged with ``ops``: carry what is known at
-        ``seq - 1`` over it, or forget the hub."""
-        known = self._hubs.get(hub_id)
-        if known is None:
+def carry(known: HubSeats, raw: Doc, seq: int) -> None:
+    """Carry a hub's remembered events and codes over one op of event ``seq``."""
+    if raw["collection"] == GATHERINGS:
+        if raw["op"] == "put":
+            known.events[raw["doc"]["_id"]] = {**raw["doc"], "_seq": seq, "_deleted": False}
+        else:
+            known.events.pop(raw["id"], None)
+    elif raw["collection"] == REGISTRATIONS:
+        if raw["op"] != "put":  # a removed registration names no code: read them again
+            known.codes.clear()
             return
-        if known.seq != seq - 1:
-            del self._hubs[hub_id]
-            return
-        known.seq = seq
-        for raw in ops:
-            if raw["collection"] == GATHERINGS:
-                if raw["op"] == "put":
-                    known.events[raw["doc"]["_id"]] = {**raw["doc"], "_seq": seq, "_deleted": False}
-                else:
-                    known.events.pop(raw["id"], None)
-            elif raw["collection"] == REGISTRATIONS:
-                if raw["op"] != "put":  # a removed registration names no code: read them again
-                    known.codes.clear()
-                    continue
-                taken = known.codes.get(raw["doc"]["event_id"])
-                if taken is not None:
-                    taken.add(raw["doc"]["code"])
-
-    def forget(self, hub_id: str) -> None:
-        self._hubs.pop(hub_id, None)
+        taken = known.codes.get(raw["doc"]["event_id"])
+        if taken is not None:
+            taken.add(raw["doc"]["code"])

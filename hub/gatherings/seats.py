@@ -25,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.clock import Clock
 from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, NotFound, Unavailable
-from hub.events.log import NOT_LOGGED, Decision, EventLog, Unchanged, deciding_head, staged
+from hub.events.log import Decision, EventLog, Unchanged, deciding_head, staged
 from hub.gatherings.model import (
     GATHERINGS,
     LIVE,
@@ -39,7 +39,7 @@ from hub.gatherings.model import (
     registration_out,
 )
 from hub.gatherings.notices import Kind, RegistrantNotices
-from hub.gatherings.remembered import HubSeats, RememberedSeats
+from hub.gatherings.remembered import HubSeats, carry, seats_by_hub
 from hub.gatherings.service import EventCatalogue, HubDirectory
 from hub.ids import new_id
 from hub.principal import Principal
@@ -74,7 +74,7 @@ class Seats:
         self._hubs = hubs
         self._notices = notices
         self._clock = clock
-        self._remembered = RememberedSeats()
+        self._remembered = seats_by_hub()
 
     async def ensure_indexes(self) -> None:
         # A code names one registration of its event (a second guard besides the check in decide).
@@ -202,16 +202,7 @@ class Seats:
     def logged(self, channel: str, seq: int, event: str, ops: list[Doc]) -> None:
         """The log's observer (``EventLog.observe``): carry what is remembered of the hub forward
         over event ``seq`` of its channel (``NOT_LOGGED``: a group's event was not logged after all)."""
-        hub_id = channel.partition(":")[2]
-        try:
-            if event == NOT_LOGGED:
-                self._remembered.forget(hub_id)
-            else:
-                self._remembered.carry(hub_id, seq, ops)
-        except Exception:
-            # An op of a shape not foreseen: read again, never guessed.
-            log.exception("hub %s: seats not carried over event %d", hub_id, seq)
-            self._remembered.forget(hub_id)
+        self._remembered.told(channel.partition(":")[2], seq, event, ops, carry)
 
     async def _event_at_head(self, known: HubSeats | None, event_id: str) -> Doc | None:
         """The live event document at the deciding head: as a group's earlier changes left it, as
