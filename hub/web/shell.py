@@ -26,6 +26,7 @@ from hub.http.middlewares import wants_html
 from hub.principal import Principal
 from hub.web.catalogs import LOCALE_COOKIE, LOCALES, Catalogs, choose_locale, load_catalogs, safe_next
 from hub.web.markup import translate
+from hub.web.modules import module_graph
 
 WEB_DIR = Path(__file__).resolve().parent
 # A year: the choice of language is a preference, not a secret.
@@ -55,6 +56,8 @@ class Page:
     nav: bool
     fragment: str
     has_script: bool
+    # What its script imports, all the way down (hub/web/modules.py), asked for at once.
+    preloads: tuple[str, ...] = ()
     # Only these roles see it in the menu (None: everyone who may open it).
     nav_roles: frozenset[str] | None = None
 
@@ -114,6 +117,7 @@ def add_page(
 
 
 def _load_page(web_dir: Path, *, path: str, name: str, title_key: str, auth: bool, nav: bool) -> Page:
+    has_script = (web_dir / "static" / "pages" / f"{name}.js").is_file()
     return Page(
         path=path,
         name=name,
@@ -121,7 +125,8 @@ def _load_page(web_dir: Path, *, path: str, name: str, title_key: str, auth: boo
         auth=auth,
         nav=nav,
         fragment=(web_dir / "pages" / f"{name}.html").read_text(encoding="utf-8"),
-        has_script=(web_dir / "static" / "pages" / f"{name}.js").is_file(),
+        has_script=has_script,
+        preloads=module_graph(web_dir / "static", f"/static/pages/{name}.js") if has_script else (),
     )
 
 
@@ -146,7 +151,8 @@ def render(
     signed_in = principal is not None
     nav_links = _nav_links(shell, current=page, role=None if principal is None else principal.role)
     script = (
-        f'<script type="module" src="/static/pages/{quote(page.name)}.js"></script>'
+        "".join(f'<link rel="modulepreload" href="{quote(url)}">' for url in page.preloads)
+        + f'<script type="module" src="/static/pages/{quote(page.name)}.js"></script>'
         if page.has_script
         else ""
     )

@@ -164,3 +164,20 @@ def test_every_i18n_key_used_by_a_page_exists() -> None:
         ]
         missing = [key for key in used if key not in ja]
         assert not missing, f"{path.name}: {missing}"
+
+
+async def test_a_page_asks_for_its_whole_module_graph_at_once_and_each_module_is_served(
+    client: TestClient[Any, Any],
+) -> None:
+    """``<link rel="modulepreload">`` for every module a page's script imports, directly or not (the
+    board's icons come through its view), so none waits for the one importing it; a wrong path
+    would cost a 404, so each is fetched."""
+    shell = client.app[keys.WEB]
+    board = next(page for page in shell.pages if page.name == "board")
+    assert {"/static/pages/board_view.js", "/static/pages/board_icons.js"} <= set(board.preloads)
+    assert "/static/pages/board.js" not in board.preloads
+    for url in {url for page in shell.pages for url in page.preloads}:
+        response = await client.get(url)
+        assert response.status == 200, url
+    html = await (await client.get("/login", headers=HTML)).text()
+    assert '<link rel="modulepreload" href="/static/app.js">' in html

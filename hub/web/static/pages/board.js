@@ -76,10 +76,15 @@ const dialog = new CardDialog(state, {
 
 // --- loading and live updates -------------------------------------------------------------------
 
-async function loadBoard() {
-  state.board = await api("GET", `/api/boards/${encodeURIComponent(boardId)}`);
+/** Read the board's snapshot (or take the one `fetching` already asked for) and draw it whole. */
+async function loadBoard(fetching = fetchBoard()) {
+  state.board = await fetching;
   sortBoard(state.board);
   renderAll();
+}
+
+function fetchBoard() {
+  return api("GET", `/api/boards/${encodeURIComponent(boardId)}`);
 }
 
 /** A full render: the first paint, a snapshot reloaded, a language or rights change. */
@@ -827,9 +832,12 @@ function renderArchived() {
 
 async function start() {
   showStatus("connecting");
+  // Who is signed in and the board, asked at once: the first paint waits for the slower, not both.
+  const board = fetchBoard();
+  board.catch(() => {}); // its failure is handled where it is awaited, after me()
   state.user = await me();
   state.people.set(state.user.id, state.user.name);
-  await loadBoard();
+  await loadBoard(board);
   const hubs = api("GET", "/api/hubs", undefined, { quiet: true }).catch(() => []);
   await refreshRights();
   renderAll();
