@@ -48,8 +48,11 @@ function reloadSoon() {
 }
 
 async function start() {
-  await load();
+  event = await api("GET", `/api/events/${encodeURIComponent(EVENT_ID)}`);
+  // The channel's seq first, the list after it: a registration made in between is then both in the
+  // list and replayed from the seq (one more reload), never in neither.
   const snapshot = await api("GET", `/api/hubs/${encodeURIComponent(event.hub_id)}/snapshot`, undefined, { quiet: true }).catch(() => null);
+  await load();
   if (!snapshot) return;
   connect().channel(`hub:${event.hub_id}`, {
     since: snapshot.seq,
