@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from playwright.async_api import Page, async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from board_page import CHROMIUM, OBSERVER, _fill, _open  # noqa: E402
+from board_page import CHROMIUM, OBSERVER, _fill, _open, _traced  # noqa: E402
 from boards import _sign_in, _start_instance, _wait_ready  # noqa: E402
 
 from hub.embedded import EmbeddedStack, free_port  # noqa: E402
@@ -98,28 +97,6 @@ def _main_thread_cpu(events: list[dict[str, Any]]) -> dict[str, float]:
     return totals
 
 
-async def _traced(page: Page, run: Callable[[], Awaitable[None]]) -> list[dict[str, Any]]:
-    cdp = await page.context.new_cdp_session(page)
-    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    cdp.on("Tracing.tracingComplete", lambda event: done.set_result(event["stream"]))
-    categories = "devtools.timeline,disabled-by-default-devtools.timeline"
-    await cdp.send("Tracing.start", {"categories": categories, "transferMode": "ReturnAsStream"})
-    await run()
-    await cdp.send("Tracing.end")
-    stream = await done
-    chunks = []
-    while True:
-        part = await cdp.send("IO.read", {"handle": stream})
-        chunks.append(part["data"])
-        if part.get("eof"):
-            break
-    await cdp.send("IO.close", {"handle": stream})
-    await cdp.detach()
-    data = json.loads("".join(chunks))
-    events: list[dict[str, Any]] = data["traceEvents"] if isinstance(data, dict) else data
-    return events
-
-
 async def _measure(page: Page, variants: dict[str, str], *, rounds: int, per_kind: int) -> dict[str, Any]:
     results: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in variants}
     await page.evaluate(
@@ -137,7 +114,8 @@ async def _measure(page: Page, variants: dict[str, str], *, rounds: int, per_kin
                         wall = await page.evaluate(STEP, [first + i, kind])
                         results[name][f"{kind} wall"].append(wall)
 
-                phases = _main_thread_cpu(await _traced(page, run))
+                _, events = await _traced(page, run)
+                phases = _main_thread_cpu(events)
                 results[name][kind].append(sum(phases.values()) / per_kind)
                 for phase, total in phases.items():
                     results[name][f"{kind} {phase}"].append(total / per_kind)

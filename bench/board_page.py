@@ -215,6 +215,7 @@ async def _traced(page: Page, run: Any) -> tuple[Any, list[dict[str, Any]]]:
         if part.get("eof"):
             break
     await cdp.send("IO.close", {"handle": stream})
+    await cdp.detach()  # a page traced many times (board_frame_lab.py) keeps no session per trace
     data = json.loads("".join(chunks))
     events = data["traceEvents"] if isinstance(data, dict) else data
     return result, events
