@@ -42,11 +42,10 @@ class CardService:
         access = await self._boards.require_change(principal, board_id)
         await self._notices.check_assignees(access, body.assignees)
         card_id = idempotent_id(caller_id=principal.id, scope=f"card:{board_id}", key=idempotency_key)
-        # Whether the card's history entry names people to tell (else there is nothing to look up).
-        telling: list[bool] = []
+        # Whom the card's history entry names to tell (from the request alone; none: nothing to look up).
+        notify = self._notices.assigned(before=[], after=body.assignees, actor_id=principal.id)
 
         async def decide() -> Decision:
-            telling.clear()
             # Only a retried key can find its id taken: a fresh random id needs no read.
             existing = await self._store.card_any(card_id) if idempotency_key else None
             if existing is not None:
@@ -87,8 +86,6 @@ class CardService:
             }
             # Its creator and its assignees follow it from the start.
             doc = followed_by(with_due(doc, body.due, self._due.zone), principal.id, *body.assignees)
-            notify = self._notices.assigned(before=[], after=body.assignees, actor_id=principal.id)
-            telling.append(bool(notify))
             return _card_change(
                 "card.created", None, doc, principal, notify=notify, ops=_ops(arm_op(None, doc, self._due))
             )
@@ -98,7 +95,7 @@ class CardService:
         if isinstance(result, Unchanged):
             assert result.doc is not None
             return model.card_out(result.doc)
-        if any(telling):
+        if notify:
             await self._notices.deliver_for(result)
         return CardOut.model_validate(result.data)
 
