@@ -204,6 +204,8 @@ async def test_columns_are_renamed_and_deleted_in_the_pages_own_dialogs(
 
     # English.
     await page.locator("a[data-locale=en]").click()
+    # The switch happens in the page: wait until the board is drawn again in English.
+    await expect(page.get_by_role("heading", name="進行中 (2 cards)")).to_be_visible()
     await _column_menu(page, doing, "Rename")
     english = page.get_by_role("dialog", name="Rename “進行中”")
     await page.keyboard.press("Backspace")
