@@ -36,7 +36,13 @@ routes = web.RouteTableDef()
 
 def add_pages(app: web.Application) -> None:
     """The live board (docs/boards.md, "Live page")."""
-    add_page(app, path="/boards/{board_id}", name="board", title_key="boards.title")
+    add_page(
+        app,
+        path="/boards/{board_id}",
+        name="board",
+        title_key="boards.title",
+        fetches=("/api/me", "/api/boards/{board_id}"),
+    )
 
 
 def _boards(request: web.Request) -> BoardService:

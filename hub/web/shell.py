@@ -58,6 +58,9 @@ class Page:
     has_script: bool
     # What its script imports, all the way down (hub/web/modules.py), asked for at once.
     preloads: tuple[str, ...] = ()
+    # API paths the page's script reads first (``{name}`` filled from the page's route), asked for
+    # while the HTML is still being parsed instead of after the modules have run.
+    fetches: tuple[str, ...] = ()
     # Only these roles see it in the menu (None: everyone who may open it).
     nav_roles: frozenset[str] | None = None
 
@@ -101,17 +104,22 @@ def add_page(
     auth: bool = True,
     nav: bool = False,
     nav_roles: frozenset[str] | None = None,
+    fetches: tuple[str, ...] = (),
 ) -> None:
     """Serve ``hub/web/pages/<name>.html`` at ``path`` in the base layout.
 
     ``auth``: visitors who are not signed in are sent to ``/login?next=<this page>``.
     ``nav``: the page is linked from the header (and the home page) for those who may open it;
     ``nav_roles`` narrows that to some roles (admin pages in an admin's menu only).
+    ``fetches``: API paths the script reads first, e.g. ``/api/boards/{board_id}`` (the route's own
+    names), preloaded for a signed-in visitor; the script must ask for them with ``api()``'s GET.
     """
     shell = app[keys.WEB]
     page = _load_page(shell.web_dir, path=path, name=name, title_key=title_key, auth=auth, nav=nav)
     if nav_roles is not None:
         page = replace(page, nav_roles=nav_roles)
+    if fetches:
+        page = replace(page, fetches=fetches)
     shell.pages.append(page)
     app.router.add_get(path, _page_handler(page))
 
@@ -152,6 +160,7 @@ def render(
     nav_links = _nav_links(shell, current=page, role=None if principal is None else principal.role)
     script = (
         "".join(f'<link rel="modulepreload" href="{quote(url)}">' for url in page.preloads)
+        + _data_preloads(request, page, signed_in=signed_in)
         + f'<script type="module" src="/static/pages/{quote(page.name)}.js"></script>'
         if page.has_script
         else ""
@@ -170,6 +179,19 @@ def render(
     body = translate(document, catalog=catalog, signed_in=signed_in)
     headers = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"}
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=headers)
+
+
+def _data_preloads(request: web.Request, page: Page, *, signed_in: bool) -> str:
+    """``<link rel=preload as=fetch>`` for the page's first API reads. ``crossorigin`` makes the
+    request the same as ``fetch()``'s default (CORS mode, cookies for the same origin), so the
+    script's own request is answered from it; without a session there is nothing to read."""
+    if not signed_in:
+        return ""
+    names = {key: quote(value, safe="") for key, value in request.match_info.items()}
+    return "".join(
+        f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{_attr(path.format_map(names))}">'
+        for path in page.fetches
+    )
 
 
 def _nav_links(shell: WebShell, *, current: Page, role: str | None) -> str:

@@ -416,3 +416,22 @@ async def test_the_live_state_follows_a_language_switch(
     await expect(page.locator("[data-live-state]")).to_have_text("Up to date")
     await expect(page.locator("[data-board-title]")).to_have_text("磐梯 DX")
     await assert_accessible(page)
+
+
+async def test_the_board_and_who_is_signed_in_are_asked_for_once_while_the_page_is_read(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    """The page's HTML asks for the board and for who is signed in before its scripts have run
+    (``<link rel=preload>``); the scripts' own requests are answered by those, not sent again."""
+    setup = await _board(live_server, make_account)
+    page = await (await new_context()).new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    await _open(page, live_server, setup.editor, setup.board_id)
+    await expect(_titles(page, "作業中")).to_have_text(["B1", "B2"])
+    entries = await page.evaluate(
+        "performance.getEntriesByType('resource').map((e) => [new URL(e.name).pathname, e.initiatorType])"
+    )
+    for path in (f"/api/boards/{setup.board_id}", "/api/me"):
+        assert [entry for entry in entries if entry[0] == path] == [[path, "link"]], entries
+    assert not [text for text in messages if "preload" in text], messages

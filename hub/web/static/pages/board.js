@@ -839,8 +839,10 @@ async function start() {
   state.people.set(state.user.id, state.user.name);
   await loadBoard(board);
   const hubs = api("GET", "/api/hubs", undefined, { quiet: true }).catch(() => []);
-  await refreshRights();
-  renderAll();
+  await refreshRights(); // a full render again only if the rights differ from the first render's
+  // The project's members named people the first render knew only by id: their cards are redrawn.
+  view.patch(new Set(state.board.columns.map((column) => column.id)));
+  renderEmpty();
   for (const hub of await hubs) state.hubs.set(hub.id, hub.name);
   follow();
   // A link to one card (a mention's notification, e-mail or LINE message): open it on arrival.
