@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.clock import Clock
 from hub.doc import Doc
 from hub.errors import Forbidden, NotFound, Unavailable
-from hub.events.log import Decision, EventLog, Unchanged
+from hub.events.log import Decision, EventLog, Unchanged, deciding_head, staged
 from hub.hubs import hours
 from hub.hubs.arrivals import RegistrationArrivals, arrival_checkin_id
 from hub.hubs.leases import UserLeases
@@ -36,6 +36,7 @@ from hub.hubs.model import (
     put_op,
     stored,
 )
+from hub.hubs.occupancy import carry, is_open, open_by_hub
 from hub.ids import idempotent_id
 from hub.principal import Principal
 from hub.rights import Rights
@@ -75,6 +76,8 @@ class HubService:
         self._leases = UserLeases(db)
         self._user_hub_hook = user_hub_hook
         self._arrivals: RegistrationArrivals | None = None
+        # Each hub's open check-ins at its channel's head, for the decides (hub/hubs/occupancy.py).
+        self._open = open_by_hub()
         # One writer per hub channel in this process: the log serialises writers anyway, and letting
         # a burst of requests race for each seq only multiplies retries (cross-instance races remain).
 
@@ -325,7 +328,31 @@ class HubService:
         await self._events.commit(channel_of(hub_id), decide, actor=None)
 
     async def count_open(self, hub_id: str) -> int:
-        return await self._checkins.count_documents({"hub_id": hub_id, **OPEN, **LIVE})
+        """The hub's open check-ins: inside a ``decide`` of its channel, as remembered at the head
+        (read once) with what the decides before it in its group stage; else counted."""
+        head = deciding_head(channel_of(hub_id))
+        if head is None:
+            return await self._checkins.count_documents({"hub_id": hub_id, **OPEN, **LIVE})
+        known = self._open.at(hub_id, head)
+        if known.ids is None:
+            docs = await self._checkins.find({"hub_id": hub_id, **OPEN, **LIVE}, {"_id": 1}).to_list()
+            known.ids = {doc["_id"] for doc in docs}
+        # A staged tombstone names no hub: it can only close one of these.
+        pending = [doc for doc in staged(CHECKINS).values() if doc.get("hub_id", hub_id) == hub_id]
+        if not pending:
+            return len(known.ids)
+        ids = set(known.ids)
+        for doc in pending:
+            if is_open(doc):
+                ids.add(doc["_id"])
+            else:
+                ids.discard(doc["_id"])
+        return len(ids)
+
+    def logged(self, channel: str, seq: int, event: str, ops: list[Doc]) -> None:
+        """The log's observer (``EventLog.observe``): carry each hub's open check-ins forward over
+        event ``seq`` of its channel."""
+        self._open.told(channel.partition(":")[2], seq, event, ops, carry)
 
     async def _open_of_user(self, user_id: str) -> list[Doc]:
         for hub in await self.hub_docs():

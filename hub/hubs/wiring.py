@@ -46,6 +46,8 @@ def build_hubs(
     user_hub_hook: UserHubHook | None = None,
 ) -> Hubs:
     service = HubService(db, events=events, rights=rights, clock=clock, user_hub_hook=user_hub_hook)
+    # The open check-ins a check-in decides on, carried over the hubs' events (hub/hubs/occupancy.py).
+    events.observe("hub", service.logged)
     return Hubs(
         service=service,
         admin=HubAdmin(db, hubs=service, events=events, rights=rights),

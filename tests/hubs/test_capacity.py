@@ -53,3 +53,33 @@ async def test_burst_of_50_into_capacity_20_from_two_instances(
     live_occupancy = [e["data"]["occupancy"] for e in live if e["event"] == "hub.occupancy"]
     assert live_occupancy == occupancy
     print(f"50 check-ins over two instances in {elapsed:.2f} s")
+
+
+async def test_a_check_out_at_one_instance_frees_the_seat_at_the_other(
+    make_client: AppFactory, make_user: UserFactory
+) -> None:
+    """Each instance counts a hub's open check-ins from what it remembers at the channel's head;
+    what the other instance changed in between (a check-in, a check-out) is counted there too."""
+    first, second = await make_client(), await make_client()
+    admin = await make_user("admin")
+    staff = await make_user("member")
+    assert (await first.patch("/api/hubs/shibuya", json={"capacity": 2}, headers=admin.headers)).status == 200
+
+    async def visit(client: Any, n: int) -> tuple[int, dict[str, Any]]:
+        body = {**VISITOR, "name": f"来訪者 {n}"}
+        response = await client.post("/api/hubs/shibuya/checkins", json=body, headers=staff.headers)
+        return response.status, await response.json()
+
+    one = await visit(first, 1)
+    two = await visit(second, 2)
+    assert (one[0], two[0]) == (201, 201)
+    assert (await visit(first, 3))[0] == 409  # full, counted at the first with the second's check-in
+    out = await second.post(f"/api/checkins/{one[1]['id']}/checkout", headers=staff.headers)
+    assert out.status == 200
+    assert (await visit(first, 4))[0] == 201  # the seat freed at the other instance
+    assert (await visit(second, 5))[0] == 409
+    assert (await visit(first, 6))[0] == 409
+    events = await first.app[keys.SERVICES].events.since("hub:shibuya", 0)
+    assert [e.data["occupancy"] for e in events if e.event == "hub.occupancy"] == [1, 2, 1, 2]
+    hubs = await (await first.get("/api/hubs", headers=admin.headers)).json()
+    assert next(h for h in hubs if h["id"] == "shibuya")["occupancy"] == 2
