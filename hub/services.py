@@ -70,7 +70,7 @@ class Services:
     deliveries: DeliveryRunner
 
     async def ensure_indexes(self) -> None:
-        await self.events.ensure_indexes(retention_days=self.settings.event_retention_days)
+        await self.events.ensure_indexes()
         for domain in (
             self.identity,
             self.notifications,

@@ -24,7 +24,7 @@ from workers.cron import NOTIFICATION_CRON_JOBS, NOTIFICATION_FUNCTIONS, WEBHOOK
 from workers.digest import send_digests
 from workers.gatherings import purge_registrants, remind_registrants
 from workers.hubs import auto_checkout, purge_visitors
-from workers.sweeper import catch_up_channels
+from workers.sweeper import catch_up_channels, purge_events
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ FUNCTIONS: list[Function | WorkerCoroutine] = [*NOTIFICATION_FUNCTIONS]
 CRON_JOBS: list[CronJob] = [
     # Every 10 s: a change whose writer died before publishing reaches live pages within seconds.
     cron(catch_up_channels, second=set(range(0, 60, 10)), run_at_startup=True, unique=True),
+    # Hourly: the log keeps its events DEJIMA_EVENT_RETENTION_DAYS (the contract's 7 days at least).
+    cron(purge_events, minute=37, second=30, run_at_startup=True, unique=True),
     # Every minute: open check-ins end within a minute of their hub's closing time (any time zone).
     cron(auto_checkout, second=5, run_at_startup=True, unique=True),
     # Hourly: erasure is due "N days after the visit"; an hour late is fine, a day would not be.

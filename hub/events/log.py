@@ -57,7 +57,7 @@ from hub.doc import Doc
 from hub.errors import Unavailable
 from hub.events.turns import Turns
 from hub.limits import COMMIT_GROUP_MAX, COMMIT_MAX_ATTEMPTS
-from hub.storage.mongo import ensure_ttl_index
+from hub.storage.mongo import ensure_plain_index
 from schemas.common import utc_now
 from schemas.events import Actor, Change, Delete, Event, Put
 
@@ -194,10 +194,17 @@ class EventLog:
         (composition time; it must not fail or wait)."""
         self._observers.setdefault(kind, []).append(observer)
 
-    async def ensure_indexes(self, *, retention_days: int) -> None:
+    async def ensure_indexes(self) -> None:
         await self._events.create_index([("ch", ASCENDING), ("seq", ASCENDING)], unique=True)
-        ttl_s = int(timedelta(days=retention_days).total_seconds())
-        await ensure_ttl_index(self._events, field="at", ttl_s=ttl_s)
+        # Not a TTL index: nx-27017 runs a TTL collection's purge, a scan of it, before every read of
+        # it, and the log is read in every turn; ``purge_older_than`` runs hourly instead.
+        await ensure_plain_index(self._events, field="at")
+
+    async def purge_older_than(self, cutoff: datetime) -> int:
+        """Delete the events stamped before ``cutoff`` (the retention; ``channels`` keeps each
+        channel's head, and a subscriber asking for them is answered ``recovered: false``)."""
+        result = await self._events.delete_many({"at": {"$lt": cutoff}})
+        return result.deleted_count
 
     async def commit(
         self, channel: str, decide: Decide, *, actor: Actor | None, grouped: bool = False
@@ -456,15 +463,24 @@ class EventLog:
         known = self._heads.get(channel, 0)
         observers = self._observers.get(channel.partition(":")[0], [])
         if observers and 0 < known < handed <= known + _FOLLOW_MAX:
-            cursor = self._events.find(
-                {"ch": channel, "seq": {"$gt": known, "$lte": handed}}, {"seq": 1, "event": 1, "ops": 1}
-            )
-            docs = await cursor.sort("seq", ASCENDING).to_list()
+            docs = await self._logged_between(channel, known, handed, {"seq": 1, "event": 1, "ops": 1})
             if [int(doc["seq"]) for doc in docs] == list(range(known + 1, handed + 1)):
                 for doc in docs:
                     for observer in observers:
                         observer(channel, int(doc["seq"]), doc["event"], doc.get("ops", []))
         return max(known, handed)
+
+    async def _logged_between(
+        self, channel: str, after: int, upto: int, projection: Doc | None = None
+    ) -> list[Doc]:
+        """The channel's events ``after < seq <= upto``, in seq order: by id (``event_id``), or, when
+        some are not found so (logged before ids were derived from the seq, or expired), by range."""
+        ids = [event_id(channel, seq) for seq in range(after + 1, upto + 1)]
+        docs = await self._events.find({"_id": {"$in": ids}}, projection).to_list()
+        if len(docs) == len(ids):
+            return sorted(docs, key=lambda doc: int(doc["seq"]))
+        query = {"ch": channel, "seq": {"$gt": after, "$lte": upto}}
+        return await self._events.find(query, projection).sort("seq", ASCENDING).to_list()
 
     async def _insert_in_order(self, docs: list[Doc]) -> int:
         """Log consecutive events with one ordered insert; → how many were logged before a seq
@@ -553,12 +569,7 @@ class EventLog:
         if head > applied:
             # Events logged while we read: fold them in so the state matches ``head`` exactly.
             # A document read with a newer ``_seq`` than an op keeps what it has.
-            late = (
-                await self._events.find({"ch": channel, "seq": {"$gt": applied, "$lte": head}})
-                .sort("seq", ASCENDING)
-                .to_list()
-            )
-            for doc in late:
+            for doc in await self._logged_between(channel, applied, head):
                 _overlay(state, doc)
         return state, head
 
@@ -617,7 +628,9 @@ class EventLog:
         return None if oldest is None else int(oldest["seq"])
 
     async def find_event(self, channel: str, seq: int) -> Event | None:
-        doc = await self._events.find_one({"ch": channel, "seq": seq})
+        doc = await self._events.find_one({"_id": event_id(channel, seq)})
+        if doc is None:  # logged before ids were derived from the seq
+            doc = await self._events.find_one({"ch": channel, "seq": seq})
         return None if doc is None else _to_event(doc)
 
     async def erase_fields(self, channel: str, *, resource_id: str, fields: Sequence[str]) -> int:
@@ -710,8 +723,15 @@ def _stored(raw: Doc, seq: int) -> tuple[str, Doc]:
     return raw["id"], {"_id": raw["id"], "_seq": seq, "_deleted": True}
 
 
+def event_id(channel: str, seq: int) -> str:
+    """An event's ``_id``, derived from where it is in the log: a known range of seqs is then read
+    by id (one index probe per event on nx-27017 too, where a ``(ch, seq)`` range scans the log)."""
+    return f"{channel}#{seq}"
+
+
 def _event_doc(*, channel: str, seq: int, change: Change, actor: Actor | None) -> Doc:
     return {
+        "_id": event_id(channel, seq),
         "ch": channel,
         "seq": seq,
         "event": change.event,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
 
 from hub.doc import Doc
 
@@ -31,14 +30,10 @@ async def ping(db: AsyncDatabase[Doc]) -> bool:
     return True
 
 
-async def ensure_ttl_index(collection: AsyncCollection[Doc], *, field: str, ttl_s: int) -> None:
-    """A TTL index on ``field``; a changed lifetime replaces the old index instead of failing start."""
-    try:
-        await collection.create_index(field, expireAfterSeconds=ttl_s)
-    except OperationFailure:
-        # IndexOptionsConflict: same key, other lifetime. Drop and rebuild: portable to nx-27017,
-        # which has no collMod; the few seconds without a TTL index lose nothing.
-        for index in await (await collection.list_indexes()).to_list():
-            if dict(index["key"]) == {field: 1} and index.get("expireAfterSeconds") != ttl_s:
-                await collection.drop_index(index["name"])
-        await collection.create_index(field, expireAfterSeconds=ttl_s)
+async def ensure_plain_index(collection: AsyncCollection[Doc], *, field: str) -> None:
+    """An index on ``field`` without a lifetime, replacing a TTL index on it (an older version's):
+    a changed option fails ``create_index``, and nx-27017 has no collMod."""
+    for index in await (await collection.list_indexes()).to_list():
+        if dict(index["key"]) == {field: 1} and "expireAfterSeconds" in index:
+            await collection.drop_index(index["name"])
+    await collection.create_index(field)

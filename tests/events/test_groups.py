@@ -65,7 +65,7 @@ async def test_a_queue_of_changes_is_logged_in_groups_each_seeing_the_ones_befor
     try:
         db = client[database_name]
         log = EventLog(db)
-        await log.ensure_indexes(retention_days=7)
+        await log.ensure_indexes()
         results = await asyncio.gather(
             *(log.commit(CHANNEL, _adding(db, n), actor=None, grouped=True) for n in range(1, 31))
         )
@@ -93,7 +93,7 @@ async def test_a_failing_decide_fails_only_its_own_caller(
 ) -> None:
     db = mongo[database_name]
     log = EventLog(db)
-    await log.ensure_indexes(retention_days=7)
+    await log.ensure_indexes()
     results = await asyncio.gather(
         *(log.commit(CHANNEL, _adding(db, n), actor=None, grouped=True) for n in (1, 2, -1, 4, 5)),
         return_exceptions=True,
@@ -110,7 +110,7 @@ async def test_a_seq_taken_by_another_writer_meanwhile_has_the_rest_decided_agai
 ) -> None:
     db = mongo[database_name]
     here, there = EventLog(db), EventLog(db)
-    await here.ensure_indexes(retention_days=7)
+    await here.ensure_indexes()
     await here.commit(CHANNEL, _adding(db, 100), actor=None)
     interfered = False
 
@@ -146,7 +146,7 @@ async def test_changes_queued_while_a_group_is_published_are_committed_too(
         published.append(event.seq)
 
     log = EventLog(db, sink=slow_sink)
-    await log.ensure_indexes(retention_days=7)
+    await log.ensure_indexes()
     first = asyncio.create_task(log.commit(CHANNEL, _adding(db, 1), actor=None, grouped=True))
     await publishing.wait()  # the first group is logged and being published
     later = [log.commit(CHANNEL, _adding(db, n), actor=None, grouped=True) for n in (2, 3, 4)]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient
 
 from hub.events.log import EventLog, State
+from schemas.common import utc_now
 from schemas.events import Change, Delete, Put
 
 
@@ -17,7 +18,7 @@ async def test_concurrent_commits_number_events_without_gaps(
 ) -> None:
     db = mongo[database_name]
     writers = [EventLog(db), EventLog(db)]  # two "instances" on one database
-    await writers[0].ensure_indexes(retention_days=7)
+    await writers[0].ensure_indexes()
 
     async def write(log: EventLog, n: int) -> int:
         async def decide() -> Change:
@@ -41,7 +42,7 @@ async def test_read_reflects_exactly_the_returned_seq(
 ) -> None:
     db = mongo[database_name]
     log = EventLog(db)
-    await log.ensure_indexes(retention_days=7)
+    await log.ensure_indexes()
 
     async def put(value: int) -> None:
         async def decide() -> Change:
@@ -78,7 +79,7 @@ async def test_stored_documents_keep_their_types(
     """Datetimes stay datetimes and booleans stay booleans, on the first write and on every later one."""
     db = mongo[database_name]
     log = EventLog(db)
-    await log.ensure_indexes(retention_days=7)
+    await log.ensure_indexes()
     when = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
 
     async def put(version: int) -> None:
@@ -104,11 +105,30 @@ async def test_stored_documents_keep_their_types(
     assert tombstone is not None and tombstone["_deleted"] is True and tombstone["_seq"] == 3
 
 
-async def test_changed_retention_replaces_the_ttl_index(
+async def test_events_past_the_retention_are_purged_and_a_ttl_index_of_before_gives_way(
     mongo: AsyncMongoClient[dict[str, Any]], database_name: str
 ) -> None:
+    """The log is purged by a job (``purge_older_than``), not by a TTL index: on nx-27017 a TTL
+    collection is scanned before every read of it. An older version's TTL index is replaced."""
     db = mongo[database_name]
-    await EventLog(db).ensure_indexes(retention_days=7)
-    await EventLog(db).ensure_indexes(retention_days=30)
-    ttl = [i for i in await (await db["events"].list_indexes()).to_list() if "expireAfterSeconds" in i]
-    assert [i["expireAfterSeconds"] for i in ttl] == [30 * 24 * 3600]
+    await db["events"].create_index("at", expireAfterSeconds=7 * 24 * 3600)
+    log = EventLog(db)
+    await log.ensure_indexes()
+    indexes = await (await db["events"].list_indexes()).to_list()
+    assert [dict(i["key"]) for i in indexes if "expireAfterSeconds" in i] == []
+    assert {"at": 1} in [dict(i["key"]) for i in indexes]
+
+    async def change() -> Change:
+        return Change(event="test.changed", data={}, ops=[])
+
+    for _ in range(3):
+        await log.commit("test:purge", change, actor=None)
+    logged = await db["events"].find({"ch": "test:purge"}).sort("seq", 1).to_list()
+    # The first two are stamped 8 days back: past a 7-day retention.
+    for doc in logged[:2]:
+        await db["events"].update_one({"_id": doc["_id"]}, {"$set": {"at": doc["at"] - timedelta(days=8)}})
+    assert await log.purge_older_than(utc_now() - timedelta(days=7)) == 2
+    assert [e.seq for e in await log.since("test:purge", 0)] == [3]
+    assert await log.head("test:purge") == 3
+    assert await log.commit("test:purge", change, actor=None) is not None
+    assert [e.seq for e in await log.since("test:purge", 0)] == [3, 4]

@@ -16,7 +16,7 @@ async def test_a_big_event_applied_twice_keeps_the_newest_state(
 ) -> None:
     db = mongo[database_name]
     log = EventLog(db)
-    await log.ensure_indexes(retention_days=7)
+    await log.ensure_indexes()
 
     def batch(version: int) -> Change:
         docs = [{"_id": f"n{n}", "version": version} for n in range(40)]

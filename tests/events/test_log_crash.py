@@ -103,7 +103,7 @@ async def test_a_kill_at_any_step_leaves_exactly_the_logged_events(
     db = mongo[database_name]
     channel, notes = "test:crash", "notes"
     healthy = EventLog(db)
-    await healthy.ensure_indexes(retention_days=7)
+    await healthy.ensure_indexes()
     await commit(healthy, channel, note_change(notes, a=1, c=1))
     await commit(healthy, channel, note_change(notes, c=2))
     before, after = {"a": 1, "c": 2}, {"a": 2, "b": 1}
@@ -150,7 +150,7 @@ async def test_a_second_kill_while_rolling_forward_is_harmless(
 ) -> None:
     db = mongo[database_name]
     channel, notes = "test:crash2", "notes"
-    await EventLog(db).ensure_indexes(retention_days=7)
+    await EventLog(db).ensure_indexes()
     first = Budget(2)  # logs the event and applies one op of three, then dies
     with pytest.raises(Killed):
         await commit(EventLog(DyingDatabase(db, first)), channel, note_change(notes, a=1, b=1, c=1))  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from tests.conftest import UserFactory
 from tests.hubs.conftest import VISITOR, Clocked
 from workers.hubs import auto_checkout, purge_visitors
 from workers.settings import CRON_JOBS
+from workers.sweeper import purge_events
 
 
 def utc(*parts: int) -> datetime:
@@ -21,7 +22,30 @@ def utc(*parts: int) -> datetime:
 
 async def test_cron_jobs_are_scheduled() -> None:
     scheduled = {job.coroutine for job in CRON_JOBS}
-    assert {auto_checkout, purge_visitors} <= scheduled
+    assert {auto_checkout, purge_visitors, purge_events} <= scheduled
+
+
+async def test_the_logs_events_are_kept_the_retention_period_then_purged(
+    clocked: Clocked, make_user: UserFactory
+) -> None:
+    """``DEJIMA_EVENT_RETENTION_DAYS`` (7 by default): a replay asks for them until then; after it,
+    the hourly job deletes them and the hub's channel goes on from its head."""
+    hubs = clocked.services.hubs.service
+    member = await clocked.principal(await make_user("member"))
+    own, _ = await hubs.check_in_self(member, "bandai", SelfCheckinBody(), idempotency_key=None)
+    events = clocked.services.events
+    logged = [e.seq for e in await events.since("hub:bandai", 0)]
+    assert logged
+    stamped = datetime.now(UTC)  # events are stamped with the wall clock
+    clocked.clock.now = stamped + timedelta(days=6, hours=23)
+    assert await purge_events(clocked.ctx) == 0
+    assert [e.seq for e in await events.since("hub:bandai", 0)] == logged
+    clocked.clock.now = stamped + timedelta(days=7, minutes=5)
+    assert await purge_events(clocked.ctx) >= len(logged)
+    assert await events.since("hub:bandai", 0) == []
+    assert await events.head("hub:bandai") == logged[-1]
+    await hubs.check_out(member, own.id)  # the next change takes the next seq
+    assert (await events.since("hub:bandai", 0))[0].seq == logged[-1] + 1
 
 
 async def test_check_ins_end_at_closing_time_on_the_hubs_clock(
