@@ -110,6 +110,18 @@ LOGIN_MAX_FAILURES_PER_ADDRESS = 30
 # failure: guessing online becomes hopeless (≤ 480 guesses a day per account), and a person can wait it out.
 LOGIN_LOCKOUT_S = 15 * 60
 
+# What a request reads of its session, its account and its project is reused this long by a hub
+# instance (hub/storage/marks.py): those reads were three of a busy board's ~6 database round trips
+# per request. Reused only while Redis shows no mark of a change of them, so a logout, a role change
+# or a member removed still counts at once everywhere; a second bounds what Redis could hide.
+REUSE_S = 1.0
+# How long such a mark lasts: longer than any reuse of what was read before it (10× for slow
+# requests between the read and its reuse).
+CHANGE_MARK_S = 10.0
+# Sessions and projects kept for reuse per instance: the people signed in at once in a town office
+# and the projects they work in, with room to spare.
+REUSED_MAX = 10_000
+
 # Invitation links: a week covers a new colleague who reads mail on Mondays only; longer and a
 # forgotten invitation in an old mailbox stays a way in.
 INVITE_TOKEN_TTL_S = 7 * 24 * 3600

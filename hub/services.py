@@ -38,6 +38,7 @@ from hub.projects.wiring import Projects, build_projects
 from hub.residents.wiring import Residents, build_residents
 from hub.rights import Rights
 from hub.settings import Settings
+from hub.storage.marks import RedisChangeMarks
 from hub.webhooks.wiring import Webhooks, build_webhooks
 from schemas.common import utc_now
 
@@ -122,7 +123,9 @@ def build_services(
     rights_news = RedisRightsNews(redis)
     rights = Rights()
     # People are needed by notifications, whose account mail identity needs in turn.
-    users = UserStore(db)
+    # Marks of changed sessions, accounts and projects: what a request reads of them is reused a moment.
+    marks = RedisChangeMarks(redis)
+    users = UserStore(db, marks=marks)
     # First the one entrance for notifications: every domain that tells people something is handed it.
     notifications = build_notifications(
         db, settings=settings, events=events, users=users, queue=JobQueue(arq), clock=clock
@@ -135,11 +138,18 @@ def build_services(
         users=users,
         rights=rights,
         rights_news=rights_news,
+        marks=marks,
         mail=notifications.account_mail,
         clock=clock,
     )
     projects = build_projects(
-        db, users=users, rights=rights, audit=identity.audit, rights_news=rights_news, notify=notify
+        db,
+        users=users,
+        rights=rights,
+        audit=identity.audit,
+        rights_news=rights_news,
+        notify=notify,
+        marks=marks,
     )
     hubs = build_hubs(
         db,

@@ -1,7 +1,9 @@
 """Sessions and bearer tokens: one stored record per sign-in, found by the hash of its token.
 
-Every request looks its session up in MongoDB, so a logout on one hub instance is a logout on all of
-them at once. Sessions slide: each use pushes ``expires_at`` forward; a TTL index removes dead ones.
+A request's session is looked up in MongoDB, or reused from this instance's last look-up of it for
+at most ``REUSE_S`` while Redis holds no mark of a change of it or of its account
+(hub/storage/marks.py): a logout on one hub instance is a logout on all of them at once.
+Sessions slide: each use pushes ``expires_at`` forward; a TTL index removes dead ones.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,7 +20,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.doc import Doc
 from hub.events.bus import NoRightsNews, RightsNews
 from hub.identity.users import UserStore, to_principal
+from hub.limits import REUSE_S, REUSED_MAX
 from hub.principal import Principal
+from hub.storage.marks import ChangeMarks, NoChangeMarks
 from schemas.common import utc_now
 
 log = logging.getLogger(__name__)
@@ -29,9 +35,24 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A session as read: whom it belongs to, until when, and until when this may be reused."""
+
+    principal: Principal
+    expires_at: datetime
+    reuse_until: float  # time.monotonic()
+
+
 class SessionService:
     def __init__(
-        self, db: AsyncDatabase[Doc], *, users: UserStore, ttl_s: int, rights_news: RightsNews | None = None
+        self,
+        db: AsyncDatabase[Doc],
+        *,
+        users: UserStore,
+        ttl_s: int,
+        rights_news: RightsNews | None = None,
+        marks: ChangeMarks | None = None,
     ) -> None:
         # Revocations are announced on the bus so that open sockets of the user are checked again at
         # once on every instance (a logout ends live connections too, not only later requests).
@@ -39,6 +60,9 @@ class SessionService:
         self._sessions = db["sessions"]
         self._users = users
         self._ttl = timedelta(seconds=ttl_s)
+        self._marks = marks or NoChangeMarks()
+        # session id → its last look-up here (least recently read first).
+        self._read: dict[str, _Read] = {}
 
     async def ensure_indexes(self) -> None:
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
@@ -57,6 +81,26 @@ class SessionService:
         if not token or len(token) > 256:
             return None
         session_id = _token_hash(token)
+        read = self._read.get(session_id)
+        if (
+            read is not None
+            and time.monotonic() < read.reuse_until
+            and not self._slide_due(read.expires_at, utc_now())
+            and not await self._marks.marked(f"session:{session_id}", f"account:{read.principal.id}")
+        ):
+            return read.principal
+        started = time.monotonic()
+        read = await self._look_up(session_id)
+        self._read.pop(session_id, None)
+        if read is None:
+            return None
+        # Reused from the moment the look-up began: a change marked after that is seen.
+        self._read[session_id] = _Read(read.principal, read.expires_at, started + REUSE_S)
+        if len(self._read) > REUSED_MAX:
+            del self._read[next(iter(self._read))]
+        return read.principal
+
+    async def _look_up(self, session_id: str) -> _Read | None:
         session = await self._sessions.find_one({"_id": session_id})
         now = utc_now()
         if session is None or _as_utc(session["expires_at"]) <= now:
@@ -64,17 +108,25 @@ class SessionService:
         user = await self._users.get(session["user_id"])
         if user is None or user.get("disabled"):
             return None
-        if _as_utc(session["expires_at"]) - self._ttl + _SLIDE_GRANULARITY < now:
+        expires_at = _as_utc(session["expires_at"])
+        if self._slide_due(expires_at, now):
             # A whole-document replace, not $set: nx-27017 stores a datetime given to $set as a
             # string (docs/storage.md), which would break the TTL index and the comparison above.
             # Without upsert, a session revoked meanwhile stays revoked.
-            slid = {k: v for k, v in session.items() if k != "_id"} | {"expires_at": now + self._ttl}
+            expires_at = now + self._ttl
+            slid = {k: v for k, v in session.items() if k != "_id"} | {"expires_at": expires_at}
             await self._sessions.replace_one({"_id": session_id}, slid)
-        return to_principal(user, session_id=session_id)
+        return _Read(to_principal(user, session_id=session_id), expires_at, 0.0)
+
+    def _slide_due(self, expires_at: datetime, now: datetime) -> bool:
+        """Past its end, or time to push its end forward: both need the stored session."""
+        return expires_at <= now or expires_at - self._ttl + _SLIDE_GRANULARITY < now
 
     async def revoke(self, session_id: str) -> None:
         session = await self._sessions.find_one({"_id": session_id})
+        await self._marks.mark(f"session:{session_id}")
         await self._sessions.delete_one({"_id": session_id})
+        self._read.pop(session_id, None)
         if session is not None:
             await self._announce(session["user_id"])
 
@@ -83,7 +135,10 @@ class SessionService:
         query: Doc = {"user_id": user_id}
         if keep is not None:
             query["_id"] = {"$ne": keep}
+        await self._marks.mark(f"account:{user_id}")
         await self._sessions.delete_many(query)
+        for session_id in [sid for sid, read in self._read.items() if read.principal.id == user_id]:
+            del self._read[session_id]
         await self._announce(user_id)
 
     async def _announce(self, user_id: str) -> None:

@@ -11,6 +11,7 @@ from hub.errors import Conflict
 from hub.identity.passwords import hash_password
 from hub.ids import new_id
 from hub.principal import Principal
+from hub.storage.marks import ChangeMarks, NoChangeMarks
 from schemas.common import utc_now
 from schemas.identity import Locale, Role, UserAdminOut, UserOut
 
@@ -20,8 +21,10 @@ def normalise_email(email: str) -> str:
 
 
 class UserStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], *, marks: ChangeMarks | None = None) -> None:
         self._users = db["users"]
+        # A changed account is marked, so that no instance reuses whom a session was before it.
+        self._marks = marks or NoChangeMarks()
 
     async def ensure_indexes(self) -> None:
         await self._users.create_index("email", unique=True)
@@ -73,6 +76,7 @@ class UserStore:
             await self._users.update_one({"_id": user_id}, {"$set": fields})
         except DuplicateKeyError as error:
             raise _email_taken() from error
+        await self._marks.mark(f"account:{user_id}")
         return await self.get(user_id)
 
     async def find(self, *, role: Role | None = None, org_id: str | None = None) -> list[Doc]:

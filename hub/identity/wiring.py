@@ -25,6 +25,7 @@ from hub.identity.tokens import AccountTokens
 from hub.identity.users import UserStore
 from hub.rights import Rights
 from hub.settings import Settings
+from hub.storage.marks import ChangeMarks
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,13 @@ def build_identity(
     users: UserStore,
     rights: Rights,
     rights_news: RightsNews,
+    marks: ChangeMarks,
     mail: AccountMail,
     clock: Clock,
 ) -> Identity:
-    sessions = SessionService(db, users=users, ttl_s=settings.session_ttl_s, rights_news=rights_news)
+    sessions = SessionService(
+        db, users=users, ttl_s=settings.session_ttl_s, rights_news=rights_news, marks=marks
+    )
     orgs = OrgStore(db)
     audit = AuditLog(db)
     tokens = AccountTokens(db, secret_key=settings.secret_key.get_secret_value())

@@ -209,7 +209,7 @@ class ProjectService:
         Returns the role ``user_id`` had before (None: not a member) and the project after.
         """
         for _ in range(COMMIT_MAX_ATTEMPTS):
-            doc = await self._store.get(project_id)
+            doc = await self._store.get(project_id, fresh=True)
             if doc is None:
                 raise NotFound("no such project")
             before = to_access(doc).role_of(user_id)

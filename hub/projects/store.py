@@ -9,6 +9,8 @@ request per person and project, without a partial index (which nx-27017 does not
 
 from __future__ import annotations
 
+import copy
+import time
 from contextlib import suppress
 
 from pymongo import DESCENDING, ReturnDocument
@@ -16,7 +18,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from hub.doc import Doc
+from hub.limits import REUSE_S, REUSED_MAX
 from hub.rights import ProjectScope
+from hub.storage.marks import ChangeMarks, NoChangeMarks
 from schemas.common import utc_now
 
 
@@ -25,10 +29,14 @@ def pending_key(project_id: str, user_id: str) -> str:
 
 
 class ProjectStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], *, marks: ChangeMarks | None = None) -> None:
         self.projects = db["projects"]
         self.boards = db["boards"]
         self.join_requests = db["join_requests"]
+        # Every request on a board reads its project (who may do what): reused a moment while no
+        # change of its members is marked (hub/storage/marks.py). project id → (doc, reuse until).
+        self._marks = marks or NoChangeMarks()
+        self._read: dict[str, tuple[Doc, float]] = {}
 
     async def ensure_indexes(self) -> None:
         # No index on member_ids: nx-27017 then stops matching single elements of the array
@@ -41,8 +49,25 @@ class ProjectStore:
 
     # --- projects ---------------------------------------------------------------------------------
 
-    async def get(self, project_id: str) -> Doc | None:
-        return await self.projects.find_one({"_id": project_id})
+    async def get(self, project_id: str, *, fresh: bool = False) -> Doc | None:
+        """The project: as this instance read it less than ``REUSE_S`` ago while no change of it is
+        marked, or read now (always when ``fresh``: a writer's read)."""
+        read = None if fresh else self._read.get(project_id)
+        if (
+            read is not None
+            and time.monotonic() < read[1]
+            and not await self._marks.marked(f"project:{project_id}")
+        ):
+            return copy.deepcopy(read[0])  # callers may change what they are given
+        started = time.monotonic()
+        doc = await self.projects.find_one({"_id": project_id})
+        self._read.pop(project_id, None)
+        if doc is not None:
+            # Reused from the moment the read began: a change marked after that is seen.
+            self._read[project_id] = (copy.deepcopy(doc), started + REUSE_S)
+            if len(self._read) > REUSED_MAX:
+                del self._read[next(iter(self._read))]
+        return doc
 
     async def board(self, board_id: str) -> Doc | None:
         return await self.boards.find_one({"_id": board_id, "_deleted": {"$ne": True}})
@@ -77,7 +102,7 @@ class ProjectStore:
 
     async def replace_members(self, project_id: str, *, version: int, members: list[Doc]) -> Doc | None:
         """Set the member list if the project is still at ``version``; None when it moved on."""
-        return await self.projects.find_one_and_update(
+        after: Doc | None = await self.projects.find_one_and_update(
             {"_id": project_id, "version": version},
             {
                 "$set": {
@@ -88,6 +113,10 @@ class ProjectStore:
             },
             return_document=ReturnDocument.AFTER,
         )
+        if after is not None:
+            self._read.pop(project_id, None)
+            await self._marks.mark(f"project:{project_id}")
+        return after
 
     # --- join requests ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from hub.projects.join_requests import JoinRequestService
 from hub.projects.service import ProjectService
 from hub.projects.store import ProjectStore
 from hub.rights import Rights
+from hub.storage.marks import ChangeMarks
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ def build_projects(
     audit: AuditLog,
     rights_news: RightsNews,
     notify: Notify,
+    marks: ChangeMarks,
 ) -> Projects:
-    store = ProjectStore(db)
+    store = ProjectStore(db, marks=marks)
     service = ProjectService(store=store, users=users, rights=rights, audit=audit, rights_news=rights_news)
     return Projects(
         store=store,

@@ -50,6 +50,26 @@ async def test_logout_is_seen_by_another_instance(make_client: AppFactory, make_
     assert (await response.json())["error"]["code"] == "unauthenticated"
 
 
+async def test_a_change_of_the_account_is_seen_at_once_by_an_instance_that_just_served_it(
+    make_client: AppFactory, make_user: UserFactory
+) -> None:
+    """An instance reuses whom a token belongs to for a moment (hub/storage/marks.py), but
+    never past a change made at another instance: a kiosk moved to the other hub, then switched off."""
+    first, other = await make_client(), await make_client()
+    admin = await make_user("admin")
+    kiosk = await make_user("kiosk", hub_id="bandai")
+    visitor = {"name": "山田 太郎", "purpose": "meeting", "consent": True}
+    at_bandai = await other.post("/api/hubs/bandai/checkins", json=visitor, headers=kiosk.headers)
+    assert at_bandai.status == 201
+    moved = await first.patch(f"/api/users/{kiosk.id}", json={"hub_id": "shibuya"}, headers=admin.headers)
+    assert moved.status == 200
+    at_shibuya = await other.post("/api/hubs/shibuya/checkins", json=visitor, headers=kiosk.headers)
+    assert at_shibuya.status == 201, await at_shibuya.text()
+    off = await first.patch(f"/api/users/{kiosk.id}", json={"disabled": True}, headers=admin.headers)
+    assert off.status == 200
+    await expect_error(await other.get("/api/me", headers=kiosk.headers), 401, "unauthenticated")
+
+
 async def _login(client: TestClient[Any, Any], email: str, password: str, **headers: str) -> Any:
     return await client.post("/api/auth/login", json={"email": email, "password": password}, headers=headers)
 

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from hub import keys
-from tests.conftest import UserFactory
+from tests.conftest import AppFactory, UserFactory
 from tests.identity.helpers import expect_error, field_paths
 from tests.projects.conftest import create_project
 
@@ -81,3 +81,27 @@ async def test_concurrent_additions_all_land(client: TestClient[Any, Any], quick
     assert [r.status for r in responses] == [201] * 6
     members = (await client.app[keys.SERVICES].projects.service.access(project["id"])).members
     assert members == {owner.id: "owner", **{p.id: "editor" for p in people}}
+
+
+async def test_a_member_removed_at_one_instance_is_out_at_once_at_another(
+    make_client: AppFactory, quick_user: UserFactory
+) -> None:
+    """Each instance reuses a project it read a moment ago (hub/storage/marks.py), never past a
+    change of its members made at another instance."""
+    first, other = await make_client(), await make_client()
+    owner = await quick_user("member")
+    editor = await quick_user("member")
+    project = await create_project(first, owner, visibility="private")
+    url = f"/api/projects/{project['id']}/members"
+    assert (
+        await first.post(url, json={"user_id": editor.id, "role": "editor"}, headers=owner.headers)
+    ).status == 201
+    board = f"/api/boards/{project['board_id']}/columns"
+    assert (await other.post(board, json={"title": "やること"}, headers=editor.headers)).status == 201
+    assert (await first.delete(f"{url}/{editor.id}", headers=owner.headers)).status == 200
+    await expect_error(
+        await other.post(board, json={"title": "後で"}, headers=editor.headers), 404, "not_found"
+    )
+    await expect_error(
+        await other.get(f"/api/projects/{project['id']}", headers=editor.headers), 404, "not_found"
+    )
