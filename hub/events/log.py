@@ -181,6 +181,8 @@ class EventLog:
         self._turns = turns or Turns()
         # channel → a head whose events this process applied itself (a hint, least recent first).
         self._heads: dict[str, int] = {}
+        # channel → the newest seq this process logged and applied and has yet to mark (``_finish``).
+        self._to_mark: dict[str, int] = {}
         # channel kind → who is told of this process's own events (``observe``).
         self._observers: dict[str, list[Observer]] = {}
         # channel → changes queued for its next group, and the task that commits them group by group.
@@ -281,6 +283,7 @@ class EventLog:
                 self._heads.pop(channel, None)  # state may lag the log: catch up next time
                 raise
             self._remember(channel, int(doc["seq"]))
+            self._will_mark(channel, int(doc["seq"]))
             for observer in self._observers.get(channel.partition(":")[0], ()):
                 observer(channel, int(doc["seq"]), change.event, doc["ops"])
             return (decision if isinstance(decision, First) else _to_event(doc)), doc
@@ -297,11 +300,25 @@ class EventLog:
             for doc in docs:
                 await self._publish(_to_event(doc))
 
-        for outcome in await asyncio.gather(
-            self._mark(channel, int(docs[-1]["seq"])), publish_in_order(), return_exceptions=True
-        ):
+        async def mark() -> None:
+            seq = int(docs[-1]["seq"])
+            if self._to_mark.get(channel, 0) > seq:
+                return  # a later change of this process is applied and will mark past this one
+            await self._mark(channel, seq)
+            if self._to_mark.get(channel) == seq:
+                del self._to_mark[channel]
+
+        for outcome in await asyncio.gather(mark(), publish_in_order(), return_exceptions=True):
             if isinstance(outcome, BaseException):
                 raise outcome
+
+    def _will_mark(self, channel: str, seq: int) -> None:
+        """``seq`` of ``channel`` is applied here; its ``_finish`` marks it. On a busy channel the
+        finishes of the changes before it then skip their marks (one write a group saved; the mark
+        is bookkeeping: lagging, it only makes a reader apply a few events again)."""
+        self._to_mark[channel] = max(seq, self._to_mark.get(channel, 0))
+        if len(self._to_mark) > _KNOWN_HEADS_MAX:
+            del self._to_mark[next(iter(self._to_mark))]
 
     # --- groups (point 7) -----------------------------------------------------------------------------
 
@@ -439,6 +456,7 @@ class EventLog:
                 self._heads.pop(channel, None)  # state may lag the log: catch up next time
                 raise
             self._remember(channel, int(logged[-1][1]["seq"]))
+            self._will_mark(channel, int(logged[-1][1]["seq"]))
             tails.extend(doc for _, doc in logged)
             done.extend((owner, _to_event(doc)) for owner, doc in logged if owner is not None)
         # Another writer took a seq of the group: the rest is decided again, one by one, on its state.
