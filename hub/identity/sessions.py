@@ -20,9 +20,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.doc import Doc
 from hub.events.bus import NoRightsNews, RightsNews
 from hub.identity.users import UserStore, to_principal
-from hub.limits import REUSE_S, REUSED_MAX
 from hub.principal import Principal
-from hub.storage.marks import ChangeMarks, NoChangeMarks
+from hub.storage.marks import ChangeMarks, NoChangeMarks, Reused
 from schemas.common import utc_now
 
 log = logging.getLogger(__name__)
@@ -37,11 +36,10 @@ def _token_hash(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """A session as read: whom it belongs to, until when, and until when this may be reused."""
+    """A session as read: whom it belongs to, and until when."""
 
     principal: Principal
     expires_at: datetime
-    reuse_until: float  # time.monotonic()
 
 
 class SessionService:
@@ -61,8 +59,8 @@ class SessionService:
         self._users = users
         self._ttl = timedelta(seconds=ttl_s)
         self._marks = marks or NoChangeMarks()
-        # session id → its last look-up here (least recently read first).
-        self._read: dict[str, _Read] = {}
+        # session id → its last look-up here.
+        self._reused: Reused[_Read] = Reused(self._marks)
 
     async def ensure_indexes(self) -> None:
         await self._sessions.create_index("expires_at", expireAfterSeconds=0)
@@ -81,24 +79,17 @@ class SessionService:
         if not token or len(token) > 256:
             return None
         session_id = _token_hash(token)
-        read = self._read.get(session_id)
+        read = self._reused.recent(session_id)
         if (
             read is not None
-            and time.monotonic() < read.reuse_until
             and not self._slide_due(read.expires_at, utc_now())
-            and not await self._marks.marked(f"session:{session_id}", f"account:{read.principal.id}")
+            and await self._reused.unchanged(f"session:{session_id}", f"account:{read.principal.id}")
         ):
             return read.principal
-        started = time.monotonic()
+        began = time.monotonic()
         read = await self._look_up(session_id)
-        self._read.pop(session_id, None)
-        if read is None:
-            return None
-        # Reused from the moment the look-up began: a change marked after that is seen.
-        self._read[session_id] = _Read(read.principal, read.expires_at, started + REUSE_S)
-        if len(self._read) > REUSED_MAX:
-            del self._read[next(iter(self._read))]
-        return read.principal
+        self._reused.keep(session_id, read, read_began=began)
+        return None if read is None else read.principal
 
     async def _look_up(self, session_id: str) -> _Read | None:
         session = await self._sessions.find_one({"_id": session_id})
@@ -116,7 +107,7 @@ class SessionService:
             expires_at = now + self._ttl
             slid = {k: v for k, v in session.items() if k != "_id"} | {"expires_at": expires_at}
             await self._sessions.replace_one({"_id": session_id}, slid)
-        return _Read(to_principal(user, session_id=session_id), expires_at, 0.0)
+        return _Read(to_principal(user, session_id=session_id), expires_at)
 
     def _slide_due(self, expires_at: datetime, now: datetime) -> bool:
         """Past its end, or time to push its end forward: both need the stored session."""
@@ -126,7 +117,7 @@ class SessionService:
         session = await self._sessions.find_one({"_id": session_id})
         await self._marks.mark(f"session:{session_id}")
         await self._sessions.delete_one({"_id": session_id})
-        self._read.pop(session_id, None)
+        self._reused.forget(session_id)
         if session is not None:
             await self._announce(session["user_id"])
 
@@ -137,8 +128,7 @@ class SessionService:
             query["_id"] = {"$ne": keep}
         await self._marks.mark(f"account:{user_id}")
         await self._sessions.delete_many(query)
-        for session_id in [sid for sid, read in self._read.items() if read.principal.id == user_id]:
-            del self._read[session_id]
+        self._reused.forget_where(lambda read: read.principal.id == user_id)
         await self._announce(user_id)
 
     async def _announce(self, user_id: str) -> None:

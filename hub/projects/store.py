@@ -18,9 +18,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from hub.doc import Doc
-from hub.limits import REUSE_S, REUSED_MAX
 from hub.rights import ProjectScope
-from hub.storage.marks import ChangeMarks, NoChangeMarks
+from hub.storage.marks import ChangeMarks, NoChangeMarks, Reused
 from schemas.common import utc_now
 
 
@@ -34,9 +33,9 @@ class ProjectStore:
         self.boards = db["boards"]
         self.join_requests = db["join_requests"]
         # Every request on a board reads its project (who may do what): reused a moment while no
-        # change of its members is marked (hub/storage/marks.py). project id → (doc, reuse until).
+        # change of its members is marked (hub/storage/marks.py).
         self._marks = marks or NoChangeMarks()
-        self._read: dict[str, tuple[Doc, float]] = {}
+        self._reused: Reused[Doc] = Reused(self._marks)
 
     async def ensure_indexes(self) -> None:
         # No index on member_ids: nx-27017 then stops matching single elements of the array
@@ -52,21 +51,12 @@ class ProjectStore:
     async def get(self, project_id: str, *, fresh: bool = False) -> Doc | None:
         """The project: as this instance read it less than ``REUSE_S`` ago while no change of it is
         marked, or read now (always when ``fresh``: a writer's read)."""
-        read = None if fresh else self._read.get(project_id)
-        if (
-            read is not None
-            and time.monotonic() < read[1]
-            and not await self._marks.marked(f"project:{project_id}")
-        ):
-            return copy.deepcopy(read[0])  # callers may change what they are given
-        started = time.monotonic()
+        read = None if fresh else self._reused.recent(project_id)
+        if read is not None and await self._reused.unchanged(f"project:{project_id}"):
+            return copy.deepcopy(read)  # callers may change what they are given
+        began = time.monotonic()
         doc = await self.projects.find_one({"_id": project_id})
-        self._read.pop(project_id, None)
-        if doc is not None:
-            # Reused from the moment the read began: a change marked after that is seen.
-            self._read[project_id] = (copy.deepcopy(doc), started + REUSE_S)
-            if len(self._read) > REUSED_MAX:
-                del self._read[next(iter(self._read))]
+        self._reused.keep(project_id, None if doc is None else copy.deepcopy(doc), read_began=began)
         return doc
 
     async def board(self, board_id: str) -> Doc | None:
@@ -114,7 +104,7 @@ class ProjectStore:
             return_document=ReturnDocument.AFTER,
         )
         if after is not None:
-            self._read.pop(project_id, None)
+            self._reused.forget(project_id)
             await self._marks.mark(f"project:{project_id}")
         return after
 

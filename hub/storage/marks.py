@@ -14,11 +14,13 @@ outlives any reuse, so what was read before a change is never reused after it. W
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+import time
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
 
 from redis.asyncio import Redis
 
-from hub.limits import CHANGE_MARK_S, REUSE_S
+from hub.limits import CHANGE_MARK_S, REUSE_S, REUSED_MAX
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +68,40 @@ class NoChangeMarks:
 
     async def marked(self, *keys: str) -> bool:
         return True
+
+
+T = TypeVar("T")
+
+
+class Reused(Generic[T]):
+    """What a reader read, by key, each reused for ``REUSE_S`` from the moment its read *began* (a
+    change marked after that is seen), at most ``REUSED_MAX`` of them (least recently read first)."""
+
+    def __init__(self, marks: ChangeMarks) -> None:
+        self._marks = marks
+        self._read: dict[str, tuple[T, float]] = {}
+
+    def recent(self, key: str) -> T | None:
+        """What was read of ``key`` less than ``REUSE_S`` ago; ask ``unchanged`` before using it."""
+        read = self._read.get(key)
+        return None if read is None or time.monotonic() >= read[1] else read[0]
+
+    async def unchanged(self, *keys: str) -> bool:
+        """No change of these is marked (one Redis round trip)."""
+        return not await self._marks.marked(*keys)
+
+    def keep(self, key: str, value: T | None, *, read_began: float) -> None:
+        """What a read begun at ``read_began`` (``time.monotonic()``) found; None forgets ``key``."""
+        self._read.pop(key, None)
+        if value is None:
+            return
+        self._read[key] = (value, read_began + REUSE_S)
+        if len(self._read) > REUSED_MAX:
+            del self._read[next(iter(self._read))]
+
+    def forget(self, key: str) -> None:
+        self._read.pop(key, None)
+
+    def forget_where(self, stale: Callable[[T], bool]) -> None:
+        for key in [key for key, (value, _) in self._read.items() if stale(value)]:
+            del self._read[key]
