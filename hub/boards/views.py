@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from hub import keys
@@ -14,6 +16,8 @@ from hub.http.bodies import parse_body
 from hub.http.idempotency import idempotency_key
 from hub.http.openapi import api
 from hub.http.responses import json_list, json_response
+from hub.identity.views import me_json
+from hub.principal import Principal
 from hub.web.shell import add_page
 from schemas.boards import (
     BoardOut,
@@ -41,7 +45,7 @@ def add_pages(app: web.Application) -> None:
         path="/boards/{board_id}",
         name="board",
         title_key="boards.title",
-        fetches=("/api/me", "/api/boards/{board_id}"),
+        reads=(("me", me_json), ("board", board_json)),
     )
 
 
@@ -70,9 +74,14 @@ def _notes(request: web.Request) -> CardNotes:
 )
 async def get_board(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    snapshot = await _boards(request).snapshot(principal, request.match_info["board_id"])
     # Written in chunks as it is serialised (hub/boards/snapshot.py): a full board is megabytes.
-    return web.Response(body=snapshot.chunks(), content_type="application/json")
+    return web.Response(body=await board_json(request, principal), content_type="application/json")
+
+
+async def board_json(request: web.Request, principal: Principal) -> AsyncIterator[bytes]:
+    """``GET /api/boards/{board_id}``'s answer; also written into the board page (hub/web/shell.py)."""
+    snapshot = await _boards(request).snapshot(principal, request.match_info["board_id"])
+    return snapshot.chunks()
 
 
 @routes.get("/api/boards/{board_id}/archived")

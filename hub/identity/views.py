@@ -13,6 +13,7 @@ from hub.http.openapi import api
 from hub.http.responses import json_response
 from hub.identity.passwords import verify_password
 from hub.identity.users import normalise_email, to_user_out
+from hub.principal import Principal
 from schemas.common import Status
 from schemas.events import Actor
 from schemas.identity import LoginBody, LoginOut, PasswordResetBody, SetPasswordBody, SetPasswordOut, UserOut
@@ -82,10 +83,15 @@ async def logout(request: web.Request) -> web.Response:
 @api(summary="The caller's own account", response=UserOut, tags=["identity"])
 async def me(request: web.Request) -> web.Response:
     principal = await require_principal(request)
+    return web.Response(body=await me_json(request, principal), content_type="application/json")
+
+
+async def me_json(request: web.Request, principal: Principal) -> bytes:
+    """``GET /api/me``'s answer; also written into the pages that read it first (hub/web/shell.py)."""
     user = await request.app[keys.SERVICES].identity.users.get(principal.id)
     if user is None:
         raise Unauthenticated("sign in first")
-    return json_response(to_user_out(user))
+    return to_user_out(user).model_dump_json().encode()
 
 
 @routes.post("/api/auth/password-reset")

@@ -3,14 +3,17 @@
 A page is a fragment ``hub/web/pages/<name>.html`` plus an optional script ``hub/web/static/pages/<name>.js``,
 registered with :func:`add_page`. The server translates the fragment for the first paint
 (``hub/web/markup.py``) and injects the catalog as JSON for ``hub/web/static/app.js``; it never writes
-user data into HTML. How to add a page: docs/web.md.
+user data into HTML as markup. The one way user data enters a page is ``reads``: the JSON answers of
+the API reads its script makes first, sent inert (``<script type="application/json">``) at the end
+of the page. How to add a page: docs/web.md.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import string
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
@@ -28,10 +31,19 @@ from hub.web.catalogs import LOCALE_COOKIE, LOCALES, Catalogs, choose_locale, lo
 from hub.web.markup import translate
 from hub.web.modules import module_graph
 
+log = logging.getLogger(__name__)
+
 WEB_DIR = Path(__file__).resolve().parent
 # A year: the choice of language is a preference, not a secret.
 LOCALE_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 NAV_LINKS_MARKER = "<!--nav-links-->"
+# Where a page's reads are written (base.html, before ``</body>``): everything above it is sent first.
+READS_MARKER = "<!--page-reads-->"
+
+# One of a page's first API reads, done by the page's own request for a signed-in visitor: the JSON
+# the script's GET would get, whole or in pieces. A ``DomainError`` (no such board, no right to it)
+# means "not written": the script then asks the API itself and shows its answer as always.
+PageRead = Callable[[web.Request, Principal], Awaitable[bytes | AsyncIterator[bytes]]]
 
 # No inline script or style anywhere, no framing, no plugins. 'self' covers same-origin ws:/wss:.
 CONTENT_SECURITY_POLICY = (
@@ -58,9 +70,10 @@ class Page:
     has_script: bool
     # What its script imports, all the way down (hub/web/modules.py), asked for at once.
     preloads: tuple[str, ...] = ()
-    # API paths the page's script reads first (``{name}`` filled from the page's route), asked for
-    # while the HTML is still being parsed instead of after the modules have run.
-    fetches: tuple[str, ...] = ()
+    # The API reads the page's script makes first, by name (``takeRead(name)`` in app.js), written
+    # into the page after its head has gone out: they are done while the modules load, on the page's
+    # own connection, instead of after the modules have run (or behind them for a connection).
+    reads: tuple[tuple[str, PageRead], ...] = ()
     # Only these roles see it in the menu (None: everyone who may open it).
     nav_roles: frozenset[str] | None = None
 
@@ -104,22 +117,22 @@ def add_page(
     auth: bool = True,
     nav: bool = False,
     nav_roles: frozenset[str] | None = None,
-    fetches: tuple[str, ...] = (),
+    reads: tuple[tuple[str, PageRead], ...] = (),
 ) -> None:
     """Serve ``hub/web/pages/<name>.html`` at ``path`` in the base layout.
 
     ``auth``: visitors who are not signed in are sent to ``/login?next=<this page>``.
     ``nav``: the page is linked from the header (and the home page) for those who may open it;
     ``nav_roles`` narrows that to some roles (admin pages in an admin's menu only).
-    ``fetches``: API paths the script reads first, e.g. ``/api/boards/{board_id}`` (the route's own
-    names), preloaded for a signed-in visitor; the script must ask for them with ``api()``'s GET.
+    ``reads``: ``(name, read)`` pairs, the API reads the script makes first, e.g. the board's
+    snapshot; for a signed-in visitor each answer is written into the page (docs/web.md, "Reads").
     """
     shell = app[keys.WEB]
     page = _load_page(shell.web_dir, path=path, name=name, title_key=title_key, auth=auth, nav=nav)
     if nav_roles is not None:
         page = replace(page, nav_roles=nav_roles)
-    if fetches:
-        page = replace(page, fetches=fetches)
+    if reads:
+        page = replace(page, reads=reads)
     shell.pages.append(page)
     app.router.add_get(path, _page_handler(page))
 
@@ -138,13 +151,15 @@ def _load_page(web_dir: Path, *, path: str, name: str, title_key: str, auth: boo
     )
 
 
-def _page_handler(page: Page) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handler(request: web.Request) -> web.Response:
+def _page_handler(page: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
         principal = await optional_principal(request)
         if page.auth and principal is None:
             raise web.HTTPSeeOther("/login?next=" + quote(request.rel_url.path_qs, safe="/"))
         if page.name == "login" and principal is not None:
             raise web.HTTPSeeOther(safe_next(request.query.get("next")))
+        if page.reads and principal is not None:
+            return await _render_with_reads(request, page, principal)
         return render(request, page, principal=principal)
 
     return handler
@@ -153,6 +168,65 @@ def _page_handler(page: Page) -> Callable[[web.Request], Awaitable[web.Response]
 def render(
     request: web.Request, page: Page, *, principal: Principal | None, status: int = 200
 ) -> web.Response:
+    body = _document(request, page, principal=principal).replace(READS_MARKER, "")
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=_HEADERS)
+
+
+# A page is checked again by the browser each time (no-cache); Vary, because its language and its
+# signed-in parts depend on the cookie and the browser's languages.
+_HEADERS = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"}
+# A page with reads holds the visitor's own data: never stored by a cache, the browser's included.
+_HEADERS_WITH_READS = {"Cache-Control": "private, no-store", "Vary": "Cookie, Accept-Language"}
+
+
+async def _render_with_reads(request: web.Request, page: Page, principal: Principal) -> web.StreamResponse:
+    """The page up to its reads at once, so the browser asks for the modules; then each read's JSON
+    as it is made; then the rest. The modules run after the whole page is parsed, so they find it."""
+    before, _, after = _document(request, page, principal=principal).partition(READS_MARKER)
+    response = web.StreamResponse(headers=_HEADERS_WITH_READS)
+    response.content_type = "text/html"
+    response.charset = "utf-8"
+    await response.prepare(request)
+    await response.write(before.encode())
+    for name, read in page.reads:
+        await _write_read(request, response, name, read, principal)
+    await response.write(after.encode())
+    await response.write_eof()
+    return response
+
+
+async def _write_read(
+    request: web.Request, response: web.StreamResponse, name: str, read: PageRead, principal: Principal
+) -> None:
+    try:
+        answer = await read(request, principal)
+    except DomainError:
+        return  # the script asks the API, whose answer (404, 403…) it shows as always
+    except Exception:
+        # The page's status line has gone, so no error status can follow: the script asks the API.
+        log.exception("page read %s failed", name)
+        return
+    await response.write(f'<script type="application/json" data-read="{_attr(name)}">'.encode())
+    try:
+        if isinstance(answer, bytes):
+            await response.write(_inert(answer))
+        else:
+            async for piece in answer:
+                await response.write(_inert(piece))
+    except Exception:
+        # The status line has gone: the element is closed with what it holds, which is then not
+        # JSON; the script finds that and asks the API instead.
+        log.exception("page read %s failed while it was written", name)
+    await response.write(b"</script>")
+
+
+def _inert(json_bytes: bytes) -> bytes:
+    """JSON that cannot end its ``<script>`` element or open a comment inside it. Byte by byte is
+    safe: in UTF-8 these three bytes are never part of another character."""
+    return json_bytes.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+def _document(request: web.Request, page: Page, *, principal: Principal | None) -> str:
     shell = request.app[keys.WEB]
     locale = choose_locale(request, principal)
     catalog = shell.catalogs[locale]
@@ -160,7 +234,6 @@ def render(
     nav_links = _nav_links(shell, current=page, role=None if principal is None else principal.role)
     script = (
         "".join(f'<link rel="modulepreload" href="{quote(url)}">' for url in page.preloads)
-        + _data_preloads(request, page, signed_in=signed_in)
         + f'<script type="module" src="/static/pages/{quote(page.name)}.js"></script>'
         if page.has_script
         else ""
@@ -176,22 +249,7 @@ def render(
         here=_attr(quote(request.rel_url.path_qs, safe="/")),
         content=page.fragment.replace(NAV_LINKS_MARKER, nav_links),
     )
-    body = translate(document, catalog=catalog, signed_in=signed_in)
-    headers = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"}
-    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=headers)
-
-
-def _data_preloads(request: web.Request, page: Page, *, signed_in: bool) -> str:
-    """``<link rel=preload as=fetch>`` for the page's first API reads. ``crossorigin`` makes the
-    request the same as ``fetch()``'s default (CORS mode, cookies for the same origin), so the
-    script's own request is answered from it; without a session there is nothing to read."""
-    if not signed_in:
-        return ""
-    names = {key: quote(value, safe="") for key, value in request.match_info.items()}
-    return "".join(
-        f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{_attr(path.format_map(names))}">'
-        for path in page.fetches
-    )
+    return translate(document, catalog=catalog, signed_in=signed_in)
 
 
 def _nav_links(shell: WebShell, *, current: Page, role: str | None) -> str:

@@ -418,20 +418,18 @@ async def test_the_live_state_follows_a_language_switch(
     await assert_accessible(page)
 
 
-async def test_the_board_and_who_is_signed_in_are_asked_for_once_while_the_page_is_read(
+async def test_the_board_and_who_is_signed_in_come_with_the_page(
     live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
 ) -> None:
-    """The page's HTML asks for the board and for who is signed in before its scripts have run
-    (``<link rel=preload>``); the scripts' own requests are answered by those, not sent again."""
+    """The page brings the board and who is signed in (hub/web/shell.py's reads): its scripts draw
+    the board without asking the API for either."""
     setup = await _board(live_server, make_account)
     page = await (await new_context()).new_page()
-    messages: list[str] = []
-    page.on("console", lambda message: messages.append(message.text))
     await _open(page, live_server, setup.editor, setup.board_id)
     await expect(_titles(page, "作業中")).to_have_text(["B1", "B2"])
-    entries = await page.evaluate(
-        "performance.getEntriesByType('resource').map((e) => [new URL(e.name).pathname, e.initiatorType])"
-    )
+    await expect(page.locator("[data-user-name]")).to_have_text(setup.editor.name)
+    asked = "performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)"
+    entries = await page.evaluate(asked)
     for path in (f"/api/boards/{setup.board_id}", "/api/me"):
-        assert [entry for entry in entries if entry[0] == path] == [[path, "link"]], entries
-    assert not [text for text in messages if "preload" in text], messages
+        assert path not in entries, entries
+    assert await page.locator("script[data-read]").count() == 0  # taken once, then gone

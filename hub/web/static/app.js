@@ -188,8 +188,26 @@ export async function api(method, path, body = undefined, options = {}) {
 let mePromise = null;
 
 /** The signed-in user ({id, email, name, role, ...}) or null. Asked once per page. */
+/**
+ * The answer to one of the page's first API reads that the server wrote into the page (its
+ * `reads`, hub/web/shell.py), taken once; null when it is not there (not signed in, no right, a
+ * read that failed): the caller then asks the API itself, as it would without it.
+ */
+export function takeRead(name) {
+  const element = document.querySelector(`script[type="application/json"][data-read="${CSS.escape(name)}"]`);
+  if (!element) return null;
+  element.remove(); // taken once: a later read (a reload after reconnecting) asks the API
+  try {
+    return JSON.parse(element.textContent);
+  } catch {
+    return null; // cut short while it was written: the server logged why
+  }
+}
+
 export function me() {
   if (!mePromise) {
+    const written = takeRead("me");
+    if (written) return (mePromise = Promise.resolve(written));
     mePromise = api("GET", "/api/me", undefined, { quiet: true }).catch((error) => {
       if (error instanceof ApiError && error.status === 401) return null;
       mePromise = null;

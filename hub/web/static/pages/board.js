@@ -4,6 +4,7 @@
 // dialog and by keyboard (Alt+arrows), as WCAG 2.2 criterion 2.5.7 asks.
 import {
   ApiError, announce, api, clearFieldErrors, describeError, me, onLocaleChange, setFieldError, showFieldErrors, t,
+  takeRead,
 } from "/static/app.js";
 import { applyEvent, findCard, putCard, sortBoard } from "./board_model.js";
 import { BoardView, el, initials } from "./board_view.js";
@@ -832,8 +833,10 @@ function renderArchived() {
 
 async function start() {
   showStatus("connecting");
-  // Who is signed in and the board, asked at once: the first paint waits for the slower, not both.
-  const board = fetchBoard();
+  // The board as the page brought it (hub/web/shell.py's reads), else asked for at once with who is
+  // signed in: the first paint waits for the slower, not both.
+  const written = takeRead("board");
+  const board = written ? Promise.resolve(written) : fetchBoard();
   board.catch(() => {}); // its failure is handled where it is awaited, after me()
   state.user = await me();
   state.people.set(state.user.id, state.user.name);
