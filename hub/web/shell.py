@@ -10,6 +10,7 @@ of the page. How to add a page: docs/web.md.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import string
@@ -181,25 +182,34 @@ _HEADERS_WITH_READS = {"Cache-Control": "private, no-store", "Vary": "Cookie, Ac
 
 async def _render_with_reads(request: web.Request, page: Page, principal: Principal) -> web.StreamResponse:
     """The page up to its reads at once, so the browser asks for the modules; then each read's JSON
-    as it is made; then the rest. The modules run after the whole page is parsed, so they find it."""
-    before, _, after = _document(request, page, principal=principal).partition(READS_MARKER)
-    response = web.StreamResponse(headers=_HEADERS_WITH_READS)
-    response.content_type = "text/html"
-    response.charset = "utf-8"
-    await response.prepare(request)
-    await response.write(before.encode())
-    for name, read in page.reads:
-        await _write_read(request, response, name, read, principal)
-    await response.write(after.encode())
-    await response.write_eof()
+    as it is made; then the rest. The modules run after the whole page is parsed, so they find it.
+    The reads start first: their round trips to the database overlap the page's translation."""
+    reads = [(name, asyncio.ensure_future(read(request, principal))) for name, read in page.reads]
+    try:
+        before, _, after = _document(request, page, principal=principal).partition(READS_MARKER)
+        response = web.StreamResponse(headers=_HEADERS_WITH_READS)
+        response.content_type = "text/html"
+        response.charset = "utf-8"
+        await response.prepare(request)
+        await response.write(before.encode())
+        for name, answer in reads:
+            await _write_read(response, name, answer)
+        await response.write(after.encode())
+        await response.write_eof()
+    finally:
+        for _, answer in reads:
+            if not answer.done():
+                answer.cancel()  # a visitor who left: what was not written is not made
+            elif not answer.cancelled():
+                answer.exception()  # seen: a failure was answered above, or nobody is left to tell
     return response
 
 
 async def _write_read(
-    request: web.Request, response: web.StreamResponse, name: str, read: PageRead, principal: Principal
+    response: web.StreamResponse, name: str, read: asyncio.Future[bytes | AsyncIterator[bytes]]
 ) -> None:
     try:
-        answer = await read(request, principal)
+        answer = await read
     except DomainError:
         return  # the script asks the API, whose answer (404, 403…) it shows as always
     except Exception:
