@@ -435,3 +435,45 @@ async def test_the_board_and_who_is_signed_in_are_asked_for_once_while_the_page_
     for path in (f"/api/boards/{setup.board_id}", "/api/me"):
         assert [entry for entry in entries if entry[0] == path] == [[path, "link"]], entries
     assert not [text for text in messages if "preload" in text], messages
+
+
+async def test_a_long_column_scrolls_inside_itself_and_its_last_card_menu_opens_in_view(
+    make_live_server: LiveServerFactory, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    server = await make_live_server()
+    setup = await _board(server, make_account)
+    todo = setup.columns["やること"]
+    after = setup.cards["A3"]
+    for number in range(4, 13):
+        body = {"column_id": todo, "title": f"A{number}", "after": after}
+        after = (await _call(server, setup.token, "POST", f"/api/boards/{setup.board_id}/cards", body))["id"]
+    page = await (await new_context(viewport={"width": 1280, "height": 600})).new_page()
+    await _open(page, server, setup.owner, setup.board_id)
+    column = page.locator(f"[data-column-id='{todo}']")
+    await expect(column.locator("[data-card-id]")).to_have_count(12)
+    sizes = await column.locator(".board-cards").evaluate(
+        "(list) => ({ scroll: list.scrollHeight, client: list.clientHeight })"
+    )
+    assert sizes["scroll"] > sizes["client"], "the cards scroll inside their column"
+    await assert_accessible(page)
+
+    # With a mouse, a card's menu icon shows while the keyboard (or the pointer) is in the card; the
+    # button is there all along, named.
+    first = _card(page, setup.cards["A1"])
+    await page.mouse.move(1, 1)
+    shown = "(button) => button.querySelector('.icon').getBoundingClientRect().width > 0"
+    await expect(first.locator("[data-focus^='menu:']")).to_have_attribute("aria-label", re.compile("A1"))
+    assert not await first.locator("[data-focus^='menu:']").evaluate(shown)
+    await first.locator("[data-focus^='card:']").focus()
+    assert await first.locator("[data-focus^='menu:']").evaluate(shown)
+
+    # The last card, at the bottom of the list: its menu opens upwards, inside the list's visible part.
+    await column.locator(".board-cards").evaluate("(list) => { list.scrollTop = list.scrollHeight; }")
+    last = _card(page, after)
+    await last.locator("[data-focus^='menu:']").click()
+    menu = last.get_by_role("menu")
+    await expect(menu.get_by_role("menuitem").first).to_be_focused()
+    box = await menu.bounding_box()
+    room = await column.locator(".board-cards").bounding_box()
+    assert box and room
+    assert room["y"] <= box["y"] and box["y"] + box["height"] <= room["y"] + room["height"]
