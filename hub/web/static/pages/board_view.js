@@ -458,18 +458,9 @@ export class BoardView {
     });
     wrap.append(menu);
     button.setAttribute("aria-expanded", "true");
-    // A card is a stacking context of its own (containment): lift it over the next cards while its menu
-    // hangs below it, and open the menu upwards when its column's list would clip it at the bottom.
+    // A card paints only inside itself (content-visibility): lift that while its menu hangs below it.
     const card = wrap.closest(".board-card");
-    if (card) {
-      card.setAttribute("data-menu-open", "");
-      const list = card.closest(".board-cards");
-      const room = list.getBoundingClientRect();
-      const box = menu.getBoundingClientRect();
-      if (box.bottom > room.bottom && box.height < wrap.getBoundingClientRect().top - room.top) {
-        menu.classList.add("board-menu__list--up");
-      }
-    }
+    if (card) card.setAttribute("data-menu-open", "");
     this.openMenu = { wrap, button, menu, card };
     const first = menu.querySelector("[role=menuitem]:not([disabled])");
     if (first) first.focus();
