@@ -4,6 +4,21 @@ own work and the wait for the frame, next to baselines measured in the same run 
 the changes (the machine is shared: a baseline taken a minute later measures another machine).
 
     .venv/bin/python bench/board_page.py [--cards 500] [--changes 60] [--rate 1] [--trace]
+                                         [--clock both|60hz|unthrottled]
+
+The changes run twice on the same board, once per frame clock, each in its own chromium:
+
+- ``60hz``: chromium as it comes. A frame begins on the display compositor's 60 Hz timer
+  (``DelayBasedBeginFrameSource``), so a change arriving at a random moment waits 0–16.7 ms for the
+  next tick whatever the page does: under this clock p95 ≥ ~16 ms for any page, even one line of text
+  changed with the board not displayed. Printed with it: the share of changes shown in the first frame
+  after their arrival (that frame's tick, ``requestAnimationFrame``'s argument, less than one tick after
+  the arrival: no frame skipped), and of those whose frame also ended before the next tick.
+- ``unthrottled``: ``--disable-gpu-vsync --disable-frame-rate-limit``: a frame begins as soon as one
+  is needed (the "nothing changed" baseline and the board-hidden floor fall to a few ms, which shows
+  it), so arrival → painted is the page's script plus the work of the frame that shows the change.
+  **The target (p95 ≤ 16 ms, "one frame") is judged on this figure**: the page's work and its frame's
+  fit in one frame; the 60 Hz figure adds the frame clock's phase on top.
 
 Starts its own on-disk nx-27017 and redis-server (hub/embedded.py) and one ``dejima serve``; the bench
 process is the other person (HTTP) and drives chromium through Playwright.
@@ -13,7 +28,8 @@ What is measured, per remote change (all in the page's ``performance.now()`` clo
 - ``arrival``: the WebSocket ``message`` event's own ``timeStamp`` (recorded by a listener the bench
   adds before the page's, so the channel's JSON parsing and the page's code are inside the figure);
 - ``patched``: board.js has patched the DOM (``window.dejimaBoard.timings()``);
-- ``frame``: the next animation frame starts (``requestAnimationFrame`` after the patch);
+- ``frame``: the next animation frame starts (``requestAnimationFrame`` after the patch), and ``tick``
+  that frame's begin time as the frame clock gave it (the callback's argument);
 - ``painted``: a message posted from that callback runs, i.e. after the frame's style, layout, paint
   and commit on the main thread (what the page can influence; rasterising on the compositor is not).
 
@@ -173,12 +189,14 @@ async def _changes(
     args: argparse.Namespace,
     columns: list[str],
     card_ids: list[str],
+    offset: int = 0,
 ) -> list[dict[str, float]]:
     """One change a second by someone else (titles edited, cards moved to the next column); half-way
     between two changes, one sample of each baseline. Returns the baselines."""
     baselines: list[dict[str, float]] = []
     started = time.perf_counter()
-    for index in range(args.changes):
+    for number in range(args.changes):
+        index = offset + number
         card_id = card_ids[(index * 37) % len(card_ids)]
         card = await _call(session, "GET", f"{url}/api/cards/{card_id}", token)
         if index % 2 == 0:
@@ -188,11 +206,11 @@ async def _changes(
             target = columns[(columns.index(card["column_id"]) + 1) % COLUMNS]
             body = {"column_id": target, "after": None}
             await _call(session, "POST", f"{url}/api/cards/{card_id}/move", token, body)
-        half = started + (index + 0.5) / args.rate - time.perf_counter()
+        half = started + (number + 0.5) / args.rate - time.perf_counter()
         if half > 0:
             await asyncio.sleep(half)
         baselines.append(await page.evaluate(ONE_BASELINE, index))
-        pause = started + (index + 1) / args.rate - time.perf_counter()
+        pause = started + (number + 1) / args.rate - time.perf_counter()
         if pause > 0:
             await asyncio.sleep(pause)
     return baselines
@@ -285,6 +303,138 @@ def _where_time_goes(events: list[dict[str, Any]], changes: int) -> None:
     print(f"    style/layout forced from script (thrashing): {forced_count} times, {forced:.2f} ms in all")
 
 
+# How chromium is launched for each frame clock. "60hz": as it comes, a frame begins on the display
+# compositor's 60 Hz timer, so a change waits 0–16.7 ms for the next tick whatever the page does.
+# "unthrottled": no vsync and no frame-rate limit, a frame begins as soon as one is needed, so arrival →
+# painted is the page's script plus the work of the frame that shows the change (what "one frame" of
+# the target can mean for the page: its work fits in one frame).
+CLOCKS = {
+    "60hz": [],
+    "unthrottled": ["--disable-gpu-vsync", "--disable-frame-rate-limit"],
+}
+TICK_MS = 1000 / 60
+
+
+async def _session(
+    playwright: Any,
+    clock: str,
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    args: argparse.Namespace,
+    board_id: str,
+    columns: list[str],
+    card_ids: list[str],
+    offset: int,
+) -> dict[str, Any]:
+    """One browser with this frame clock on the board: the changes, then the baselines after them."""
+    browser = await playwright.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage", *CLOCKS[clock]]
+    )
+    try:
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await page.add_init_script(ARRIVALS)
+        await _open(page, url, board_id)
+        shown = await page.locator("[data-card-id]").count()
+        before = await page.evaluate("window.dejimaBoard.renders()")
+
+        async def run() -> list[dict[str, float]]:
+            return await _changes(page, session, url, token, args, columns, card_ids, offset)
+
+        events: list[dict[str, Any]] = []
+        if args.trace:
+            baselines, events = await _traced(page, run)
+        else:
+            baselines = await run()
+        await page.wait_for_function(
+            "(n) => window.dejimaBoard.timings().filter((t) => t.painted !== null).length >= n",
+            arg=args.changes,
+        )
+        timings: list[dict[str, Any]] = await page.evaluate("window.dejimaBoard.timings()")
+        arrivals: dict[str, float] = await page.evaluate("window.dejimaArrivals")
+        after = await page.evaluate("window.dejimaBoard.renders()")
+        full: list[dict[str, float]] = await page.evaluate(FULL_RENDERS, args.full_renders)
+        # The floor: the same smallest change with the board not displayed at all (what a frame of
+        # this browser costs on this machine whatever the board does), after the run.
+        await page.evaluate("document.querySelector('[data-columns]').style.display = 'none'")
+        await asyncio.sleep(1)
+        floor = [(await page.evaluate(ONE_BASELINE, i))["smallest"] for i in range(args.changes)]
+    finally:
+        await browser.close()
+    for entry in timings:
+        entry["arrival"] = arrivals.get(str(entry["seq"]), entry["arrival"])
+    return {
+        "clock": clock,
+        "shown": shown,
+        "timings": timings,
+        "baselines": baselines,
+        "full": full,
+        "floor": floor,
+        "renders": {key: after[key] - before[key] for key in after},
+        "events": events,
+        "load": os.getloadavg()[0],
+    }
+
+
+def _report(result: dict[str, Any], args: argparse.Namespace) -> float:
+    """Print one clock's figures; returns the p95 of arrival → painted."""
+    timings = result["timings"]
+    work = [t["patched"] - t["arrival"] for t in timings]
+    wait = [t["frame"] - t["patched"] for t in timings]
+    frame = [t["painted"] - t["frame"] for t in timings]
+    total = [t["painted"] - t["arrival"] for t in timings]
+    idle = [b["idle"] for b in result["baselines"]]
+    smallest = [b["smallest"] for b in result["baselines"]]
+    clock = result["clock"]
+    title = "60 Hz frame clock (chromium as it comes)" if clock == "60hz" else "frame clock unthrottled"
+    print(
+        f"[{clock}] {title}: {result['shown']} cards in {COLUMNS} columns,"
+        f" {len(timings)} remote changes at {args.rate}/s"
+    )
+    print(
+        f"  machine load average (1 min) after this browser: {result['load']:.1f} on {os.cpu_count()} cores"
+    )
+    print(f"  arrival → DOM patched (the page's script)   {_figures(work)}")
+    print(f"  patched → next frame starts (frame clock)    {_figures(wait)}")
+    print(f"  that frame: style, layout, paint             {_figures(frame)}")
+    print(f"  arrival → that frame done (the total)        {_figures(total)}")
+    for event in sorted({t["event"] for t in timings}):
+        of_kind = [t["painted"] - t["arrival"] for t in timings if t["event"] == event]
+        print(f"    of which {event:18s} ({len(of_kind):3d})   {_figures(of_kind)}")
+    own = [w + f for w, f in zip(work, frame, strict=True)]
+    print(f"  the page's own cost (script + its frame)     {_figures(own)}")
+    if clock == "60hz":
+        # The frame that shows the change began (its tick, requestAnimationFrame's argument) less than
+        # one tick after the arrival: the change made the first frame after it, no frame was skipped.
+        first = [t for t in timings if t["tick"] - t["arrival"] < TICK_MS]
+        share = f"{len(first)}/{len(timings)} ({100 * len(first) / len(timings):.0f}%)"
+        print(f"  shown in the first frame after arrival       {share}")
+        # ... and that frame's main-thread work ended before the next tick (the frame was not late).
+        fits = sum(1 for t in first if t["painted"] - t["tick"] <= TICK_MS)
+        share = f"{fits}/{len(timings)} ({100 * fits / len(timings):.0f}%)"
+        print(f"    and that frame done before the next tick   {share}")
+    print("  same-run baselines, interleaved with the changes:")
+    print(f"    nothing changed → next frame done          {_figures(idle)}")
+    print(f"    smallest change → next frame done          {_figures(smallest)}")
+    print(
+        f"    full re-render → next frame done (after)   {_figures([b['painted'] for b in result['full']])}"
+    )
+    print(f"    smallest change, board hidden (after)      {_figures(result['floor'])}")
+    print(f"  ratio p95 total / smallest change            {_p95(total) / max(_p95(smallest), 1e-9):.2f}")
+    full_p95 = _p95([b["painted"] for b in result["full"]])
+    print(f"  ratio p95 total / full re-render             {_p95(total) / max(full_p95, 1e-9):.3f}")
+    renders = result["renders"]
+    print(
+        f"  renders during the changes: full {renders['full']}, patches {renders['patch']},"
+        f" card tiles rebuilt {renders['cards']}, card nodes moved {renders['moved']}"
+    )
+    if renders["full"]:
+        print("  FAIL: a remote change redrew the whole board")
+    if result["events"]:
+        _where_time_goes(result["events"], len(timings))
+    return _p95(total)
+
+
 async def bench(args: argparse.Namespace) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="dejima-bench-page-"))
     stack = EmbeddedStack(data_dir=data_dir, persistent=True)
@@ -292,42 +442,28 @@ async def bench(args: argparse.Namespace) -> None:
     port = free_port()
     process = _start_instance(stack, port)
     url = f"http://127.0.0.1:{port}"
-    events: list[dict[str, Any]] = []
+    clocks = list(CLOCKS) if args.clock == "both" else [args.clock]
+    results: list[dict[str, Any]] = []
     try:
         async with aiohttp.ClientSession() as session, async_playwright() as playwright:
             await _wait_ready(session, url)
             token = await _sign_in(session, url)
             board_id, columns, card_ids = await _fill(session, url, token, args.cards)
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-            )
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            await page.add_init_script(ARRIVALS)
-            await _open(page, url, board_id)
-            shown = await page.locator("[data-card-id]").count()
-            before = await page.evaluate("window.dejimaBoard.renders()")
-
-            async def run() -> list[dict[str, float]]:
-                return await _changes(page, session, url, token, args, columns, card_ids)
-
-            if args.trace:
-                baselines, events = await _traced(page, run)
-            else:
-                baselines = await run()
-            await page.wait_for_function(
-                "(n) => window.dejimaBoard.timings().filter((t) => t.painted !== null).length >= n",
-                arg=args.changes,
-            )
-            timings: list[dict[str, Any]] = await page.evaluate("window.dejimaBoard.timings()")
-            arrivals: dict[str, float] = await page.evaluate("window.dejimaArrivals")
-            after = await page.evaluate("window.dejimaBoard.renders()")
-            full: list[dict[str, float]] = await page.evaluate(FULL_RENDERS, args.full_renders)
-            # The floor: the same smallest change with the board not displayed at all (what a frame
-            # of this browser costs on this machine whatever the board does), after the run.
-            await page.evaluate("document.querySelector('[data-columns]').style.display = 'none'")
-            await asyncio.sleep(1)
-            floor = [(await page.evaluate(ONE_BASELINE, i))["smallest"] for i in range(args.changes)]
-            await browser.close()
+            for number, clock in enumerate(clocks):
+                results.append(
+                    await _session(
+                        playwright,
+                        clock,
+                        session,
+                        url,
+                        token,
+                        args,
+                        board_id,
+                        columns,
+                        card_ids,
+                        offset=number * args.changes,
+                    )
+                )
     finally:
         process.terminate()
         try:
@@ -337,48 +473,20 @@ async def bench(args: argparse.Namespace) -> None:
             process.wait()
         stack.stop()
 
-    for entry in timings:
-        entry["arrival"] = arrivals.get(str(entry["seq"]), entry["arrival"])
-    work = [t["patched"] - t["arrival"] for t in timings]
-    wait = [t["frame"] - t["patched"] for t in timings]
-    frame = [t["painted"] - t["frame"] for t in timings]
-    total = [t["painted"] - t["arrival"] for t in timings]
-    idle = [b["idle"] for b in baselines]
-    smallest = [b["smallest"] for b in baselines]
-    print(f"board page, {shown} cards in {COLUMNS} columns, {len(timings)} remote changes at {args.rate}/s")
-    print(f"  machine load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"  arrival → DOM patched (the page's script)   {_figures(work)}")
-    print(f"  patched → next frame starts (frame clock)    {_figures(wait)}")
-    print(f"  that frame: style, layout, paint             {_figures(frame)}")
-    print(f"  arrival → that frame done (the total)        {_figures(total)}")
-    for event in sorted({t["event"] for t in timings}):
-        of_kind = [t["painted"] - t["arrival"] for t in timings if t["event"] == event]
-        print(f"    of which {event:18s} ({len(of_kind):3d})   {_figures(of_kind)}")
-    print("  same-run baselines, interleaved with the changes:")
-    print(f"    nothing changed → next frame done          {_figures(idle)}")
-    print(f"    smallest change → next frame done          {_figures(smallest)}")
-    print(f"    full re-render → next frame done (after)   {_figures([b['painted'] for b in full])}")
-    print(f"    smallest change, board hidden (after)      {_figures(floor)}")
-    print(f"  ratio p95 total / smallest change            {_p95(total) / max(_p95(smallest), 1e-9):.2f}")
-    full_p95 = _p95([b["painted"] for b in full])
-    print(f"  ratio p95 total / full re-render             {_p95(total) / max(full_p95, 1e-9):.3f}")
-    full_renders = after["full"] - before["full"]
-    print(
-        f"  renders during the changes: full {full_renders}, patches {after['patch'] - before['patch']},"
-        f" card tiles rebuilt {after['cards'] - before['cards']},"
-        f" card nodes moved {after['moved'] - before['moved']}"
-    )
-    own = [w + f for w, f in zip(work, frame, strict=True)]
-    print(f"  the page's own cost (script + its frame)     {_figures(own)}")
-    verdict = "met" if _p95(total) <= 16 else "NOT met on this run"
-    print(
-        f"  target arrival → painted p95 ≤ 16 ms: {verdict}"
-        f" (the frame clock alone, nothing changed: p95 {_p95(idle):.1f} ms)"
-    )
-    if full_renders:
-        print("  FAIL: a remote change redrew the whole board")
-    if events:
-        _where_time_goes(events, len(timings))
+    p95 = {result["clock"]: _report(result, args) for result in results}
+    full_renders = sum(result["renders"]["full"] for result in results)
+    print("target: arrival → painted p95 ≤ 16 ms (one frame), and no full re-render on a remote change")
+    if "unthrottled" in p95:
+        verdict = "met" if p95["unthrottled"] <= 16 else "NOT met on this run"
+        print(
+            "  judged on the unthrottled clock's arrival → frame done:"
+            f" p95 {p95['unthrottled']:.1f} ms, {verdict}"
+            " (the page's script plus the frame that shows the change; a 60 Hz clock adds a wait of"
+            " 0–16.7 ms for its next tick that no page can shorten, so under it p95 ≥ ~16 ms for any page)"
+        )
+    if "60hz" in p95:
+        print(f"  at 60 Hz, for reference: p95 {p95['60hz']:.1f} ms (see the share shown in the first frame)")
+    print(f"  full re-renders on remote changes: {full_renders} ({'met' if not full_renders else 'NOT met'})")
 
 
 def main() -> None:
@@ -388,6 +496,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1.0, help="remote changes per second")
     parser.add_argument("--full-renders", type=int, default=15)
     parser.add_argument("--trace", action="store_true", help="record a Chromium trace of the changes")
+    parser.add_argument(
+        "--clock",
+        choices=["both", *CLOCKS],
+        default="both",
+        help="the frame clock(s) to run the changes under",
+    )
     asyncio.run(bench(parser.parse_args()))
 
 

@@ -130,12 +130,14 @@ function onEvent(frame) {
   }
   const patched = performance.now();
   if (timings.length < 10_000) {
-    // `frame`: the animation frame that carries the change starts; `painted`: a message posted from it
+    // `frame`: the animation frame that carries the change starts; `tick`: that frame's begin time as
+    // the frame clock gave it (requestAnimationFrame's argument); `painted`: a message posted from it
     // runs, i.e. after that frame's style, layout and paint (bench/board_page.py splits the time so).
-    const entry = { event: frame.event, seq: frame.seq, arrival, patched, frame: null, painted: null };
+    const entry = { event: frame.event, seq: frame.seq, arrival, patched, frame: null, tick: null, painted: null };
     timings.push(entry);
-    requestAnimationFrame(() => {
+    requestAnimationFrame((tick) => {
       entry.frame = performance.now();
+      entry.tick = tick;
       const after = new MessageChannel();
       after.port1.onmessage = () => {
         entry.painted = performance.now();
