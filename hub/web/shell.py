@@ -126,7 +126,8 @@ def add_page(
     ``nav``: the page is linked from the header (and the home page) for those who may open it;
     ``nav_roles`` narrows that to some roles (admin pages in an admin's menu only).
     ``reads``: ``(name, read)`` pairs, the API reads the script makes first, e.g. the board's
-    snapshot; for a signed-in visitor each answer is written into the page (docs/web.md, "Reads").
+    snapshot; for a signed-in visitor each answer is written into the page (docs/web.md, "A page in
+    four files").
     """
     shell = app[keys.WEB]
     page = _load_page(shell.web_dir, path=path, name=name, title_key=title_key, auth=auth, nav=nav)
@@ -283,8 +284,7 @@ def _attr(value: str) -> str:
 
 def _script_json(data: object) -> str:
     """JSON that cannot end its ``<script>`` element or open a comment inside it."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _inert(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).decode()
 
 
 async def catalog_view(request: web.Request) -> web.Response:
