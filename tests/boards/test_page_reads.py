@@ -8,7 +8,8 @@ import json
 from html.parser import HTMLParser
 from typing import Any
 
-from tests.boards.conftest import Board, Client, UserFactory
+from tests.boards.conftest import Board, Client
+from tests.conftest import UserFactory
 
 HTML = {"Accept": "text/html"}
 
@@ -27,9 +28,10 @@ class _Reads(HTMLParser):
             return
         self.scripts += 1
         values = dict(attrs)
-        if values.get("type") == "application/json" and values.get("data-read"):
-            self._name = values["data-read"]
-            self.reads[self._name] = ""
+        name = values.get("data-read")
+        if values.get("type") == "application/json" and name:
+            self._name = name
+            self.reads[name] = ""
 
     def handle_data(self, data: str) -> None:
         if self._name is not None:
@@ -53,18 +55,23 @@ async def _api(client: Client, path: str, headers: dict[str, str]) -> Any:
     return await response.json()
 
 
-async def test_a_member_gets_the_board_and_who_they_are_with_the_page(client: Client, board: Board) -> None:
-    created = await client.post(
+async def _column_with_cards(client: Client, board: Board, *titles: str) -> None:
+    """A column holding cards with these titles, made by the board's owner."""
+    response = await client.post(
         f"/api/boards/{board.id}/columns", json={"title": "やること"}, headers=board.owner.headers
     )
-    column = await created.json()
-    for title in ("回覧板", "防災訓練"):
+    column = await response.json()
+    for title in titles:
         response = await client.post(
             f"/api/boards/{board.id}/cards",
             json={"column_id": column["id"], "title": title},
             headers=board.owner.headers,
         )
         assert response.status == 201
+
+
+async def test_a_member_gets_the_board_and_who_they_are_with_the_page(client: Client, board: Board) -> None:
+    await _column_with_cards(client, board, "回覧板", "防災訓練")
 
     response, page = await _page(client, board.id, board.viewer.headers)
 
@@ -82,16 +89,8 @@ async def test_a_member_gets_the_board_and_who_they_are_with_the_page(client: Cl
 
 
 async def test_a_title_cannot_end_the_element_it_is_written_in(client: Client, board: Board) -> None:
-    column = await (
-        await client.post(f"/api/boards/{board.id}/columns", json={"title": "A"}, headers=board.owner.headers)
-    ).json()
     title = '</script><script>alert("x")</script><!-- & -->'
-    response = await client.post(
-        f"/api/boards/{board.id}/cards",
-        json={"column_id": column["id"], "title": title},
-        headers=board.owner.headers,
-    )
-    assert response.status == 201
+    await _column_with_cards(client, board, title)
 
     _, page = await _page(client, board.id, board.owner.headers)
     _, plain = await _page(client, "0" * 24, board.owner.headers)
