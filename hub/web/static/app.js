@@ -185,9 +185,6 @@ export async function api(method, path, body = undefined, options = {}) {
   return data;
 }
 
-let mePromise = null;
-
-/** The signed-in user ({id, email, name, role, ...}) or null. Asked once per page. */
 /**
  * The answer to one of the page's first API reads that the server wrote into the page (its
  * `reads`, hub/web/shell.py), taken once; null when it is not there (not signed in, no right, a
@@ -204,6 +201,9 @@ export function takeRead(name) {
   }
 }
 
+let mePromise = null;
+
+/** The signed-in user ({id, email, name, role, ...}) or null. Asked once per page. */
 export function me() {
   if (!mePromise) {
     const written = takeRead("me");
