@@ -1,5 +1,7 @@
 // Inline SVG icons (no emoji: a machine without an emoji font shows an empty box). Each is
 // decorative (aria-hidden); the control carrying it has its own accessible name.
+import { copyOf } from "/static/dom.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 
 const PATHS = {
@@ -20,13 +22,10 @@ const PATHS = {
   close: "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12z",
 };
 
-const made = new Map(); // name → the first <svg> built, cloned after (a clone is a third of the work)
-
-/** An `<svg>` of one of PATHS, sized by CSS (1.25em by default). */
+/** An `<svg>` of one of PATHS, sized by CSS (1.25em by default); copied from the first one built. */
 export function icon(name) {
-  let svg = made.get(name);
-  if (!svg) {
-    svg = document.createElementNS(SVG, "svg");
+  return copyOf(`icon:${name}`, () => {
+    const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("aria-hidden", "true");
     svg.setAttribute("focusable", "false");
@@ -35,7 +34,6 @@ export function icon(name) {
     path.setAttribute("d", PATHS[name]);
     path.setAttribute("fill", "currentColor");
     svg.append(path);
-    made.set(name, svg);
-  }
-  return svg.cloneNode(true);
+    return svg;
+  });
 }

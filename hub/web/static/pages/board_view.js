@@ -3,7 +3,7 @@
 // menu they opened and the focused element survive. `renders` counts full renders and patches (the
 // tests and bench/board_page.py read it through window.dejimaBoard).
 import { t } from "/static/app.js";
-import { formatTime } from "/static/dom.js";
+import { copyOf, formatTime } from "/static/dom.js";
 import { icon } from "./board_icons.js";
 
 export function el(tag, attrs = {}, text = null) {
@@ -30,19 +30,6 @@ function cardIdOf(target, selector) {
   const part = target instanceof Element ? target.closest(selector) : null;
   const item = part && part.parentElement;
   return item && item.hasAttribute("data-card-id") ? item.getAttribute("data-card-id") : null;
-}
-
-// A tile's parts that are the same for every card, built once and copied: one native deep copy
-// costs less than the elements, attributes and icons made one by one (500 tiles at first paint).
-const made = new Map();
-
-function copyOf(kind, build) {
-  let node = made.get(kind);
-  if (!node) {
-    node = build();
-    made.set(kind, node);
-  }
-  return node.cloneNode(true);
 }
 
 /** "✓ 1/3": an icon and a short text, side by side. */
