@@ -339,11 +339,8 @@ class EventLog:
         finishing: asyncio.Task[None] | None = None
         try:
             while True:
-                if queue := self._queued.get(channel):
-                    group = [queued for queued in queue[:COMMIT_GROUP_MAX] if not queued.done.done()]
-                    del queue[:COMMIT_GROUP_MAX]
-                    if group:
-                        finishing = await self._commit_group(channel, group, after=finishing)
+                if self._queued.get(channel):
+                    finishing = await self._commit_group(channel, after=finishing)
                 elif finishing is not None and not finishing.done():
                     await asyncio.wait([finishing])  # more may be queued meanwhile
                 else:
@@ -359,15 +356,19 @@ class EventLog:
             del self._grouping[channel]
             await self._turns.let_go(channel)
 
-    async def _commit_group(
-        self, channel: str, group: list[_Queued], *, after: asyncio.Task[None] | None
-    ) -> asyncio.Task[None]:
+    async def _commit_group(self, channel: str, *, after: asyncio.Task[None] | None) -> asyncio.Task[None]:
         """One group in one turn; → the task that marks and publishes it (after ``after``) and
         then answers its callers."""
+        group: list[_Queued] = []
         done: list[tuple[_Queued, Event | Unchanged]] = []
         tails: list[Doc] = []
         try:
             async with self._turns.turn(channel) as turn:
+                # The group is who is queued once the turn is here, not before: the changes that came
+                # while another instance held the turn join it instead of waiting for the next one.
+                queue = self._queued.get(channel, [])
+                group = [queued for queued in queue[:COMMIT_GROUP_MAX] if not queued.done.done()]
+                del queue[:COMMIT_GROUP_MAX]
                 try:
                     await self._decide_group(channel, group, turn.head, done, tails)
                 finally:
