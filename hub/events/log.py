@@ -39,6 +39,7 @@ stored state is a view of it, so that no multi-document transaction is needed (n
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextvars
 import logging
 import random
@@ -49,13 +50,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import bson
+from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, DESCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hub.doc import Doc
 from hub.errors import Unavailable
-from hub.events.turns import Turns
+from hub.events.turns import Turn, Turns
 from hub.limits import COMMIT_GROUP_MAX, COMMIT_MAX_ATTEMPTS
 from hub.storage.mongo import ensure_plain_index
 from schemas.common import utc_now
@@ -79,6 +82,11 @@ _DUPLICATE_KEY = 11000
 # Another writer's events read to keep the observers at the head when a turn comes with a newer head;
 # past this many, they read what they need again instead.
 _FOLLOW_MAX = 256
+
+# An event larger than this is not passed on with the turn (hub/events/turns.py): read from the log.
+_PASS_MAX_BYTES = 32 * 1024
+# Dates passed on with the turn come back as the log's do (the client reads with tz_aware).
+_PASSED_CODEC: CodecOptions[Doc] = CodecOptions(tz_aware=True)
 
 # How many ``First`` changes one commit may log before its own (a respaced column needs one).
 _FIRST_MAX = 3
@@ -223,11 +231,14 @@ class EventLog:
         """
         if grouped:
             return await self._commit_grouped(channel, decide, actor=actor)
-        async with self._turns.turn(channel) as turn:
+        async with self._turns.turn(channel, after=self._follows(channel)) as turn:
             try:
-                outcome, tails = await self._commit_in_turn(channel, decide, actor=actor, handed=turn.head)
+                outcome, tails = await self._commit_in_turn(
+                    channel, decide, actor=actor, handed=turn.head, passed=turn.passed
+                )
             finally:
                 turn.head = self._heads.get(channel, 0)
+            turn.logged = _passable(tails)
         # After the turn: the next writer decides on a state that has every op of this event already;
         # only the mark and the publish are left, and they need no turn (the mark only grows, and
         # subscribers order events by seq, filling any hole from the log).
@@ -235,13 +246,19 @@ class EventLog:
         return outcome
 
     async def _commit_in_turn(
-        self, channel: str, decide: Decide, *, actor: Actor | None, handed: int
+        self,
+        channel: str,
+        decide: Decide,
+        *,
+        actor: Actor | None,
+        handed: int,
+        passed: Sequence[tuple[int, str]] = (),
     ) -> tuple[Event | Unchanged, list[Doc]]:
         """One change, and the ``First`` changes it needs before it, logged and applied (the
         caller holds the turn); → the outcome, and the logged events still to be marked and published."""
         tails: list[Doc] = []
         for _ in range(_FIRST_MAX + 1):
-            outcome, tail = await self._commit_one(channel, decide, actor=actor, handed=handed)
+            outcome, tail = await self._commit_one(channel, decide, actor=actor, handed=handed, passed=passed)
             if tail is not None:
                 tails.append(tail)
             if not isinstance(outcome, First):
@@ -249,7 +266,13 @@ class EventLog:
         raise Unavailable(f"too many changes had to come first on {channel}; try again")
 
     async def _commit_one(
-        self, channel: str, decide: Decide, *, actor: Actor | None, handed: int
+        self,
+        channel: str,
+        decide: Decide,
+        *,
+        actor: Actor | None,
+        handed: int,
+        passed: Sequence[tuple[int, str]],
     ) -> tuple[Event | Unchanged | First, Doc | None]:
         """One event, the one ``decide`` asks for (or the ``First`` one it needs logged before),
         logged and its ops applied; → the outcome, and the event's document to finish."""
@@ -257,7 +280,7 @@ class EventLog:
             # The head this process last applied, or the one the turn came with (its last holder
             # applied it), saves the catch-up reads; if another writer moved on, the insert below
             # collides and the next attempt catches up.
-            head = await self._head_to_decide_on(channel, handed) if attempt == 0 else 0
+            head = await self._head_to_decide_on(channel, handed, passed) if attempt == 0 else 0
             if head == 0:
                 head = await self.catch_up(channel)
             token = _deciding.set((channel, head))
@@ -363,17 +386,18 @@ class EventLog:
         done: list[tuple[_Queued, Event | Unchanged]] = []
         tails: list[Doc] = []
         try:
-            async with self._turns.turn(channel) as turn:
+            async with self._turns.turn(channel, after=self._follows(channel)) as turn:
                 # The group is who is queued once the turn is here, not before: the changes that came
                 # while another instance held the turn join it instead of waiting for the next one.
                 queue = self._queued.get(channel, [])
                 group = [queued for queued in queue[:COMMIT_GROUP_MAX] if not queued.done.done()]
                 del queue[:COMMIT_GROUP_MAX]
                 try:
-                    await self._decide_group(channel, group, turn.head, done, tails)
+                    await self._decide_group(channel, group, turn, done, tails)
                 finally:
                     turn.head = self._heads.get(channel, 0)
                     turn.more = any(not queued.done.done() for queued in self._queued.get(channel, []))
+                turn.logged = _passable(tails)
         except BaseException as error:
             stopped = Unavailable("the change was interrupted; try again")
             answer = error if isinstance(error, Exception) else stopped
@@ -406,14 +430,14 @@ class EventLog:
         self,
         channel: str,
         group: list[_Queued],
-        handed: int,
+        turn: Turn,
         done: list[tuple[_Queued, Event | Unchanged]],
         tails: list[Doc],
     ) -> None:
         """Decide the group's changes one after another on the staged state, log them with one
         insert and apply them; a change another writer pre-empted is decided again on its own.
         Outcomes go to ``done`` (errors straight to their caller), logged events to ``tails``."""
-        head = await self._head_to_decide_on(channel, handed) or await self.catch_up(channel)
+        head = await self._head_to_decide_on(channel, turn.head, turn.passed) or await self.catch_up(channel)
         observers = self._observers.get(channel.partition(":")[0], [])
         staged: State = {}
         entries: list[tuple[_Queued | None, Doc]] = []  # None: a First change, logged for its owner
@@ -474,15 +498,23 @@ class EventLog:
             tails.extend(more_tails)
             done.append((owner, outcome))
 
-    async def _head_to_decide_on(self, channel: str, handed: int) -> int:
+    def _follows(self, channel: str) -> int:
+        """The seq after which this process wants the events passed on with a turn (0: none): the
+        head it knows, when someone carries figures over the channel's events (``observe``)."""
+        return self._heads.get(channel, 0) if self._observers.get(channel.partition(":")[0]) else 0
+
+    async def _head_to_decide_on(self, channel: str, handed: int, passed: Sequence[tuple[int, str]]) -> int:
         """The head a writer may decide on without catching up (0: unknown): the one this process
         applied last, or the one the turn came with. When the turn comes with a newer head (another
-        instance wrote meanwhile), the observers are told the other writer's events too, from one
-        read, so that what they carry stays at the head instead of being read again."""
+        instance wrote meanwhile), the observers are told the other writer's events too: those
+        ``passed`` on with the turn, or, if some are missing there, all of them from one read, so
+        that what they carry stays at the head instead of being read again."""
         known = self._heads.get(channel, 0)
         observers = self._observers.get(channel.partition(":")[0], [])
         if observers and 0 < known < handed <= known + _FOLLOW_MAX:
-            docs = await self._logged_between(channel, known, handed, {"seq": 1, "event": 1, "ops": 1})
+            docs = _passed_between(passed, known, handed) or await self._logged_between(
+                channel, known, handed, {"seq": 1, "event": 1, "ops": 1}
+            )
             if [int(doc["seq"]) for doc in docs] == list(range(known + 1, handed + 1)):
                 for doc in docs:
                     for observer in observers:
@@ -733,6 +765,29 @@ class EventLog:
         except Exception:
             # The event is logged; subscribers fill the gap from the log. Never fail the change.
             log.exception("publishing %s #%d failed", event.channel, event.seq)
+
+
+def _passable(docs: list[Doc]) -> list[tuple[int, str]]:
+    """The events a writer logged, as passed on with the turn (``Turn.logged``): what observers are
+    told of each (BSON, so that dates stay dates), unless it is too large to pass (an import's batch;
+    the next holder then reads it from the log)."""
+    out: list[tuple[int, str]] = []
+    for doc in docs:
+        raw = bson.encode({"seq": doc["seq"], "event": doc["event"], "ops": doc.get("ops", [])})
+        if len(raw) <= _PASS_MAX_BYTES:
+            out.append((int(doc["seq"]), base64.b64encode(raw).decode("ascii")))
+    return out
+
+
+def _passed_between(passed: Sequence[tuple[int, str]], after: int, upto: int) -> list[Doc] | None:
+    """The events ``after < seq <= upto`` passed on with a turn, in order; None if one is missing."""
+    texts = {seq: text for seq, text in passed if after < seq <= upto}
+    if len(texts) != upto - after:
+        return None
+    return [
+        bson.decode(base64.b64decode(texts[seq]), codec_options=_PASSED_CODEC)
+        for seq in range(after + 1, upto + 1)
+    ]
 
 
 def _stored(raw: Doc, seq: int) -> tuple[str, Doc]:

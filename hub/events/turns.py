@@ -16,7 +16,12 @@ Three things make a turn cheap (docs/boards.md, "Throughput"):
   stale head costs a retry (the insert of the next seq collides), never a wrong decision;
 - a writer of another instance that finds the turn taken does not poll: it blocks on the channel's
   wake list (``BLPOP``), which the holder pushes to when it gives the turn back, so the turn changes
-  hands in one round trip (a lost wake-up costs at most ``_WAKE_WAIT_S``).
+  hands in one round trip (a lost wake-up costs at most ``_WAKE_WAIT_S``);
+- the events a holder logged come with the turn too (``Turn.passed``, the last ``PASSED_MAX`` of
+  them, for ``_PASSED_TTL_MS``): the next holder, which was told of the log only up to its own last
+  event, learns the others' from Redis in the same round trip, instead of reading them from the log
+  before it can decide. What it misses (an event too large to pass, one older than the list) it
+  reads from the log as before.
 """
 
 from __future__ import annotations
@@ -45,18 +50,37 @@ _GAP_S = 0.004
 # A writer waiting for another instance's turn blocks this long on the wake list before asking again
 # (a wake-up lost with a holder that died, or taken by a third instance's waiter).
 _WAKE_WAIT_S = 0.05
-# Take the lease and read the head left by the last holder (-1: someone else holds it).
+# Events passed on with the turn: enough for every holder's turn in the time a writer waits for one.
+PASSED_MAX = 256
+# They are wanted by the very next holders only; kept no longer (their data is the log's to keep).
+_PASSED_TTL_MS = 10_000
+# Take the lease and read the head left by the last holder (-1: someone else holds it), with the
+# events passed on after seq ARGV[3] (each "seq:text", oldest first; the list is in seq order).
 _ACQUIRE = """
 if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return tonumber(redis.call('get', KEYS[2]) or '0')
+  local out = {tonumber(redis.call('get', KEYS[2]) or '0')}
+  local after = tonumber(ARGV[3])
+  if after > 0 then
+    local passed = redis.call('lrange', KEYS[3], 0, -1)
+    for i = 1, #passed do
+      local entry = passed[i]
+      if tonumber(string.match(entry, '^(%d+):')) > after then out[#out + 1] = entry end
+    end
+  end
+  return out
 end
-return -1
+return {-1}
 """
-# Give the lease back (if still ours), leave the head we committed and applied last, and wake one
-# waiter of another instance (one token at most; it expires if nobody waits).
+# Give the lease back (if still ours), leave the head we committed and applied last and the events
+# we logged, and wake one waiter of another instance (one token at most; it expires if nobody waits).
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
   if tonumber(ARGV[2]) > 0 then redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+  if #ARGV > 6 then
+    redis.call('rpush', KEYS[4], unpack(ARGV, 7))
+    redis.call('ltrim', KEYS[4], -tonumber(ARGV[6]), -1)
+    redis.call('pexpire', KEYS[4], ARGV[5])
+  end
   redis.call('del', KEYS[1])
   redis.call('rpush', KEYS[3], '1')
   redis.call('ltrim', KEYS[3], -1, -1)
@@ -71,17 +95,24 @@ return 0
 class Turn:
     """One writer's turn: ``head`` comes with it (0: unknown) and the writer leaves the head it
     committed and applied in it (0: nothing to tell, e.g. its apply failed). ``more``: the writer
-    will take the next turn again at once (the log's next group), as a queued writer would."""
+    will take the next turn again at once (the log's next group), as a queued writer would.
+
+    ``passed``: events logged by the holders before, after the seq ``turn(after=…)`` asked from,
+    each ``(seq, text)`` in seq order; some may be missing. ``logged``: the writer adds the events
+    it logged, each ``(seq, text)``, for the holders after it."""
 
     head: int = 0
     more: bool = False
+    passed: list[tuple[int, str]] = field(default_factory=list)
+    logged: list[tuple[int, str]] = field(default_factory=list)
 
 
 class Turns:
     """No turns: every writer races (tests that build an ``EventLog`` by hand, tools)."""
 
     @asynccontextmanager
-    async def turn(self, channel: str) -> AsyncIterator[Turn]:
+    async def turn(self, channel: str, *, after: int = 0) -> AsyncIterator[Turn]:
+        """The channel's turn; ``after``: the writer knows the log up to this seq (0: pass nothing)."""
         yield Turn()
 
     async def let_go(self, channel: str) -> None:
@@ -95,6 +126,7 @@ class _Local:
     token: str | None = None  # the lease this process holds, passed on between its writers
     held_since: float = 0.0
     head: int = 0
+    logged: list[tuple[int, str]] = field(default_factory=list)  # to pass on when the lease goes
 
 
 class RedisTurns(Turns):
@@ -106,7 +138,7 @@ class RedisTurns(Turns):
         self._local: dict[str, _Local] = {}
 
     @asynccontextmanager
-    async def turn(self, channel: str) -> AsyncIterator[Turn]:
+    async def turn(self, channel: str, *, after: int = 0) -> AsyncIterator[Turn]:
         if channel.partition(":")[0] not in self._kinds:
             yield Turn()
             return
@@ -118,21 +150,24 @@ class RedisTurns(Turns):
                 if local.token is not None and loop.time() - local.held_since > TURN_HOLD_S:
                     # Kept for a writer that came late: give it back rather than hold it too long.
                     token, local.token = local.token, None
-                    await self._release(channel, token, head=local.head)
+                    await self._release(channel, token, local)
+                passed: list[tuple[int, str]] = []
                 if local.token is None:
-                    local.token, local.head = await self._acquire(channel)
+                    local.token, local.head, passed = await self._acquire(channel, after)
                     local.held_since = loop.time()
-                turn = Turn(head=local.head)
+                    local.logged = []
+                turn = Turn(head=local.head, passed=passed)
                 try:
                     yield turn
                 finally:
                     local.head = turn.head
+                    local.logged.extend(turn.logged)
                     waiting = local.users > 1 or turn.more
                     if local.token is not None and (
                         not waiting or loop.time() - local.held_since > TURN_HOLD_S
                     ):
                         token, local.token = local.token, None
-                        await self._release(channel, token, head=turn.head)
+                        await self._release(channel, token, local)
                         if waiting:
                             # Held long enough: leave a gap for the waiter the release woke.
                             await asyncio.sleep(_GAP_S)
@@ -148,42 +183,53 @@ class RedisTurns(Turns):
             return
         del self._local[channel]
         if local.token is not None:
-            await self._release(channel, local.token, head=local.head)
+            await self._release(channel, local.token, local)
 
-    async def _acquire(self, channel: str) -> tuple[str | None, int]:
+    async def _acquire(self, channel: str, after: int) -> tuple[str | None, int, list[tuple[int, str]]]:
         token = secrets.token_hex(8)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + TURN_WAIT_S
         try:
             while True:
-                head = int(
-                    await self._redis.eval(  # type: ignore[misc]
-                        _ACQUIRE, 2, _key(channel), _head_key(channel), token, str(TURN_LEASE_MS)
-                    )
+                answer = await self._redis.eval(  # type: ignore[misc]
+                    _ACQUIRE,
+                    3,
+                    _key(channel),
+                    _head_key(channel),
+                    _passed_key(channel),
+                    token,
+                    str(TURN_LEASE_MS),
+                    str(after),
                 )
+                head = int(answer[0])
                 if head >= 0:
-                    return token, head
+                    return token, head, [_entry(raw) for raw in answer[1:]]
                 if loop.time() > deadline:
                     log.warning("no turn on %s within %.1f s; racing for it", channel, TURN_WAIT_S)
-                    return None, 0
+                    return None, 0, []
                 # Redis 6 takes a fractional timeout; redis-py's annotation says int.
                 await self._redis.blpop([_wake_key(channel)], timeout=_WAKE_WAIT_S)  # type: ignore[arg-type,misc]
         except Exception:
             log.exception("taking a turn on %s failed; racing for it", channel)
-            return None, 0
+            return None, 0, []
 
-    async def _release(self, channel: str, token: str, *, head: int) -> None:
+    async def _release(self, channel: str, token: str, local: _Local) -> None:
+        logged, local.logged = local.logged[-PASSED_MAX:], []
         try:
             await self._redis.eval(  # type: ignore[misc]
                 _RELEASE,
-                3,
+                4,
                 _key(channel),
                 _head_key(channel),
                 _wake_key(channel),
+                _passed_key(channel),
                 token,
-                str(head),
+                str(local.head),
                 str(_HEAD_TTL_MS),
                 str(int(_WAKE_WAIT_S * 1000)),
+                str(_PASSED_TTL_MS),
+                str(PASSED_MAX),
+                *(f"{seq}:{text}" for seq, text in logged),
             )
         except Exception:
             # The lease ends by itself within TURN_LEASE_MS.
@@ -200,3 +246,12 @@ def _head_key(channel: str) -> str:
 
 def _wake_key(channel: str) -> str:
     return f"dejima:turn-wake:{channel}"
+
+
+def _passed_key(channel: str) -> str:
+    return f"dejima:turn-passed:{channel}"
+
+
+def _entry(raw: str) -> tuple[int, str]:
+    seq, _, text = raw.partition(":")
+    return int(seq), text

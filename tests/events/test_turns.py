@@ -64,3 +64,28 @@ async def test_the_turn_comes_with_the_head_its_last_holder_applied(redis: Redis
 async def test_channels_of_other_kinds_race(redis: Redis) -> None:
     async with RedisTurns(redis, kinds=("board",)).turn("user:u1"):
         assert await redis.keys("dejima:turn*") == []
+
+
+async def test_the_turn_comes_with_the_events_its_last_holders_logged(redis: Redis) -> None:
+    first, second = RedisTurns(redis, kinds=("board",)), RedisTurns(redis, kinds=("board",))
+    async with first.turn("board:b5") as turn:
+        turn.head = 2
+        turn.logged = [(1, "one"), (2, "two")]
+    async with second.turn("board:b5", after=1) as turn:
+        assert turn.passed == [(2, "two")]  # only what it does not know yet
+        turn.head = 3
+        turn.logged = [(3, "three")]
+    async with first.turn("board:b5", after=1) as turn:
+        assert turn.passed == [(2, "two"), (3, "three")]
+    async with second.turn("board:b5") as turn:
+        assert turn.passed == []  # asked for nothing
+
+
+async def test_a_holder_whose_lease_ran_out_passes_nothing_on(redis: Redis) -> None:
+    first, second = RedisTurns(redis, kinds=("board",)), RedisTurns(redis, kinds=("board",))
+    async with first.turn("board:b6") as turn:
+        turn.head = 5
+        turn.logged = [(5, "stale")]
+        await redis.delete("dejima:turn:board:b6")  # its lease ran out meanwhile
+    async with second.turn("board:b6", after=1) as turn:
+        assert turn.head == 0 and turn.passed == []
