@@ -231,7 +231,7 @@ async def _sustained(
         f"sustained changes   {rate:8.0f} card creations/s  ({writers} writers, 2 instances, {cards} cards)"
     )
     print(
-        f"  baseline          {baseline:8.0f} raw insert_one/s, same MongoDB  → ratio {rate / baseline:.2f}"
+        f"  baseline          {baseline:8.0f} raw insert_one/s, same MongoDB  → ratio {rate / baseline:.3f}"
     )
 
 

@@ -23,9 +23,10 @@ stored state is a view of it, so that no multi-document transaction is needed (n
    locks: it overlays, in memory, the events logged but not yet applied when the state was read.
 6. A figure that is costly to read (the open cards of a board, its column ends) may be remembered at
    the head it was read at (``deciding_head``) and carried forward over the channel's events as the
-   log tells them (``observe``: the events this process logs, and another instance's, read in one
-   query, when a turn comes with a newer head): trusted at exactly that head only, it is as exact as
-   a read, and a gap in what it was told makes it a read again.
+   log tells them (``observe``: the events this process logs, and another instance's when a turn
+   comes with a newer head: passed on with the turn, or read in one query when some are not):
+   trusted at exactly that head only, it is as exact as a read, and a gap in what it was told makes
+   it a read again.
 7. Changes queued in one process for one channel may be decided and logged as a **group**
    (``commit(..., grouped=True)``, for a ``decide`` that reads through ``staged``): in one turn, each
    ``decide`` runs at the seq after the one before it, seeing the documents the earlier changes of
@@ -33,7 +34,9 @@ stored state is a view of it, so that no multi-document transaction is needed (n
    and one write per collection applies their ops (the newest op of each document only: an op is the
    whole document). Nothing else changes: the events are consecutive seqs of the channel, a crash
    between the insert and the writes leaves events that the next reader applies, and if another
-   writer took one of the seqs the ordered insert stops there and the rest are decided again.
+   writer took one of the seqs the ordered insert stops there and the rest are decided again. The
+   group is whoever is queued once the turn is here (changes that came while another instance held
+   it included), so a busy channel's groups grow with the wait instead of the wait being paid twice.
 """
 
 from __future__ import annotations
