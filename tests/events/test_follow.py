@@ -3,6 +3,8 @@ they fit, read from the log when they do not — so that what the observers carr
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from pymongo import AsyncMongoClient, monitoring
@@ -57,14 +59,25 @@ async def _instance(
     return client, log, reads
 
 
+@asynccontextmanager
+async def _two_instances(
+    servers: Any, database_name: str, redis: Redis
+) -> AsyncIterator[tuple[EventLog, EventLog, list[tuple[int, str]], _EventReads]]:
+    """Instances ``a`` and ``b`` of one log; what ``b``'s observer was told, and ``b``'s reads."""
+    told_b: list[tuple[int, str]] = []
+    client_a, a, _ = await _instance(servers, database_name, redis, [])
+    client_b, b, reads_b = await _instance(servers, database_name, redis, told_b)
+    try:
+        yield a, b, told_b, reads_b
+    finally:
+        await client_a.close()
+        await client_b.close()
+
+
 async def test_the_events_of_another_instance_come_with_the_turn(
     servers: Any, mongo: AsyncMongoClient[dict[str, Any]], database_name: str, redis: Redis
 ) -> None:
-    told_a: list[tuple[int, str]] = []
-    told_b: list[tuple[int, str]] = []
-    client_a, a, _ = await _instance(servers, database_name, redis, told_a)
-    client_b, b, reads_b = await _instance(servers, database_name, redis, told_b)
-    try:
+    async with _two_instances(servers, database_name, redis) as (a, b, told_b, reads_b):
         # Both have written once (their first commit reads the log: they knew nothing of it).
         await b.commit(CHANNEL, _note("b1"), actor=None, grouped=True)
         await a.commit(CHANNEL, _note("a1"), actor=None, grouped=True)
@@ -75,19 +88,12 @@ async def test_the_events_of_another_instance_come_with_the_turn(
         # b was told a's events, in order, before its own; and did not read them from the log.
         assert told_b == [(1, "b1"), (2, "a1"), (3, "a2"), (4, "a3"), (5, "a4"), (6, "b2")]
         assert reads_b.count == before
-    finally:
-        await client_a.close()
-        await client_b.close()
 
 
 async def test_events_not_passed_on_are_read_from_the_log(
     servers: Any, mongo: AsyncMongoClient[dict[str, Any]], database_name: str, redis: Redis
 ) -> None:
-    told_a: list[tuple[int, str]] = []
-    told_b: list[tuple[int, str]] = []
-    client_a, a, _ = await _instance(servers, database_name, redis, told_a)
-    client_b, b, reads_b = await _instance(servers, database_name, redis, told_b)
-    try:
+    async with _two_instances(servers, database_name, redis) as (a, b, told_b, reads_b):
         await b.commit(CHANNEL, _note("b1"), actor=None)
         await a.commit(CHANNEL, _note("a1"), actor=None)
         await a.commit(CHANNEL, _note("a2"), actor=None)
@@ -96,6 +102,3 @@ async def test_events_not_passed_on_are_read_from_the_log(
         await b.commit(CHANNEL, _note("b2"), actor=None)
         assert told_b == [(1, "b1"), (2, "a1"), (3, "a2"), (4, "b2")]
         assert reads_b.count == before + 1
-    finally:
-        await client_a.close()
-        await client_b.close()
