@@ -61,11 +61,14 @@ if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local out = {tonumber(redis.call('get', KEYS[2]) or '0')}
   local after = tonumber(ARGV[3])
   if after > 0 then
-    local passed = redis.call('lrange', KEYS[3], 0, -1)
-    for i = 1, #passed do
-      local entry = passed[i]
-      if tonumber(string.match(entry, '^(%d+):')) > after then out[#out + 1] = entry end
+    -- From the newest back to the first one the taker knows: only what it needs is copied.
+    local newer = {}
+    for i = redis.call('llen', KEYS[3]) - 1, 0, -1 do
+      local entry = redis.call('lindex', KEYS[3], i)
+      if tonumber(string.match(entry, '^(%d+):')) <= after then break end
+      newer[#newer + 1] = entry
     end
+    for i = #newer, 1, -1 do out[#out + 1] = newer[i] end
   end
   return out
 end
