@@ -21,6 +21,9 @@ from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
 
+# A test phase that runs long gets its asyncio tasks printed (the CI hangs were in teardowns).
+pytest_plugins = ["tests.watchdog"]
+
 TEST_ORIGIN = "http://dejima.test"
 
 
