@@ -28,6 +28,7 @@ from hub.events.presence import PresenceStore
 from hub.events.turns import RedisTurns
 from hub.gatherings.wiring import Gatherings, build_gatherings
 from hub.hubs.wiring import Hubs, build_hubs
+from hub.identity.passwords import PasswordCost, Passwords
 from hub.identity.throttle import RequestLimiter
 from hub.identity.users import UserStore
 from hub.identity.wiring import Identity, build_identity
@@ -125,7 +126,14 @@ def build_services(
     # People are needed by notifications, whose account mail identity needs in turn.
     # Marks of changed sessions, accounts and projects: what a request reads of them is reused a moment.
     marks = RedisChangeMarks(redis)
-    users = UserStore(db, marks=marks)
+    passwords = Passwords(
+        PasswordCost(
+            time_cost=settings.password_time_cost,
+            memory_kib=settings.password_memory_kib,
+            parallelism=settings.password_parallelism,
+        )
+    )
+    users = UserStore(db, marks=marks, passwords=passwords)
     # First the one entrance for notifications: every domain that tells people something is handed it.
     notifications = build_notifications(
         db, settings=settings, events=events, users=users, queue=JobQueue(arq), clock=clock

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hub import limits
@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ACCOUNT, gt=0)
     login_max_failures_per_address: int = Field(default=limits.LOGIN_MAX_FAILURES_PER_ADDRESS, gt=0)
     login_lockout_s: int = Field(default=limits.LOGIN_LOCKOUT_S, gt=0, description="Failure window and lock.")
+    # argon2id's cost for passwords set from now on (stored hashes keep theirs). Lower only where no
+    # real password lives: the test suite uses the cheapest, as Django's test settings use MD5.
+    password_time_cost: int = Field(default=limits.PASSWORD_TIME_COST, ge=1)
+    password_memory_kib: int = Field(default=limits.PASSWORD_MEMORY_KIB, ge=8)
+    password_parallelism: int = Field(default=limits.PASSWORD_PARALLELISM, ge=1)
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, gt=0, lt=65536)
@@ -149,6 +154,12 @@ class Settings(BaseSettings):
             # An address is a network of one; host bits set in a network are a typo, not a refusal.
             return [ip_network(part, strict=False) if isinstance(part, str) else part for part in value]
         return value
+
+    @model_validator(mode="after")
+    def _argon2_memory(self) -> Settings:
+        if self.password_memory_kib < 8 * self.password_parallelism:
+            raise ValueError("password_memory_kib must be at least 8 × password_parallelism (argon2)")
+        return self
 
     @property
     def database_name(self) -> str:

@@ -25,6 +25,15 @@ from hub.storage import redis as redis_storage
 pytest_plugins = ["tests.watchdog"]
 
 TEST_ORIGIN = "http://dejima.test"
+# The cheapest argon2id for every app of the suite (Django's test settings swap in MD5 for the same
+# reason): a default-cost hash takes 0.4 s on a loaded CI machine, and each app start hashes the first
+# admin's password. The tests check who may sign in, not what a guess costs;
+# tests/identity/test_password_cost.py checks the cost a deployment gets.
+CHEAP_PASSWORDS: dict[str, Any] = {
+    "password_time_cost": 1,
+    "password_memory_kib": 8,
+    "password_parallelism": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,7 @@ def settings(servers: Servers, database_name: str) -> Settings:
         allowed_origins=[TEST_ORIGIN],
         admin_email="admin@dejima.test",
         admin_password="admin-password-1",
+        **CHEAP_PASSWORDS,
     )
 
 

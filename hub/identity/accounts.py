@@ -11,7 +11,6 @@ from hub.doc import Doc
 from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from hub.identity.audit import AuditLog
 from hub.identity.orgs import OrgStore
-from hub.identity.passwords import hash_password
 from hub.identity.recovery import PasswordRecovery
 from hub.identity.sessions import SessionService
 from hub.identity.users import UserStore, to_user_admin_out, to_user_out
@@ -119,7 +118,7 @@ class AccountService:
             raise Conflict("the last admin cannot be demoted or switched off")
         password = changes.pop("password", None)
         if password is not None:
-            changes["password_hash"] = await hash_password(password)
+            changes["password_hash"] = await self._users.passwords.hash(password)
         after = await self._users.update(user_id, changes)
         if after is None:
             raise NotFound("no such user")

@@ -15,7 +15,6 @@ from hub import limits
 from hub.clock import Clock
 from hub.errors import Conflict, Forbidden, MalformedRequest, NotFound
 from hub.identity.audit import AuditLog
-from hub.identity.passwords import hash_password
 from hub.identity.sessions import SessionService
 from hub.identity.throttle import RequestLimiter
 from hub.identity.tokens import AccountTokens, Purpose
@@ -96,7 +95,8 @@ class PasswordRecovery:
         user = None if user_id is None else await self._users.get(user_id)
         if user is None or user.get("disabled"):
             raise MalformedRequest("this link is not valid: it was used, it expired, or it never existed")
-        after = await self._users.update(user["_id"], {"password_hash": await hash_password(password)})
+        password_hash = await self._users.passwords.hash(password)
+        after = await self._users.update(user["_id"], {"password_hash": password_hash})
         if after is None:
             raise MalformedRequest("this link is not valid: the account is gone")
         await self._sessions.revoke_all(user["_id"], keep=keep_session)

@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.doc import Doc
 from hub.errors import Conflict
-from hub.identity.passwords import hash_password
+from hub.identity.passwords import Passwords
 from hub.ids import new_id
 from hub.principal import Principal
 from hub.storage.marks import ChangeMarks, NoChangeMarks
@@ -21,8 +21,12 @@ def normalise_email(email: str) -> str:
 
 
 class UserStore:
-    def __init__(self, db: AsyncDatabase[Doc], *, marks: ChangeMarks | None = None) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Doc], *, marks: ChangeMarks | None = None, passwords: Passwords | None = None
+    ) -> None:
         self._users = db["users"]
+        # How the stored password hashes are made and checked (their cost comes from the settings).
+        self.passwords = passwords or Passwords()
         # A changed account is marked, so that no instance reuses whom a session was before it.
         self._marks = marks or NoChangeMarks()
 
@@ -53,7 +57,7 @@ class UserStore:
             "home_hub": home_hub,
             "hub_id": hub_id,
             "line_user_id": line_user_id,
-            "password_hash": None if password is None else await hash_password(password),
+            "password_hash": None if password is None else await self.passwords.hash(password),
             "disabled": False,
             "created_at": utc_now(),
         }

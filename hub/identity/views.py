@@ -11,7 +11,6 @@ from hub.http.bodies import parse_body
 from hub.http.client import client_address
 from hub.http.openapi import api
 from hub.http.responses import json_response
-from hub.identity.passwords import verify_password
 from hub.identity.users import normalise_email, to_user_out
 from hub.principal import Principal
 from schemas.common import Status
@@ -39,7 +38,8 @@ async def login(request: web.Request) -> web.Response:
     await services.identity.throttle.check(email=body.email, address=address)
     user = await services.identity.users.by_email(body.email)
     # Verify even when the user is unknown, so both failures take the same time.
-    ok = await verify_password(None if user is None else user.get("password_hash"), body.password)
+    stored_hash = None if user is None else user.get("password_hash")
+    ok = await services.identity.users.passwords.verify(stored_hash, body.password)
     if user is None or not ok or user.get("disabled"):
         await services.identity.throttle.failed(email=body.email, address=address)
         await services.identity.audit.record(

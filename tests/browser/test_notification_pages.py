@@ -20,7 +20,7 @@ from tests.browser.conftest import (
     has_horizontal_scroll,
     sign_in,
 )
-from tests.conftest import Servers
+from tests.conftest import CHEAP_PASSWORDS, Servers
 
 
 @pytest.fixture
@@ -36,6 +36,7 @@ def settings(servers: Servers, database_name: str) -> Settings:
         admin_password="admin-password-1",
         webhook_allow_private=True,
         line_friend_url="https://lin.ee/dejimaTest",
+        **CHEAP_PASSWORDS,
     )
 
 

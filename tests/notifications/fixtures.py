@@ -23,7 +23,7 @@ from hub.identity.users import to_principal
 from hub.principal import Principal
 from hub.services import Services, build_services
 from hub.settings import Settings
-from tests.conftest import Account, Servers, UserFactory
+from tests.conftest import CHEAP_PASSWORDS, Account, Servers, UserFactory
 from tests.notifications.fakes import (
     LINE_SECRET,
     LINE_TOKEN,
@@ -92,6 +92,7 @@ def settings(
         delivery_retry_delays_s=[0.2, 0.2, 0.2],
         webhook_retry_delays_s=[0.2, 0.2, 0.2],
         job_timeout_s=10,
+        **CHEAP_PASSWORDS,
     )
 
 

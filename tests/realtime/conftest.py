@@ -33,6 +33,7 @@ from hub.principal import Principal
 from hub.realtime.channels import ChannelKind, Grant
 from hub.settings import Settings
 from schemas.events import Change, Put
+from tests.conftest import CHEAP_PASSWORDS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -204,6 +205,7 @@ def start_instance(settings: Settings, tmp_path: Path) -> Iterator[StartProcess]
             "DEJIMA_SECRET_KEY": settings.secret_key.get_secret_value(),
             "DEJIMA_ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
             "PYTHONPATH": str(REPO),
+            **{f"DEJIMA_{name.upper()}": str(value) for name, value in CHEAP_PASSWORDS.items()},
         }
         if boards:
             command = [sys.executable, str(REPO / "tests" / "realtime" / "instance.py"), str(port)]
