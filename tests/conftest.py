@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
@@ -20,9 +21,7 @@ from hub.embedded import EmbeddedStack
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
 from hub.storage import redis as redis_storage
-
-# A test phase that runs long gets its asyncio tasks printed (the CI hangs were in teardowns).
-pytest_plugins = ["tests.watchdog"]
+from tests.watchdog import bounded
 
 TEST_ORIGIN = "http://dejima.test"
 # The cheapest argon2id for every app of the suite (Django's test settings swap in MD5 for the same
@@ -102,6 +101,28 @@ async def redis(servers: Servers) -> AsyncIterator[Redis]:
 
 
 AppFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+@pytest.fixture
+async def aiohttp_client() -> AsyncIterator[Callable[..., Awaitable[TestClient[Any, Any]]]]:
+    """pytest-aiohttp's factory, with two changes to how an app is stopped: a request still running
+    is given 1 s rather than aiohttp's 60 (as the browser tests' servers), and the whole stop is
+    bounded (tests/watchdog.py: a hang is reported with the pending tasks, not a timeout)."""
+    clients: list[TestClient[Any, Any]] = []
+
+    async def start(app: web.Application) -> TestClient[Any, Any]:
+        server = TestServer(app)
+        await server.start_server(shutdown_timeout=1.0)
+        client: TestClient[Any, Any] = TestClient(server)
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield start
+    while clients:
+        client = clients.pop()
+        if not await bounded(client.close(), what=f"stopping the app at {client.make_url('/')}"):
+            await client.session.close()
 
 
 @pytest.fixture

@@ -15,10 +15,8 @@ use ``live_server`` / ``make_live_server`` and ``make_account`` from here instea
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +33,7 @@ from hub.app import create_app
 from hub.embedded import free_port
 from hub.settings import Settings
 from hub.storage import mongo as mongo_storage
+from tests.watchdog import bounded
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -116,7 +115,7 @@ async def make_live_server(settings: Settings) -> AsyncIterator[LiveServerFactor
         yield factory
     finally:
         for server in reversed(started):
-            await _bounded(server.runner.cleanup(), what=f"stopping the app at {server.url}")
+            await bounded(server.runner.cleanup(), what=f"stopping the app at {server.url}")
         client = mongo_storage.open_client(settings.mongodb_url)
         try:
             await client.drop_database(settings.database_name)
@@ -199,7 +198,7 @@ async def new_context(browser: Browser) -> AsyncIterator[ContextFactory]:
     problems_seen = []
     for context, problems in contexts:
         problems_seen.extend(problems.errors)
-        await _bounded(context.close(), what="closing a browser context")
+        await bounded(context.close(), what="closing a browser context")
     if problems_seen:
         pytest.fail("the page reported errors:\n  " + "\n  ".join(problems_seen))
 
@@ -250,15 +249,3 @@ async def has_horizontal_scroll(page: Page) -> bool:
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
     return result
-
-
-# A teardown step that hangs on a loaded CI machine (seen once: a browser context or an app runner
-# that never finished closing) must not turn a passed test into a timeout; it is reported instead.
-TEARDOWN_LIMIT_S = 20.0
-
-
-async def _bounded(step: Awaitable[Any], *, what: str) -> None:
-    try:
-        await asyncio.wait_for(step, TEARDOWN_LIMIT_S)
-    except TimeoutError:
-        print(f"teardown: {what} took longer than {TEARDOWN_LIMIT_S:.0f} s; left behind", file=sys.stderr)
