@@ -121,7 +121,7 @@ async def aiohttp_client() -> AsyncIterator[Callable[..., Awaitable[TestClient[A
     yield start
     while clients:
         client = clients.pop()
-        if not await bounded(client.close(), what=f"stopping the app at {client.make_url('/')}"):
+        if not await bounded(client.close(), what=f"stopping the app on port {client.port}"):
             await client.session.close()
 
 
