@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import aiohttp
-from playwright.async_api import expect
+from playwright.async_api import WebSocketRoute, expect
 
 from tests.browser.conftest import (
     AccountFactory,
@@ -73,6 +73,44 @@ async def test_an_urgent_notice_shows_on_every_open_page_until_acknowledged_in_o
     await expect(second.get_by_role("heading", level=1)).to_be_visible()
     await second.wait_for_timeout(500)
     await expect(second.locator(".urgent-banner")).to_have_count(0)
+
+
+async def test_an_urgent_notice_published_while_a_page_opens_is_not_missed(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    """The page read the notices before its live channel was subscribed, and the notice came in
+    between: the page must read again once it is live, not wait for a reload."""
+    author = await make_account("member", name="佐藤 淳一")
+    reader = await make_account("member", name="鈴木 美咲")
+    token = await api_token(live_server.url, author.email, author.password)
+    page = await (await new_context()).new_page()
+    await sign_in(page, live_server.url, reader.email, reader.password)
+    # The page's socket messages (its subscription) are held until the notice is published.
+    held: list[tuple[WebSocketRoute, str | bytes]] = []
+    published = False
+
+    def through(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if published:
+                server.send(message)
+            else:
+                held.append((server, message))
+
+        socket.on_message(from_page)
+
+    await page.route_web_socket("**/ws", through)
+    await page.goto(live_server.url + "/projects")
+    await expect(page.get_by_role("heading", level=1)).to_be_visible()
+    await page.wait_for_load_state("networkidle")  # its first read of the notices is done
+    assert held, "the page did not subscribe to its channel"
+    await post(live_server.url, "/api/announcements", token, URGENT)
+    published = True
+    for server, message in held:
+        server.send(message)
+    banner = page.get_by_role("region", name=URGENT["title"])
+    await expect(banner).to_contain_text(URGENT["body"])
 
 
 async def presence_members(base_url: str, token: str, channel: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 // The signed-in person's own channel `user:{id}` (API.md, Realtime), one socket per page.
 // Every event is re-dispatched on `document` as "dejima:user-event" (detail: the event frame);
-// after events were lost for good (recovered: false) "dejima:user-resync" asks pages to reload.
+// once the channel is live, and after events were lost for good (recovered: false),
+// "dejima:user-resync" asks pages to read again what they show.
 // Reconnects with `since` = the newest seq seen, so nothing is missed across a drop.
 
 const RETRY_MS = [500, 1000, 2000, 5000, 10000];
@@ -54,9 +55,13 @@ export class UserChannel {
     }
     if (frame.channel !== this.channel) return;
     if (frame.type === "subscribed") {
+      const first = this.seq === null;
       const lost = frame.recovered === false;
-      if (this.seq === null || lost) this.seq = frame.seq;
-      if (lost) document.dispatchEvent(new CustomEvent("dejima:user-resync"));
+      if (first || lost) this.seq = frame.seq;
+      // After lost events, and also once the first subscription is live: what the page read before
+      // it (the unread count, the urgent banners, a list) misses an event logged in between, e.g. an
+      // urgent notice published while the page was opening; so the page reads it again.
+      if (first || lost) document.dispatchEvent(new CustomEvent("dejima:user-resync"));
       return;
     }
     if (frame.type !== "event") return;

@@ -70,11 +70,15 @@ async function acknowledge(id, button) {
   announce(t("announcements.ack_done"));
 }
 
+let hashFocused = false;
+
 async function load() {
   received = await api("GET", "/api/announcements");
   if (staff) authored = await api("GET", "/api/announcements?authored=true&limit=50");
   render();
-  if (window.location.hash) {
+  // The linked announcement gets the focus on the first load only (a re-read must not take it back).
+  if (window.location.hash && !hashFocused) {
+    hashFocused = true;
     const target = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
     if (target) target.focus();
   }
