@@ -12,6 +12,7 @@ from tests.browser.conftest import (
     ContextFactory,
     LiveServer,
     assert_accessible,
+    choose_files,
     has_horizontal_scroll,
     sign_in,
 )
@@ -233,10 +234,7 @@ async def test_an_owner_brings_a_trello_board_by_keyboard(
     await expect(owner.locator("#import-error")).to_have_text("ファイルを選んでください。")
 
     # The file is chosen by keyboard (Space on the focused input opens the chooser).
-    await section.get_by_label("Trello のエクスポート（JSON）").focus()
-    async with owner.expect_file_chooser() as chooser:
-        await owner.keyboard.press("Space")
-    await (await chooser.value).set_files(str(fixture))
+    await choose_files(owner, section.get_by_label("Trello のエクスポート（JSON）"), str(fixture))
     await owner.keyboard.press("Tab")
     await owner.keyboard.press("Enter")
     await expect(owner.locator("#import-result")).to_contain_text("取り込みました：列 ")
