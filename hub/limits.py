@@ -16,6 +16,13 @@ MAX_YEAR = 2100
 
 # In-flight requests get this long to finish on SIGTERM (issue 2: "within 10 s").
 SHUTDOWN_GRACE_S = 10.0
+# A background loop still running this long after it was cancelled is cancelled again (hub/stopping.py:
+# a cancellation can be swallowed inside a Redis call on Python 3.11). Long enough for a loop's own
+# cleanup (closing its connection) to finish, which a second cancellation would cut short.
+TASK_CANCEL_AGAIN_S = 1.0
+# Cancellations before a loop is left running: a shutdown then goes on (SHUTDOWN_GRACE_S bounds the
+# whole) instead of waiting for ever; each swallowed one is a coin toss, five in a row are not seen.
+TASK_CANCEL_TRIES = 5
 
 # Longest text accepted in a title-like field: long enough for any real title in Japanese or English,
 # short enough that a board of 2,000 cards stays a small snapshot.

@@ -39,6 +39,7 @@ from hub.realtime.feeds import Feed, Subscription
 from hub.realtime.ports import Authenticate, CountsInPresence, LogReader
 from hub.realtime.presence_relay import PresenceRelay
 from hub.realtime.user_sockets import UserSockets
+from hub.stopping import cancel_and_wait
 from schemas.realtime import (
     ErrorMessage,
     PresenceUpdateMessage,
@@ -114,9 +115,7 @@ class Realtime:
     async def stop(self) -> None:
         if self._tasks:  # presence leaves of the sockets just closed: let them finish
             await asyncio.wait(list(self._tasks), timeout=2.0)
-        for task in [*self._loops, *self._tasks]:
-            task.cancel()
-        await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
+        await cancel_and_wait([*self._loops, *self._tasks])
         await self.presence.retire()
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
