@@ -24,6 +24,10 @@ TASK_CANCEL_AGAIN_S = 1.0
 # whole) instead of waiting for ever; each swallowed one is a coin toss, five in a row are not seen.
 TASK_CANCEL_TRIES = 5
 
+# How long a browser keeps a versioned static file (hub/web/assets.py): a year, the longest that
+# caches honour. Its URL names the version of the whole static tree, so a deploy never waits for it.
+STATIC_VERSIONED_MAX_AGE_S = 365 * 24 * 3600
+
 # Longest text accepted in a title-like field: long enough for any real title in Japanese or English,
 # short enough that a board of 2,000 cards stays a small snapshot.
 MAX_TITLE_CHARS = 200

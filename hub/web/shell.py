@@ -28,6 +28,7 @@ from hub.errors import DomainError
 from hub.http.auth import optional_principal
 from hub.http.middlewares import wants_html
 from hub.principal import Principal
+from hub.web.assets import StaticAssets
 from hub.web.catalogs import LOCALE_COOKIE, LOCALES, Catalogs, choose_locale, load_catalogs, safe_next
 from hub.web.markup import translate
 from hub.web.modules import module_graph
@@ -69,7 +70,8 @@ class Page:
     nav: bool
     fragment: str
     has_script: bool
-    # What its script imports, all the way down (hub/web/modules.py), asked for at once.
+    # What its script imports, all the way down (hub/web/modules.py), asked for at once (versioned
+    # URLs, hub/web/assets.py).
     preloads: tuple[str, ...] = ()
     # The API reads the page's script makes first, by name (``takeRead(name)`` in app.js), written
     # into the page after its head has gone out: they are done while the modules load, on the page's
@@ -82,6 +84,7 @@ class Page:
 @dataclass
 class WebShell:
     web_dir: Path
+    assets: StaticAssets
     catalogs: Catalogs
     base: string.Template
     not_found: Page
@@ -90,16 +93,20 @@ class WebShell:
 
 def setup_web(app: web.Application, *, web_dir: Path = WEB_DIR) -> None:
     """Static files, catalogs, the language switch, security headers, and the home and login pages."""
+    assets = StaticAssets(web_dir / "static")
     shell = WebShell(
         web_dir=web_dir,
+        assets=assets,
         catalogs=load_catalogs(web_dir / "i18n"),
-        base=string.Template((web_dir / "templates" / "base.html").read_text(encoding="utf-8")),
+        base=string.Template(
+            assets.in_markup((web_dir / "templates" / "base.html").read_text(encoding="utf-8"))
+        ),
         not_found=_load_page(
-            web_dir, path="", name="not_found", title_key="shell.not_found", auth=False, nav=False
+            web_dir, assets, path="", name="not_found", title_key="shell.not_found", auth=False, nav=False
         ),
     )
     app[keys.WEB] = shell
-    app.router.add_static("/static/", web_dir / "static", follow_symlinks=False)
+    assets.add_routes(app)
     app.router.add_get("/i18n/{locale}.json", catalog_view)
     app.router.add_get("/locale/{locale}", locale_view)
     app.on_response_prepare.append(_security_headers)
@@ -130,7 +137,9 @@ def add_page(
     four files").
     """
     shell = app[keys.WEB]
-    page = _load_page(shell.web_dir, path=path, name=name, title_key=title_key, auth=auth, nav=nav)
+    page = _load_page(
+        shell.web_dir, shell.assets, path=path, name=name, title_key=title_key, auth=auth, nav=nav
+    )
     if nav_roles is not None:
         page = replace(page, nav_roles=nav_roles)
     if reads:
@@ -139,17 +148,20 @@ def add_page(
     app.router.add_get(path, _page_handler(page))
 
 
-def _load_page(web_dir: Path, *, path: str, name: str, title_key: str, auth: bool, nav: bool) -> Page:
+def _load_page(
+    web_dir: Path, assets: StaticAssets, *, path: str, name: str, title_key: str, auth: bool, nav: bool
+) -> Page:
     has_script = (web_dir / "static" / "pages" / f"{name}.js").is_file()
+    modules = module_graph(web_dir / "static", f"/static/pages/{name}.js") if has_script else ()
     return Page(
         path=path,
         name=name,
         title_key=title_key,
         auth=auth,
         nav=nav,
-        fragment=(web_dir / "pages" / f"{name}.html").read_text(encoding="utf-8"),
+        fragment=assets.in_markup((web_dir / "pages" / f"{name}.html").read_text(encoding="utf-8")),
         has_script=has_script,
-        preloads=module_graph(web_dir / "static", f"/static/pages/{name}.js") if has_script else (),
+        preloads=tuple(assets.url(module) for module in modules),
     )
 
 
@@ -245,7 +257,7 @@ def _document(request: web.Request, page: Page, *, principal: Principal | None) 
     nav_links = _nav_links(shell, current=page, role=None if principal is None else principal.role)
     script = (
         "".join(f'<link rel="modulepreload" href="{quote(url)}">' for url in page.preloads)
-        + f'<script type="module" src="/static/pages/{quote(page.name)}.js"></script>'
+        + f'<script type="module" src="{quote(shell.assets.url(f"/static/pages/{page.name}.js"))}"></script>'
         if page.has_script
         else ""
     )

@@ -433,3 +433,39 @@ async def test_the_board_and_who_is_signed_in_come_with_the_page(
     for path in (f"/api/boards/{setup.board_id}", "/api/me"):
         assert path not in entries, entries
     assert await page.locator("script[data-read]").count() == 0  # taken once, then gone
+
+
+# Each script and style the board page loaded, by URL, and how many bytes came over the network for
+# it (0: taken from the browser's cache without asking the hub; a revalidation costs its headers).
+LOADED = """() => performance.getEntriesByType("resource")
+  .filter((entry) => entry.initiatorType === "script" || entry.initiatorType === "link"
+    || entry.initiatorType === "other" || /\\.(js|css)$/.test(new URL(entry.name).pathname))
+  .filter((entry) => new URL(entry.name).pathname.startsWith("/static/"))
+  .map((entry) => [new URL(entry.name).pathname, entry.transferSize])"""
+
+
+async def test_a_second_visit_takes_every_script_and_style_from_the_cache_one_copy_of_each(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    """Static files under versioned URLs (hub/web/assets.py): the board page's dozen modules come
+    from the browser's cache on the next visit, and each module is loaded once (a module imported
+    by an absolute /static/ path would come a second time, unversioned)."""
+    owner = await make_account("member", name="佐藤 淳一")
+    project = await _project(live_server, owner, "public")
+    page = await (await new_context()).new_page()
+    await _open(page, live_server, owner, project["board_id"])
+    first: list[tuple[str, int]] = [tuple(pair) for pair in await page.evaluate(LOADED)]
+    paths = [path for path, _ in first]
+    versions = {re.match(r"/static/v/([0-9a-f]+)/", path).group(1) for path in paths}  # type: ignore[union-attr]
+    assert len(versions) == 1, paths  # every one versioned, all the same version
+    assert len(paths) == len(set(paths)), paths
+    assert sum(path.endswith("/app.js") for path in paths) == 1
+    assert len(paths) >= 10 and any(path.endswith("/pages/board.css") for path in paths)
+
+    await page.goto("about:blank")
+    await page.goto(f"{live_server.url}/boards/{project['board_id']}")
+    await expect(page.locator("body")).to_have_attribute("data-board-live", "live")
+    await expect(page.locator("[data-card-id]")).to_have_count(1)
+    again = dict(tuple(pair) for pair in await page.evaluate(LOADED))
+    assert set(again) == set(paths)
+    assert {path: size for path, size in again.items() if size != 0} == {}

@@ -173,11 +173,14 @@ async def test_a_page_asks_for_its_whole_module_graph_at_once_and_each_module_is
     board's icons come through its view), so none waits for the one importing it; a wrong path
     would cost a 404, so each is fetched."""
     shell = client.app[keys.WEB]
+    version = shell.assets.version
     board = next(page for page in shell.pages if page.name == "board")
-    assert {"/static/pages/board_view.js", "/static/pages/board_icons.js"} <= set(board.preloads)
-    assert "/static/pages/board.js" not in board.preloads
+    assert {f"/static/v/{version}/pages/board_view.js", f"/static/v/{version}/pages/board_icons.js"} <= set(
+        board.preloads
+    )
+    assert f"/static/v/{version}/pages/board.js" not in board.preloads
     for url in {url for page in shell.pages for url in page.preloads}:
         response = await client.get(url)
         assert response.status == 200, url
     html = await (await client.get("/login", headers=HTML)).text()
-    assert '<link rel="modulepreload" href="/static/app.js">' in html
+    assert f'<link rel="modulepreload" href="/static/v/{version}/app.js">' in html

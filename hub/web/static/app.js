@@ -1,5 +1,6 @@
 // The shell every page script builds on: translation, the API wrapper, the live regions.
-// Page scripts: `import { api, t, announce } from "/static/app.js";` Build DOM with textContent only.
+// Page scripts import it by a relative path, e.g. `import { api, t } from "../app.js";` from pages/ (why:
+// hub/web/assets.py). Build DOM with textContent only.
 
 export const LOCALES = ["ja", "en"];
 const LOCALE_COOKIE = "dejima_locale";

@@ -1,7 +1,7 @@
 // The channel client of Dejima's pages: one WebSocket per page, any number of channels on it.
 // Design note and usage: docs/realtime.md ("The channel client").
 //
-//   import { connect } from "/static/channel.js";
+//   import { connect } from "../channel.js";     // from pages/ (relative: hub/web/assets.py)
 //   const socket = connect();                      // same origin: the session cookie authenticates
 //   const board = socket.channel(`board:${id}`, {
 //     since: snapshot.seq,                         // the seq the page's snapshot reflects

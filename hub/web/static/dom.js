@@ -1,6 +1,6 @@
 // DOM builders every page shares. Text only, never HTML: `el` sets textContent, so whatever people
 // typed is shown as typed.
-import { locale } from "/static/app.js";
+import { locale } from "./app.js";
 
 /** An element with text (never HTML) and attributes; children appended in order. */
 export function el(tag, { text, className, attrs } = {}, ...children) {

@@ -1,7 +1,7 @@
 // The header's search box on every page of a signed-in person (API.md, "Finding and reminding"):
 // an ARIA 1.2 combobox whose listbox shows the cards found as one types. Arrow keys move through
 // them, Enter opens the chosen card on its board (/boards/{id}?card={card_id}), Escape closes.
-import { api, t } from "/static/app.js";
+import { api, t } from "./app.js";
 
 const box = document.querySelector("[data-site-search]");
 const WAIT_MS = 200;

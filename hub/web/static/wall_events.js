@@ -1,8 +1,8 @@
 // The wall's "Today's events": the events of both hubs that happen today, with their seat counts
 // live from the hubs' channels (event.* events carry counts, never names). wall.js hands every
 // event of a hub: channel to `onHubEvent`, and calls `loadTodaysEvents` at start and after a reset.
-import { api, t } from "/static/app.js";
-import { el, fill, formatTime } from "/static/dom.js";
+import { api, t } from "./app.js";
+import { el, fill, formatTime } from "./dom.js";
 
 const events = new Map(); // id → event
 let hubNameOf = (id) => id;

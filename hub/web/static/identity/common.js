@@ -1,6 +1,6 @@
 // Shared by the identity pages: the words for visibilities and roles.
-import { t } from "/static/app.js";
-import { el } from "/static/dom.js";
+import { t } from "../app.js";
+import { el } from "../dom.js";
 
 /** A visibility badge: the word is the information, the colour only helps. */
 export function visibilityBadge(visibility) {

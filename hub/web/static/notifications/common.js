@@ -1,5 +1,5 @@
 // Small helpers shared by the notification and announcement pages. Text only, never HTML.
-import { locale } from "/static/app.js";
+import { locale } from "../app.js";
 
 /** The title and body of an announcement for this reader: English when asked for and given. */
 export function localized(announcement) {

@@ -1,7 +1,7 @@
 // The header's notification link with the live unread count, on every page of a signed-in person.
-import { announce, api, me, onLocaleChange, t } from "/static/app.js";
-import { UserChannel } from "/static/notifications/live.js";
-import { startUrgentBanners } from "/static/notifications/urgent.js";
+import { announce, api, me, onLocaleChange, t } from "../app.js";
+import { UserChannel } from "./live.js";
+import { startUrgentBanners } from "./urgent.js";
 
 const link = document.querySelector("[data-notify-link]");
 const badge = document.querySelector("[data-unread-count]");

@@ -2,7 +2,7 @@
 // press 「確認しました」. Each new one is read out once (role="alert"); the banner itself is a plain
 // region so it is not read again on every change. Acknowledging in one tab removes it from every
 // open tab at once: the `announcement.acknowledged` event arrives on the person's own channel.
-import { announce, api, locale, onLocaleChange, t } from "/static/app.js";
+import { announce, api, locale, onLocaleChange, t } from "../app.js";
 
 const banners = new Map(); // announcement id → announcement
 let container = null;

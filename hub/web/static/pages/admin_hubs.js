@@ -1,7 +1,7 @@
 // Hubs (admins): name, capacity and opening hours — PATCH /api/hubs/{id}. Kiosks and the wall see
 // the change live (hub.updated on the hub's channel).
-import { announce, api, clearError, clearFieldErrors, describeError, me, onLocaleChange, showError, showFieldErrors, t } from "/static/app.js";
-import { el, fill } from "/static/dom.js";
+import { announce, api, clearError, clearFieldErrors, describeError, me, onLocaleChange, showError, showFieldErrors, t } from "../app.js";
+import { el, fill } from "../dom.js";
 
 const box = document.getElementById("hub-forms");
 let hubs = [];

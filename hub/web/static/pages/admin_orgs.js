@@ -1,6 +1,6 @@
 // Organisations: everyone signed in may see the list; admins register new ones.
-import { announce, api, clearError, me, onLocaleChange, t } from "/static/app.js";
-import { el, fill, newKey } from "/static/dom.js";
+import { announce, api, clearError, me, onLocaleChange, t } from "../app.js";
+import { el, fill, newKey } from "../dom.js";
 
 const list = document.getElementById("org-list");
 const form = document.getElementById("org-form");

@@ -1,8 +1,8 @@
 // Accounts (admins): register people (an invitation e-mail when no password is given), change their
 // name, e-mail, type and hubs, send a new invitation, switch accounts off and on.
-import { announce, api, clearError, clearFieldErrors, describeError, me, onLocaleChange, showError, showFieldErrors, t } from "/static/app.js";
-import { accountRoleText, actionButton } from "/static/identity/common.js";
-import { el, fill, newKey } from "/static/dom.js";
+import { announce, api, clearError, clearFieldErrors, describeError, me, onLocaleChange, showError, showFieldErrors, t } from "../app.js";
+import { accountRoleText, actionButton } from "../identity/common.js";
+import { el, fill, newKey } from "../dom.js";
 
 const ROLES = ["admin", "member", "partner", "kiosk"];
 const rows = document.getElementById("user-rows");

@@ -1,7 +1,7 @@
 // The author's view of an announcement: who has acknowledged it and who is pending, by home hub.
-import { api, onLocaleChange, t } from "/static/app.js";
-import { localized } from "/static/notifications/common.js";
-import { el, fill, timeEl } from "/static/dom.js";
+import { api, onLocaleChange, t } from "../app.js";
+import { localized } from "../notifications/common.js";
+import { el, fill, timeEl } from "../dom.js";
 
 // Live through the author's channel (announcement.ack_received); a glance every 20 s besides covers
 // an admin looking at someone else's announcement.

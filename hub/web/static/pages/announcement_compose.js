@@ -1,8 +1,8 @@
 // Compose an announcement: both languages with a live preview, audience, priority and schedule.
-import { announce, api, onLocaleChange, t } from "/static/app.js";
-import { localInputToIso, markInvalid } from "/static/notifications/common.js";
-import { el, fill, newKey } from "/static/dom.js";
-import { rubyNodes } from "/static/residents/reading.js";
+import { announce, api, onLocaleChange, t } from "../app.js";
+import { localInputToIso, markInvalid } from "../notifications/common.js";
+import { el, fill, newKey } from "../dom.js";
+import { rubyNodes } from "../residents/reading.js";
 
 const form = document.getElementById("compose-form");
 const field = (id) => document.getElementById(id);

@@ -1,8 +1,8 @@
 // Announcements that reached me (newest first; "I have read this" on urgent ones) and, for the DX
 // office, the ones they wrote with a link to who has read them.
-import { announce, api, me, onLocaleChange, t } from "/static/app.js";
-import { localized } from "/static/notifications/common.js";
-import { el, fill, timeEl } from "/static/dom.js";
+import { announce, api, me, onLocaleChange, t } from "../app.js";
+import { localized } from "../notifications/common.js";
+import { el, fill, timeEl } from "../dom.js";
 
 const receivedList = document.getElementById("received-list");
 let received = [];

@@ -5,11 +5,11 @@
 import {
   ApiError, announce, api, clearFieldErrors, describeError, me, onLocaleChange, setFieldError, showFieldErrors, t,
   takeRead,
-} from "/static/app.js";
+} from "../app.js";
 import { applyEvent, findCard, putCard, sortBoard } from "./board_model.js";
 import { BoardView, el, initials } from "./board_view.js";
 import { CardDialog } from "./board_card.js";
-import { connect } from "/static/channel.js";
+import { connect } from "../channel.js";
 
 const boardId = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 const $ = (selector, root = document) => root.querySelector(selector);

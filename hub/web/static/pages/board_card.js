@@ -1,7 +1,7 @@
 // The card dialog: edit a card, pick its assignees among the project's members (a combobox: type,
 // ↑/↓, Enter), settle an edit conflict field by field, read comments and history as sentences.
 // A change by someone else updates only the fields this person has not touched and is not in.
-import { ApiError, announce, api, t } from "/static/app.js";
+import { ApiError, announce, api, t } from "../app.js";
 import { findCard, mergeEdit } from "./board_model.js";
 import { historySentences } from "./board_history.js";
 import { icon } from "./board_icons.js";

@@ -1,6 +1,6 @@
 // The board page's "Follow this board" toggle (GET/PUT/DELETE /api/boards/{id}/follow): following a
 // board means being told of every card's comments, moves, due changes and archiving.
-import { announce, api, t } from "/static/app.js";
+import { announce, api, t } from "../app.js";
 
 const boardId = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 const path = `/api/boards/${encodeURIComponent(boardId)}/follow`;

@@ -1,6 +1,6 @@
 // A card's history as sentences in the page's language: titles, column names and people's names,
 // never ids or raw values ("null → false"). Fields the page does not know yet are said in general terms.
-import { t } from "/static/app.js";
+import { t } from "../app.js";
 
 // Bookkeeping of the server, not something a person changed.
 const SILENT = new Set(["version", "position", "archived", "column_id", "board_id", "updated_at", "created_at"]);

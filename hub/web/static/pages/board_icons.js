@@ -1,6 +1,6 @@
 // Inline SVG icons (no emoji: a machine without an emoji font shows an empty box). Each is
 // decorative (aria-hidden); the control carrying it has its own accessible name.
-import { copyOf } from "/static/dom.js";
+import { copyOf } from "../dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 

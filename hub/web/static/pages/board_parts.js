@@ -2,7 +2,7 @@
 // and attached files (a file button or drag and drop, a progress bar for large uploads, thumbnails
 // of images, delete). Both follow the card: a change from another window re-renders them, keeping
 // the focus where it was.
-import { ApiError, announce, api, t } from "/static/app.js";
+import { ApiError, announce, api, t } from "../app.js";
 import { icon } from "./board_icons.js";
 import { el } from "./board_view.js";
 

@@ -2,8 +2,8 @@
 // touched: nodes already in place are never re-created or moved, so an input someone types in, a
 // menu they opened and the focused element survive. `renders` counts full renders and patches (the
 // tests and bench/board_page.py read it through window.dejimaBoard).
-import { t } from "/static/app.js";
-import { copyOf, formatTime } from "/static/dom.js";
+import { t } from "../app.js";
+import { copyOf, formatTime } from "../dom.js";
 import { icon } from "./board_icons.js";
 
 export function el(tag, attrs = {}, text = null) {

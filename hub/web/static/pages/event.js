@@ -2,8 +2,8 @@
 // before the button, the form, and after registering the code in large type with its QR code
 // (drawn by the server). A signed-in user registers in one click. The cancel link of the e-mail
 // (?registration=…&code=…) opens the cancel box.
-import { ApiError, announce, api, clearError, clearFieldErrors, describeError, me, onLocaleChange, setFieldError, showError, showFieldErrors, t } from "/static/app.js";
-import { el, fill, formatTime } from "/static/dom.js";
+import { ApiError, announce, api, clearError, clearFieldErrors, describeError, me, onLocaleChange, setFieldError, showError, showFieldErrors, t } from "../app.js";
+import { el, fill, formatTime } from "../dom.js";
 
 const EVENT_ID = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 const $ = (id) => document.getElementById(id);

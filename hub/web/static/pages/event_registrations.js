@@ -1,8 +1,8 @@
 // The host's view of an event's registrations (/events/{id}/registrations): status and arrival of
 // each, live — the hub's channel says when counts change (never who), and the list is read again.
-import { api, onLocaleChange, t } from "/static/app.js";
-import { connect } from "/static/channel.js";
-import { el, fill, formatTime } from "/static/dom.js";
+import { api, onLocaleChange, t } from "../app.js";
+import { connect } from "../channel.js";
+import { el, fill, formatTime } from "../dom.js";
 
 const EVENT_ID = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 const $ = (id) => document.getElementById(id);

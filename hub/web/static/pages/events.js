@@ -1,6 +1,6 @@
 // The public list of events (/events): no sign-in needed; soonest first, with the seats left.
-import { api, onLocaleChange, t } from "/static/app.js";
-import { el, fill, formatTime } from "/static/dom.js";
+import { api, onLocaleChange, t } from "../app.js";
+import { el, fill, formatTime } from "../dom.js";
 
 let events = [];
 

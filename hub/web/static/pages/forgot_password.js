@@ -1,5 +1,5 @@
 // "Forgot password": POST /api/auth/password-reset {email}; the answer is the same for any address.
-import { api, announce, clearError, clearFieldErrors, describeError, setFieldError, showError, t } from "/static/app.js";
+import { api, announce, clearError, clearFieldErrors, describeError, setFieldError, showError, t } from "../app.js";
 
 const form = document.getElementById("forgot-form");
 const email = document.getElementById("forgot-email");

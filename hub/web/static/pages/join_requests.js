@@ -1,7 +1,7 @@
 // The owners' queue: pending join requests to every project the caller may decide on.
-import { announce, api, clearError, onLocaleChange, t } from "/static/app.js";
-import { actionButton } from "/static/identity/common.js";
-import { el, fill, formatTime } from "/static/dom.js";
+import { announce, api, clearError, onLocaleChange, t } from "../app.js";
+import { actionButton } from "../identity/common.js";
+import { el, fill, formatTime } from "../dom.js";
 
 const list = document.getElementById("queue-list");
 const empty = document.getElementById("queue-empty");

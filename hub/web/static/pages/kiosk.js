@@ -1,9 +1,9 @@
 // The hub's kiosk (/kiosk/{hub}): a visitor checks in in three steps (name → purpose → consent) or
 // checks out by tapping their name. Built for someone who has never used a tablet: one question per
 // screen, big targets, plain words, and the screen goes back to the start by itself.
-import { ApiError, announce, api, clearError, describeError, locale, me, onLocaleChange, setLocale, showError, t } from "/static/app.js";
-import { connect } from "/static/channel.js";
-import { setupKioskReading } from "/static/residents/kiosk_reading.js";
+import { ApiError, announce, api, clearError, describeError, locale, me, onLocaleChange, setLocale, showError, t } from "../app.js";
+import { connect } from "../channel.js";
+import { setupKioskReading } from "../residents/kiosk_reading.js";
 
 const HUB = decodeURIComponent(window.location.pathname.split("/")[2] || "");
 // A finished visitor's screen stays this long; an abandoned one (name typed, then walked away) is

@@ -1,5 +1,5 @@
 // The sign-in form: POST /api/auth/login, then go to ?next= (a path on this site only).
-import { api, announce, clearError, describeError, safeNext, showError, t } from "/static/app.js";
+import { api, announce, clearError, describeError, safeNext, showError, t } from "../app.js";
 
 const form = document.getElementById("login-form");
 const email = document.getElementById("login-email");

@@ -1,8 +1,8 @@
 // The public archive: public announcements, newest first, by topic, with reading aids.
-import { api, locale, onLocaleChange, t } from "/static/app.js";
-import { el, fill, timeEl } from "/static/dom.js";
-import { localized } from "/static/notifications/common.js";
-import { setupReadingTools } from "/static/residents/reading.js";
+import { api, locale, onLocaleChange, t } from "../app.js";
+import { el, fill, timeEl } from "../dom.js";
+import { localized } from "../notifications/common.js";
+import { setupReadingTools } from "../residents/reading.js";
 
 const list = document.getElementById("news-list");
 const select = document.getElementById("topic");

@@ -1,5 +1,5 @@
 // The page a subscription's confirmation e-mail links to: it POSTs the token from the fragment.
-import { api, t } from "/static/app.js";
+import { api, t } from "../app.js";
 
 const result = document.getElementById("confirm-result");
 const token = new URLSearchParams(location.hash.slice(1)).get("token");

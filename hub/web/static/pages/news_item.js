@@ -1,8 +1,8 @@
 // One public announcement with reading aids: text sizes, furigana (server readings), read aloud.
-import { api, onLocaleChange, t } from "/static/app.js";
-import { el, fill, timeEl } from "/static/dom.js";
-import { localized } from "/static/notifications/common.js";
-import { furiganaOn, rubyNodes, setupReadingTools } from "/static/residents/reading.js";
+import { api, onLocaleChange, t } from "../app.js";
+import { el, fill, timeEl } from "../dom.js";
+import { localized } from "../notifications/common.js";
+import { furiganaOn, rubyNodes, setupReadingTools } from "../residents/reading.js";
 
 const article = document.getElementById("news-item");
 const id = decodeURIComponent(location.pathname.split("/").pop());

@@ -1,6 +1,6 @@
 // The notification centre: newest first, unread marked, live from the person's own channel.
-import { api, me, onLocaleChange, t } from "/static/app.js";
-import { el, fill, timeEl } from "/static/dom.js";
+import { api, me, onLocaleChange, t } from "../app.js";
+import { el, fill, timeEl } from "../dom.js";
 
 const list = document.getElementById("notification-list");
 const empty = document.getElementById("notifications-empty");

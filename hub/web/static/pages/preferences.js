@@ -10,8 +10,8 @@ import {
   showError,
   showFieldErrors,
   t,
-} from "/static/app.js";
-import { formatTime } from "/static/dom.js";
+} from "../app.js";
+import { formatTime } from "../dom.js";
 
 const DEFAULT_ZONE = "Asia/Tokyo";
 // Every zone this browser knows, Japan first; a few common ones where Intl cannot list them.

@@ -1,8 +1,8 @@
 // One project: summary, members, the caller's join request, and for owners the requests to decide
 // and the import of a Trello board.
-import { ApiError, announce, api, clearError, describeError, me, onLocaleChange, t } from "/static/app.js";
-import { actionButton, roleText, visibilityBadge } from "/static/identity/common.js";
-import { el, fill, formatTime, newKey } from "/static/dom.js";
+import { ApiError, announce, api, clearError, describeError, me, onLocaleChange, t } from "../app.js";
+import { actionButton, roleText, visibilityBadge } from "../identity/common.js";
+import { el, fill, formatTime, newKey } from "../dom.js";
 
 const projectId = decodeURIComponent(window.location.pathname.split("/").filter(Boolean)[1] || "");
 const base = `/api/projects/${encodeURIComponent(projectId)}`;

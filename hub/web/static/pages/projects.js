@@ -1,7 +1,7 @@
 // My projects: every project the caller may read, with its visibility in words; staff may create one.
-import { announce, api, clearError, me, onLocaleChange, showError, t } from "/static/app.js";
-import { roleText, visibilityBadge } from "/static/identity/common.js";
-import { el, fill, newKey } from "/static/dom.js";
+import { announce, api, clearError, me, onLocaleChange, showError, t } from "../app.js";
+import { roleText, visibilityBadge } from "../identity/common.js";
+import { el, fill, newKey } from "../dom.js";
 
 const list = document.getElementById("project-list");
 const empty = document.getElementById("projects-empty");

@@ -1,5 +1,5 @@
 // Choosing a password from an invitation or reset link: POST /api/auth/set-password {token, password}.
-import { api, announce, clearError, clearFieldErrors, setFieldError, showError, describeError, t } from "/static/app.js";
+import { api, announce, clearError, clearFieldErrors, setFieldError, showError, describeError, t } from "../app.js";
 
 const MIN_CHARS = 10;
 const form = document.getElementById("set-password-form");

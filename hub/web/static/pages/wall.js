@@ -2,9 +2,9 @@
 // others), occupancy against capacity, today's announcements and the latest board activity of
 // public projects. Follows hub:, board: and announcements channels through channel.js, which
 // reconnects after a network cut and catches up with `since` (or has the page reload a snapshot).
-import { announce, api, locale, onLocaleChange, t } from "/static/app.js";
-import { connect } from "/static/channel.js";
-import { loadTodaysEvents, onHubEvent as onEventAtHub, renderTodaysEvents, useHubNames } from "/static/wall_events.js";
+import { announce, api, locale, onLocaleChange, t } from "../app.js";
+import { connect } from "../channel.js";
+import { loadTodaysEvents, onHubEvent as onEventAtHub, renderTodaysEvents, useHubNames } from "../wall_events.js";
 
 const ACTIVITY_SHOWN = 12;
 const NEWS_SHOWN = 8;

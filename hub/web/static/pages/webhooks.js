@@ -11,8 +11,8 @@ import {
   showError,
   showFieldErrors,
   t,
-} from "/static/app.js";
-import { el, fill, newKey, timeEl } from "/static/dom.js";
+} from "../app.js";
+import { el, fill, newKey, timeEl } from "../dom.js";
 
 const orgSelect = document.getElementById("org-select");
 const form = document.getElementById("hook-form");

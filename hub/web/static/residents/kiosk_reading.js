@@ -1,7 +1,7 @@
 // Reading aids on the kiosk: three text sizes (the whole screen grows), the town's latest public
 // news with furigana, and reading aloud what the screen says now (ja-JP speech synthesis).
-import { api, onLocaleChange } from "/static/app.js";
-import { furiganaOn, rubyNodes, setupReadingTools } from "/static/residents/reading.js";
+import { api, onLocaleChange } from "../app.js";
+import { furiganaOn, rubyNodes, setupReadingTools } from "./reading.js";
 
 const NEWS_SHOWN = 3;
 let news = [];

@@ -1,7 +1,7 @@
 // Reading aids for public pages and the kiosk: three text sizes (remembered in localStorage),
 // furigana from the server's reading segments (built as <ruby> with textContent, never HTML), and
 // reading aloud with the browser's ja-JP speech synthesis.
-import { t } from "/static/app.js";
+import { t } from "../app.js";
 
 const SIZES = ["normal", "large", "largest"];
 const SIZE_KEY = "dejima.textSize";
