@@ -88,7 +88,7 @@ def create_app(
     app.router.add_routes(realtime_socket.routes)
     # Pages last, one way: each domain's views module has ``add_pages(app)`` (hub/web/shell.py
     # ``add_page``); the order is the menu's.
-    setup_web(app)
+    setup_web(app, keep_static=not settings.dev)
     for views in (
         board_views,
         hub_views,

@@ -33,7 +33,11 @@ class Settings(BaseSettings):
     mongodb_database: str = Field(default="", description="Overrides the database named in the URL.")
 
     public_url: str = Field(default="http://127.0.0.1:8080", description="Base of links in e-mails.")
-    dev: bool = Field(default=False, description="Human-readable logs and the demo banner.")
+    dev: bool = Field(
+        default=False,
+        description="Human-readable logs, the demo banner, and static files checked again at each load"
+        " (edited while the hub runs, they are seen on reload).",
+    )
     secure_cookies: bool = Field(default=False, description="Set the Secure flag (behind HTTPS).")
     session_ttl_s: int = Field(default=14 * 24 * 3600, gt=0, description="Sliding session lifetime.")
     event_retention_days: int = Field(default=7, ge=7, description="How long channel events are kept.")

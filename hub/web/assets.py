@@ -12,6 +12,9 @@ Modules import each other by relative paths, so that a module's imports stay in 
 absolute ``/static/…`` import from a versioned module would load a second copy of the module
 imported, with its own state (``tests/web/test_assets.py`` checks that none does).
 
+Under ``dejima dev`` the versioned answers are checked again at each load instead (``no-cache``): the
+version is taken at start, and a developer's edit must show on reload.
+
 The plain ``/static/…`` URLs still answer (the axe script tests add, a page open across a deploy),
 checked again by the browser each time (``no-cache``). During a rolling deploy a page from one
 instance may ask another instance for its own version: that instance answers with its own files, not
@@ -39,9 +42,11 @@ _STATIC_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")/static/')
 class StaticAssets:
     """The static tree, its version, and the versioned URL of each of its files."""
 
-    def __init__(self, static_dir: Path) -> None:
+    def __init__(self, static_dir: Path, *, kept: bool = True) -> None:
         self.root = static_dir.resolve()
         self.version = tree_digest(self.root)
+        # Off for ``dejima dev``: a file edited while the hub runs keeps its URL, so it is checked.
+        self._kept = kept
 
     def url(self, path: str) -> str:
         """The versioned URL of ``/static/<path>`` (a ``/static/…`` URL)."""
@@ -64,7 +69,7 @@ class StaticAssets:
         # Inside the tree only (no ``..``, no link out of it), and files only.
         if not path.is_relative_to(self.root) or not path.is_file():
             raise web.HTTPNotFound()
-        kept = request.match_info["version"] == self.version
+        kept = self._kept and request.match_info["version"] == self.version
         return web.FileResponse(path, headers={"Cache-Control": _KEPT if kept else _ASKED_AGAIN})
 
     @staticmethod

@@ -91,9 +91,12 @@ class WebShell:
     pages: list[Page] = field(default_factory=list)
 
 
-def setup_web(app: web.Application, *, web_dir: Path = WEB_DIR) -> None:
-    """Static files, catalogs, the language switch, security headers, and the home and login pages."""
-    assets = StaticAssets(web_dir / "static")
+def setup_web(app: web.Application, *, web_dir: Path = WEB_DIR, keep_static: bool = True) -> None:
+    """Static files, catalogs, the language switch, security headers, and the home and login pages.
+
+    ``keep_static``: browsers may keep the static files until the next version (hub/web/assets.py);
+    off for ``dejima dev``, where files edited while the hub runs must show on reload."""
+    assets = StaticAssets(web_dir / "static", kept=keep_static)
     shell = WebShell(
         web_dir=web_dir,
         assets=assets,

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from hub import keys
 from hub.web.assets import tree_digest
 from hub.web.shell import WEB_DIR
+from tests.conftest import AppFactory
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 KEPT = "public, max-age=31536000, immutable"
@@ -87,3 +88,14 @@ def test_the_version_changes_when_any_file_does_and_only_then(tmp_path: Path) ->
     assert changed != first
     (tree / "app.js").rename(tree / "main.js")  # the same bytes under another name
     assert tree_digest(tree) not in (first, changed)
+
+
+async def test_under_dejima_dev_the_versioned_files_are_checked_again_at_each_load(
+    make_client: AppFactory,
+) -> None:
+    """A file edited while ``dejima dev`` runs keeps its URL: a browser must ask again to see it."""
+    client = await make_client(dev=True)
+    version = client.app[keys.WEB].assets.version
+    answer = await client.get(f"/static/v/{version}/app.js")
+    assert answer.status == 200
+    assert answer.headers["Cache-Control"] == "no-cache"
