@@ -66,10 +66,11 @@ STEP = """async ([i, kind]) => {
     const cards = document.querySelectorAll("[data-card-id]");
     cards[(i * 7) % 40].querySelector(".board-card__title").textContent = `変更 ${i}`;
   } else {
+    // Cards are in groups inside a column's list (board_view.js): the card goes before another one.
     const lists = document.querySelectorAll(".board-cards");
-    const card = lists[i % lists.length].children[(i * 3) % 20];
-    const target = lists[(i + 1) % lists.length];
-    target.insertBefore(card, target.children[(i * 5) % 20]);
+    const card = lists[i % lists.length].querySelectorAll(".board-card")[(i * 3) % 20];
+    const before = lists[(i + 1) % lists.length].querySelectorAll(".board-card")[(i * 5) % 20];
+    before.parentNode.insertBefore(card, before);
   }
   return (await afterFrame()) - start;
 }"""

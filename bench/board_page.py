@@ -427,6 +427,7 @@ def _report(result: dict[str, Any], args: argparse.Namespace) -> float:
     print(
         f"  renders during the changes: full {renders['full']}, patches {renders['patch']},"
         f" card tiles rebuilt {renders['cards']}, card nodes moved {renders['moved']}"
+        f" (and moved when a group was split, page idle: {renders.get('regrouped', 0)})"
     )
     if renders["full"]:
         print("  FAIL: a remote change redrew the whole board")

@@ -3,6 +3,7 @@ browser profiles on two app instances, a viewer, a partner who has not joined, a
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -469,3 +470,59 @@ async def test_a_second_visit_takes_every_script_and_style_from_the_cache_one_co
     again = dict(tuple(pair) for pair in await page.evaluate(LOADED))
     assert set(again) == set(paths)
     assert {path: size for path, size in again.items() if size != 0} == {}
+
+
+GROUP_SIZES = """(columnId) => Array.from(
+  document.querySelectorAll(`[data-column-id="${columnId}"] .board-cards__group`),
+  (group) => group.children.length)"""
+
+
+async def test_a_long_column_is_one_list_kept_in_groups_that_split_as_cards_arrive(
+    live_server: LiveServer, new_context: ContextFactory, make_account: AccountFactory
+) -> None:
+    """A column's cards are kept in groups of about ten that chromium skips whole while out of sight
+    (board_view.js). A screen reader still finds one list of every card; cards put one by one at the
+    top of the column grow its first group, which is split when the page is idle, the order and the
+    focus kept; the menu of a group's last card hangs over the next group and takes a click."""
+    setup = await _board(live_server, make_account)
+    todo = setup.columns["やること"]
+    after = setup.cards["A3"]
+    for number in range(4, 24):
+        body = {"column_id": todo, "title": f"A{number}", "after": after}
+        card = await _call(live_server, setup.token, "POST", f"/api/boards/{setup.board_id}/cards", body)
+        after = card["id"]
+    page = await (await new_context()).new_page()
+    await _open(page, live_server, setup.owner, setup.board_id)
+    column = page.get_by_role("list", name="やること")
+    await expect(column.get_by_role("listitem")).to_have_count(23)
+    assert await page.evaluate(GROUP_SIZES, todo) == [10, 10, 3]
+    await assert_accessible(page)
+
+    a2 = page.locator(f"[data-focus='card:{setup.cards['A2']}']")
+    await a2.focus()
+    before = await _renders(page)
+    for number in range(12):  # someone else puts twelve cards at the top, one by one
+        body = {"column_id": todo, "title": f"N{number}", "after": None}
+        await _call(live_server, setup.token, "POST", f"/api/boards/{setup.board_id}/cards", body)
+    await expect(column.get_by_role("listitem")).to_have_count(35)
+    for _ in range(100):  # split when the page is idle: within a few seconds at most
+        if (await _renders(page))["regrouped"]:
+            break
+        await asyncio.sleep(0.1)
+    sizes = await page.evaluate(GROUP_SIZES, todo)
+    assert sum(sizes) == 35 and max(sizes) <= 20, sizes
+    board = await _call(live_server, setup.token, "GET", f"/api/boards/{setup.board_id}")
+    wanted = [card["title"] for c in board["columns"] if c["id"] == todo for card in c["cards"]]
+    await expect(_titles(page, "やること")).to_have_text(wanted)
+    await expect(a2).to_be_focused()
+    after = await _renders(page)
+    assert after["full"] == before["full"], (before, after)  # patched, never redrawn
+    assert after["moved"] == before["moved"] + 12, (before, after)  # the new cards only, then the split
+
+    # The last card of the first group: its menu opens below it, over the next group, and is clicked.
+    last = page.locator(f"[data-column-id='{todo}'] .board-cards__group >> nth=0").locator(".board-card").last
+    title = await last.locator(".board-card__title").text_content()
+    await last.get_by_role("button", name=f"「{title}」のメニュー").click()
+    await page.get_by_role("menuitem", name="アーカイブ").click()
+    await expect(column.get_by_role("listitem")).to_have_count(34)
+    await expect(_titles(page, "やること").filter(has_text=re.compile(f"^{title}$"))).to_have_count(0)

@@ -32,6 +32,32 @@ function cardIdOf(target, selector) {
   return item && item.hasAttribute("data-card-id") ? item.getAttribute("data-card-id") : null;
 }
 
+// A column's cards are kept in groups of about GROUP_CARDS (`<ul role="none">` inside the column's
+// `role="list"`, so that screen readers still hear one list of all its cards). Chromium skips a group
+// out of sight as a whole (content-visibility on the group, board.css): a frame that changes a card
+// checks ~50 groups instead of 500 cards, and a card put at the top of a column shifts its group, not
+// 100 cards. bench/board_frame_lab.py measured a remote move's frame at 10.7 ms of main thread with
+// every card on its own, 4.3-4.8 ms with groups of 10 (docs/boards.md, "Cards in groups").
+const GROUP_CARDS = 10;
+// A group that grew past this (cards put into it one by one) is split when the page is idle: the
+// change's own frame moves only the card that moved.
+const GROUP_MOST = 2 * GROUP_CARDS;
+const whenIdle = window.requestIdleCallback
+  ? (work) => window.requestIdleCallback(work, { timeout: 2000 })
+  : (work) => window.setTimeout(work, 200);
+
+function newGroup() {
+  return el("ul", { class: "board-cards__group", role: "none" });
+}
+
+/** A group whose cards are all filtered out is hidden too: it would still take a gap. */
+function hideEmptyGroups(list) {
+  for (const group of list.children) {
+    const hidden = !group.querySelector(":scope > .board-card:not([hidden])");
+    if (group.hidden !== hidden) group.hidden = hidden;
+  }
+}
+
 /** "✓ 1/3": an icon and a short text, side by side. */
 function fact(iconName, text) {
   const node = copyOf(`fact:${iconName}`, () => {
@@ -87,7 +113,9 @@ export class BoardView {
     this.columns = new Map(); // column id → {section, heading, count, list, addLabel, addInput, menuButton, title}
     this.cards = new Map(); // card id → {item, key}
     // cards: card tiles whose inside was rebuilt; moved: card nodes put in a list (new ones included).
-    this.renders = { full: 0, patch: 0, cards: 0, moved: 0 };
+    // regrouped: card nodes moved from a group grown too big into a new one (when the page is idle).
+    this.renders = { full: 0, patch: 0, cards: 0, moved: 0, regrouped: 0 };
+    this.splitting = new Set(); // column lists with a group to split when the page is idle
     this.openMenu = null;
     document.addEventListener("click", (event) => {
       if (this.openMenu && !this.openMenu.wrap.contains(event.target)) this.closeMenu(false);
@@ -197,19 +225,40 @@ export class BoardView {
     const list = view.list;
     const items = column.cards.map((card) => this.cardNode(card));
     const wanted = new Map(items.map((item, index) => [item, index]));
-    for (const child of Array.from(list.children)) {
-      if (!wanted.has(child)) child.remove(); // moved to another column, or off the board
-    }
-    const staying = inOrder(Array.from(list.children), wanted);
-    let next = null;
-    for (let index = items.length - 1; index >= 0; index -= 1) {
-      const item = items[index];
-      if (!staying.has(item)) {
-        list.insertBefore(item, next);
-        this.renders.moved += 1;
+    const shown = [];
+    for (const group of Array.from(list.children)) {
+      for (const child of Array.from(group.children)) {
+        if (wanted.has(child)) shown.push(child);
+        else child.remove(); // moved to another column, or off the board
       }
-      next = item;
+      if (!group.firstChild) group.remove();
     }
+    if (!shown.length) {
+      // A new column (or one all of whose cards are new): its groups filled at once.
+      const groups = [];
+      for (let start = 0; start < items.length; start += GROUP_CARDS) {
+        const group = newGroup();
+        group.append(...items.slice(start, start + GROUP_CARDS));
+        groups.push(group);
+      }
+      list.replaceChildren(...groups);
+      this.renders.moved += items.length;
+    } else {
+      const staying = inOrder(shown, wanted);
+      let next = null;
+      for (let index = items.length - 1; index >= 0; index -= 1) {
+        const item = items[index];
+        if (!staying.has(item)) {
+          // Into the group of the card it goes before (the column's last group at the end).
+          if (next) next.parentNode.insertBefore(item, next);
+          else (list.lastElementChild || list.appendChild(newGroup())).append(item);
+          this.renders.moved += 1;
+          if (item.parentNode.childElementCount > GROUP_MOST) this.splitLater(list);
+        }
+        next = item;
+      }
+    }
+    hideEmptyGroups(list);
     const count = ` ${t("boards.card_count", { count: column.cards.length })}`;
     if (view.count.textContent !== count) view.count.textContent = count; // a same text still relays out
   }
@@ -239,7 +288,7 @@ export class BoardView {
       head.append(wrap);
       head.addEventListener("dragstart", (event) => this.on.dragStart(event, { kind: "column", id: column.id }));
     }
-    view.list = el("ul", { class: "board-cards", "aria-labelledby": headingId });
+    view.list = el("div", { class: "board-cards", role: "list", "aria-labelledby": headingId });
     this.on.wireDrop(section, view.list, column.id);
     section.append(head, view.list);
     if (canChange) section.append(this.buildAddCard(column, view));
@@ -322,6 +371,7 @@ export class BoardView {
       const hidden = !matches(entry.card);
       if (entry.item.hidden !== hidden) entry.item.hidden = hidden;
     }
+    for (const view of this.columns.values()) hideEmptyGroups(view.list);
   }
 
   cardKey(card) {
@@ -338,7 +388,8 @@ export class BoardView {
     // labels, due, people, who edits it): a name that leaves out visible text fails people who speak
     // the words they see (WCAG 2.5.3).
     const item = copyOf("card", () => {
-      const li = el("li", { class: "board-card" });
+      // role="listitem" said again: inside a group's `<ul role="none">` an `<li>` would lose it.
+      const li = el("li", { class: "board-card", role: "listitem" });
       li.append(el("div", { class: "board-card__tile", role: "button", tabindex: "0", "aria-haspopup": "dialog" }));
       return li;
     });
@@ -438,6 +489,28 @@ export class BoardView {
     if (badge.textContent !== text) badge.textContent = text;
   }
 
+  /** Split the groups of `list` grown past GROUP_MOST, when the page is idle. */
+  splitLater(list) {
+    if (this.splitting.has(list)) return;
+    this.splitting.add(list);
+    whenIdle(() => {
+      this.splitting.delete(list);
+      if (!list.isConnected) return;
+      keepingFocus(() => {
+        for (const group of Array.from(list.children)) {
+          while (group.childElementCount > GROUP_MOST) {
+            // Its last GROUP_CARDS cards into a new group just after it: their order does not change.
+            const rest = newGroup();
+            const cards = Array.from(group.children).slice(-GROUP_CARDS);
+            rest.append(...cards);
+            group.after(rest);
+            this.renders.regrouped += cards.length;
+          }
+        }
+      });
+    });
+  }
+
   fillAllEditing() {
     for (const id of this.cards.keys()) this.fillEditing(id);
   }
@@ -502,9 +575,11 @@ export class BoardView {
     });
     wrap.append(menu);
     button.setAttribute("aria-expanded", "true");
-    // A card paints only inside itself (content-visibility): lift that while its menu hangs below it.
+    // A card and its group paint only inside themselves (content-visibility): lifted while its menu
+    // hangs below it.
     const card = wrap.closest(".board-card");
     if (card) card.setAttribute("data-menu-open", "");
+    if (card) card.parentElement.setAttribute("data-menu-open", "");
     this.openMenu = { wrap, button, menu, card };
     const first = menu.querySelector("[role=menuitem]:not([disabled])");
     if (first) first.focus();
@@ -515,7 +590,11 @@ export class BoardView {
     const { button, menu, card } = this.openMenu;
     this.openMenu = null;
     menu.remove();
-    if (card) card.removeAttribute("data-menu-open");
+    if (card) {
+      card.removeAttribute("data-menu-open");
+      // Its group, unless the card moved to another meanwhile (then no group kept the mark but that one).
+      for (const group of this.root.querySelectorAll(".board-cards__group[data-menu-open]")) group.removeAttribute("data-menu-open");
+    }
     button.setAttribute("aria-expanded", "false");
     if (refocus) button.focus();
   }
