@@ -253,6 +253,8 @@ export class BoardView {
           if (next) next.parentNode.insertBefore(item, next);
           else (list.lastElementChild || list.appendChild(newGroup())).append(item);
           this.renders.moved += 1;
+          // A card whose menu is open keeps it hanging outside its new group too.
+          if (item.hasAttribute("data-menu-open")) item.parentNode.setAttribute("data-menu-open", "");
           if (item.parentNode.childElementCount > GROUP_MOST) this.splitLater(list);
         }
         next = item;
@@ -503,6 +505,7 @@ export class BoardView {
             const rest = newGroup();
             const cards = Array.from(group.children).slice(-GROUP_CARDS);
             rest.append(...cards);
+            if (rest.querySelector(":scope > [data-menu-open]")) rest.setAttribute("data-menu-open", "");
             group.after(rest);
             this.renders.regrouped += cards.length;
           }
