@@ -235,6 +235,14 @@ def test_an_installed_wheel_serves_everything_from_any_directory(
             with urllib.request.urlopen(url + path, timeout=10) as response:  # noqa: S310 - 127.0.0.1
                 assert response.status == 200, path
                 assert response.read(), path
+        # The styles and scripts a page names (versioned URLs, hub/web/assets.py) are the installed files.
+        with urllib.request.urlopen(url + "/login", timeout=10) as response:  # noqa: S310 - 127.0.0.1
+            named = re.findall(r'(?:href|src)="(/static/v/[0-9a-f]+/[^"]+)"', response.read().decode())
+        assert any(path.endswith("/app.js") for path in named), named
+        for path in named:
+            with urllib.request.urlopen(url + path, timeout=10) as response:  # noqa: S310 - 127.0.0.1
+                assert response.status == 200 and response.read(), path
+                assert "immutable" in response.headers["Cache-Control"], path
         # The code that answered is the installed copy, not this checkout.
         installed = subprocess.run(
             [str(venv / "bin" / "python"), "-c", "import hub; print(hub.__file__)"],
